@@ -1,0 +1,33 @@
+# The two commands of the project (see README.md):
+#   make check   the main job: kernels, QEMU guests, path proofs, KTAP + JSON
+#   make test    the test suite: host tests, then the QEMU suite
+# Both install what is missing first (tipc-verifier setup, as root).
+
+CARGO    ?= cargo
+VERIFIER := target/release/tipc-verifier
+ARGS     ?=
+
+.PHONY: check test host-test qemu-test setup tools fmt clean-out
+
+tools:
+	$(CARGO) build --release --locked -p tipc-verifier -p tipc-agent
+
+setup: tools
+	$(VERIFIER) setup
+
+check: setup
+	$(VERIFIER) check $(ARGS)
+
+test: host-test qemu-test
+
+host-test: setup
+	$(CARGO) test --workspace --locked
+
+qemu-test: setup
+	$(VERIFIER) check $(ARGS)
+
+fmt:
+	$(CARGO) fmt --all
+
+clean-out:
+	rm -rf out

@@ -1,0 +1,185 @@
+//! `tipc-verifier check`: the main job. Setup, kernels, guest image, every
+//! scenario on every kernel in QEMU, the verdicts, KTAP and a JSON report.
+
+use crate::guest_image;
+use crate::kbuild::{self, BuildContext, BuiltKernel, Flavour};
+use crate::progress::{self, Phase};
+use crate::qemu::{self, RunOptions, VmSpec};
+use crate::report::{self, Report, ScenarioRun};
+use crate::scenario::{self, Scenario};
+use crate::{cache, setup};
+use anyhow::{bail, Context, Result};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// What to check.
+pub struct CheckOptions {
+    pub kernels: Vec<Flavour>,
+    pub scenarios: Vec<String>,
+    pub out: Option<PathBuf>,
+    pub run: RunOptions,
+    pub dry_run: bool,
+    pub jobs: usize,
+    pub vm_timeout: Duration,
+}
+
+/// A UTC time stamp usable in a directory name.
+fn stamp() -> String {
+    humantime::format_rfc3339_seconds(std::time::SystemTime::now())
+        .to_string()
+        .replace([':', '-'], "")
+        .trim_end_matches('Z')
+        .replace('T', "-")
+}
+
+fn select_scenarios(names: &[String]) -> Result<Vec<Scenario>> {
+    if names.is_empty() {
+        return Ok(scenario::catalogue());
+    }
+    names
+        .iter()
+        .map(|n| {
+            scenario::by_name(n).with_context(|| {
+                let known: Vec<&str> = scenario::catalogue().iter().map(|s| s.name).collect();
+                format!("unknown scenario {n:?}; known: {}", known.join(", "))
+            })
+        })
+        .collect()
+}
+
+fn vm_spec(name: &str, kernel: &Path, initrd: &Path, share: &Path, timeout: Duration) -> VmSpec {
+    VmSpec {
+        name: name.to_string(),
+        kernel: kernel.to_path_buf(),
+        initrd: initrd.to_path_buf(),
+        share: share.to_path_buf(),
+        memory_mb: 512,
+        net: None,
+        extra_append: String::new(),
+        timeout,
+    }
+}
+
+/// Runs the check; returns the report (the caller prints and exits).
+pub fn run(project: &Path, opts: &CheckOptions) -> Result<Option<(Report, PathBuf)>> {
+    let cache_root = cache::cache_root()?;
+    let scenarios = select_scenarios(&opts.scenarios)?;
+    let ctx = BuildContext { project: project.to_path_buf(), cache: cache_root.clone(), jobs: opts.jobs };
+    let out = match &opts.out {
+        Some(o) => o.clone(),
+        None => project.join("out").join(format!("check-{}", stamp())),
+    };
+    if opts.dry_run {
+        return dry_run(&ctx, &scenarios, opts, &out).map(|()| None);
+    }
+    setup::ensure(&cache_root, false, false)?;
+    let agent = {
+        let p = Phase::start("guest agent: cargo build --release -p tipc-agent");
+        let a = guest_image::build_agent(project)?;
+        p.done("ready");
+        a
+    };
+    let initrd = guest_image::ensure_image(project, &cache_root, &agent)?;
+    let mut kernels: Vec<BuiltKernel> = Vec::new();
+    for f in &opts.kernels {
+        kernels.push(kbuild::ensure_kernel(&ctx, *f)?);
+    }
+    std::fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
+    let started = humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string();
+    let mut runs = Vec::new();
+    for scn in &scenarios {
+        let phase = Phase::start(&format!(
+            "scenario {}: booting {} guest(s) under {:?}",
+            scn.name,
+            kernels.len(),
+            opts.run.accel
+        ));
+        let mut specs = Vec::new();
+        for k in &kernels {
+            let share = out.join(format!("{}.{}", k.flavour.name(), scn.name));
+            prepare_share(&share, scn)?;
+            specs.push(vm_spec(&format!("{}-guest", k.flavour.name()), &k.bzimage, &initrd, &share, opts.vm_timeout));
+        }
+        let outcomes = qemu::run_all(&specs, opts.run)?;
+        for (k, (spec, vm)) in kernels.iter().zip(specs.iter().zip(outcomes)) {
+            let (checks, captures) = if vm.end_status.is_some() {
+                scenario::judge(scn, &spec.share)
+            } else {
+                (Vec::new(), Default::default())
+            };
+            let mut vm = vm;
+            vm.name = "guest".into();
+            runs.push(ScenarioRun::new(k.flavour.name(), scn.name, spec.share.clone(), vec![vm], checks, captures));
+        }
+        phase.done("judged");
+    }
+    let ok = runs.iter().all(|r| r.ok);
+    let rep = Report {
+        tool: "tipc-verifier",
+        version: env!("CARGO_PKG_VERSION"),
+        started,
+        accelerator_note: report::TCG_NOTE,
+        kernels,
+        runs,
+        ok,
+    };
+    let json = out.join("report.json");
+    cache::write_atomic(&json, &serde_json::to_vec_pretty(&rep)?)?;
+    Ok(Some((rep, json)))
+}
+
+/// Writes the guest script into a fresh share directory.
+fn prepare_share(share: &Path, scn: &Scenario) -> Result<()> {
+    if share.exists() {
+        std::fs::remove_dir_all(share).with_context(|| format!("clearing {}", share.display()))?;
+    }
+    std::fs::create_dir_all(share.join("results"))?;
+    std::fs::create_dir_all(share.join("captures"))?;
+    std::fs::write(share.join("run.sh"), scn.guest_script()).with_context(|| format!("writing {}/run.sh", share.display()))
+}
+
+fn dry_run(ctx: &BuildContext, scenarios: &[Scenario], opts: &CheckOptions, out: &Path) -> Result<()> {
+    let base = kbuild::base_version().unwrap_or_else(|_| "(linux-source-6.12 not installed)".into());
+    println!("# kernels (cache: {})", ctx.cache.display());
+    for f in &opts.kernels {
+        let key = kbuild::kernel_key(ctx, *f, &base)?.key();
+        let entry = ctx.cache.join("kernels").join(format!("{}-{key}", f.name()));
+        let state = if cache::is_complete(&entry) { "cached" } else { "would build" };
+        println!("# {} {}: {}", f.name(), state, entry.join("bzImage").display());
+        if !cache::is_complete(&entry) {
+            let vars = kbuild::make_vars(&ctx.cache).join(" ");
+            println!("make {vars} tinyconfig && scripts/kconfig/merge_config.sh -m .config {} && make {vars} olddefconfig && make {vars} -j{} bzImage",
+                f.fragments(&ctx.project).iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(" "), ctx.jobs);
+        }
+    }
+    let initrd = ctx.cache.join("images").join("initramfs-<key>.cpio.gz");
+    for scn in scenarios {
+        for f in &opts.kernels {
+            let share = out.join(format!("{}.{}", f.name(), scn.name));
+            let key = kbuild::kernel_key(ctx, *f, &base)?.key();
+            let kernel = ctx.cache.join("kernels").join(format!("{}-{key}", f.name())).join("bzImage");
+            let spec = vm_spec(&format!("{}-guest", f.name()), &kernel, &initrd, &share, opts.vm_timeout);
+            println!("# scenario {} on {}: guest script {}/run.sh", scn.name, f.name(), share.display());
+            println!("{}", progress::display_command(&qemu::command(&spec, qemu::Accel::Tcg)));
+        }
+    }
+    Ok(())
+}
+
+/// Prints KTAP to stdout and the report path to stderr; fails on any failure.
+pub fn finish(rep: &Report, json: &Path) -> Result<()> {
+    print!("{}", report::ktap(&rep.runs));
+    for run in rep.runs.iter().filter(|r| !r.ok) {
+        for c in run.checks.iter().filter(|c| !c.ok) {
+            eprintln!("FAIL {} {}: {}", run.name, c.name, c.detail);
+        }
+    }
+    eprintln!("report: {}", json.display());
+    if let Some(dir) = json.parent() {
+        eprintln!("captures and console logs: {}", dir.display());
+    }
+    if !rep.ok {
+        bail!("{} of {} scenario run(s) failed", rep.runs.iter().filter(|r| !r.ok).count(), rep.runs.len());
+    }
+    Ok(())
+}

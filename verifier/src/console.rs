@@ -1,0 +1,83 @@
+//! Reading a guest's serial console: kernel splats, the guest's own markers.
+
+use serde::Serialize;
+
+/// Console texts that mean the kernel is unhappy. Any of them fails a run.
+const SPLAT_MARKERS: &[(&str, &str)] = &[
+    ("Kernel panic", "panic"),
+    ("BUG:", "BUG"),
+    ("kernel BUG at", "BUG"),
+    ("Oops", "Oops"),
+    ("general protection fault", "GPF"),
+    ("WARNING:", "WARNING"),
+    ("KASAN:", "KASAN"),
+    ("UBSAN:", "UBSAN"),
+    ("possible recursive locking", "lockdep"),
+    ("possible circular locking", "lockdep"),
+    ("inconsistent lock state", "lockdep"),
+    ("suspicious RCU usage", "RCU"),
+    ("rcu: INFO:", "RCU stall"),
+    ("detected stalls on CPUs", "RCU stall"),
+    ("refcount_t:", "refcount"),
+    ("list_add corruption", "list corruption"),
+    ("list_del corruption", "list corruption"),
+    ("blocked for more than", "hung task"),
+    ("Unable to handle kernel", "Oops"),
+];
+
+/// Marker the guest's /init prints when it is done.
+pub const END_MARKER: &str = "TIPC-VERIFIER: END rc=";
+/// Marker the guest's /init prints first.
+pub const INIT_MARKER: &str = "TIPC-VERIFIER: init reached after ";
+
+/// One splat found in a console, with the lines around it.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Splat {
+    pub kind: &'static str,
+    pub line_number: usize,
+    pub excerpt: String,
+}
+
+/// Lines of context kept after the line that matched (the trace).
+const EXCERPT_AFTER: usize = 30;
+
+/// Finds splats; one per report (lines inside an excerpt are not reported again).
+pub fn find_splats(console: &str) -> Vec<Splat> {
+    let lines: Vec<&str> = console.lines().collect();
+    let mut found = Vec::new();
+    let mut skip_until = 0;
+    for (i, line) in lines.iter().enumerate() {
+        if i < skip_until || line.contains("TIPC-VERIFIER:") {
+            continue;
+        }
+        if let Some((_, kind)) = SPLAT_MARKERS.iter().find(|(m, _)| line.contains(m)) {
+            let from = i.saturating_sub(2);
+            let to = (i + EXCERPT_AFTER).min(lines.len());
+            found.push(Splat { kind, line_number: i + 1, excerpt: lines[from..to].join("\n") });
+            skip_until = to;
+        }
+    }
+    found
+}
+
+/// The guest script's exit status, if the guest reached its end.
+pub fn end_status(console: &str) -> Option<i32> {
+    console.lines().rev().find_map(|l| {
+        let rest = &l[l.find(END_MARKER)? + END_MARKER.len()..];
+        rest.split(|c: char| !c.is_ascii_digit() && c != '-').next()?.parse().ok()
+    })
+}
+
+/// Seconds from kernel start to our /init, as the guest measured it.
+pub fn boot_seconds(console: &str) -> Option<f64> {
+    console.lines().find_map(|l| {
+        let rest = &l[l.find(INIT_MARKER)? + INIT_MARKER.len()..];
+        rest.trim_end_matches(|c: char| !c.is_ascii_digit()).parse().ok()
+    })
+}
+
+/// The last `n` lines, for a run that ended badly without a splat.
+pub fn tail(console: &str, n: usize) -> String {
+    let lines: Vec<&str> = console.lines().collect();
+    lines[lines.len().saturating_sub(n)..].join("\n")
+}

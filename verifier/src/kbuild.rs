@@ -1,0 +1,440 @@
+//! Kernel trees and builds: the one place that knows how to turn Debian's
+//! linux-source-6.12 and `patches/` into a bootable `bzImage`.
+//!
+//! Layout under the cache root:
+//! - `trees/<base>/stock`: a git repository whose first commit (tag `base`)
+//!   is the pristine tree; the stock kernel is built here.
+//! - `trees/<base>/patched`: a worktree on branch `patched` = base + series
+//!   (`git am`), plus `kernel-rust/` sources laid over it.
+//! - `kernels/<flavour>-<key>/`: published builds (bzImage, config,
+//!   manifest). The key hashes every input, so unchanged inputs never
+//!   rebuild; a changed input rebuilds incrementally in the same tree.
+
+use crate::cache::{self, KeyBuilder, PendingDir};
+use crate::progress::{self, Phase};
+use crate::setup;
+use anyhow::{bail, Context, Result};
+use serde::Serialize;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+/// Bumped whenever the build recipe changes in a way the inputs don't show.
+const RECIPE_VERSION: &str = "1";
+const GIT_IDENTITY: [&str; 4] =
+    ["-c", "user.name=tipc-verifier", "-c", "user.email=tipc-verifier@localhost"];
+const SERIES_STAMP: &str = ".tipc-verifier-series";
+const CONFIG_STAMP: &str = ".tipc-verifier-config";
+
+/// Which kernel to build.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum Flavour {
+    /// The pristine tree: the upstream C crossover, our reference.
+    Stock,
+    /// The pristine tree with `patches/` applied: the Rust crossover.
+    Patched,
+}
+
+impl Flavour {
+    pub fn name(self) -> &'static str {
+        match self {
+            Flavour::Stock => "stock",
+            Flavour::Patched => "patched",
+        }
+    }
+
+    /// Config fragments on top of tinyconfig, in merge order.
+    pub fn fragments(self, project: &Path) -> Vec<PathBuf> {
+        let dir = project.join("vm").join("kconfig");
+        let mut v = vec![dir.join("base.config")];
+        if self == Flavour::Patched {
+            v.push(dir.join("patched.config"));
+        }
+        v
+    }
+}
+
+/// The make variables that select the Debian toolchain explicitly (rustup's
+/// rustc on PATH has no matching core source; see the toolchain notes).
+pub fn make_vars(cache: &Path) -> Vec<String> {
+    vec![
+        "LLVM=-19".into(),
+        "RUSTC=/usr/bin/rustc".into(),
+        "HOSTRUSTC=/usr/bin/rustc".into(),
+        "RUSTDOC=/usr/bin/rustdoc".into(),
+        format!("BINDGEN={}", setup::bindgen_path(cache).display()),
+    ]
+}
+
+fn make_command(tree: &Path, cache: &Path) -> Command {
+    let mut cmd = Command::new("make");
+    cmd.current_dir(tree).env("LIBCLANG_PATH", "/usr/lib/llvm-19/lib").args(make_vars(cache));
+    cmd
+}
+
+/// Where things are, for one run.
+pub struct BuildContext {
+    pub project: PathBuf,
+    pub cache: PathBuf,
+    pub jobs: usize,
+}
+
+/// A kernel ready to boot.
+#[derive(Debug, Clone, Serialize)]
+pub struct BuiltKernel {
+    pub flavour: Flavour,
+    pub key: String,
+    pub bzimage: PathBuf,
+    pub config: PathBuf,
+    /// True when taken from the cache without running make.
+    pub cached: bool,
+}
+
+#[derive(Serialize, serde::Deserialize)]
+struct Manifest {
+    flavour: String,
+    key: String,
+    inputs: Vec<(String, String)>,
+    build_seconds: f64,
+}
+
+/// The patches of the series in order (the cover letter is not a patch).
+pub fn series_patches(project: &Path) -> Result<Vec<PathBuf>> {
+    let dir = project.join("patches");
+    let mut v: Vec<PathBuf> = fs::read_dir(&dir)
+        .with_context(|| format!("reading {}", dir.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            let name = p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            name.ends_with(".patch") && !name.starts_with("0000-")
+        })
+        .collect();
+    v.sort();
+    Ok(v)
+}
+
+/// Kernel sources kept in `kernel-rust/` at their tree paths (`net/...`):
+/// the editable copy of the series' Rust, laid over the patched tree.
+pub fn overlay_files(project: &Path) -> Result<Vec<(PathBuf, PathBuf)>> {
+    let root = project.join("kernel-rust");
+    let mut out = Vec::new();
+    for top in ["net", "include"] {
+        collect_files(&root.join(top), &mut out)?;
+    }
+    out.sort();
+    Ok(out
+        .into_iter()
+        .filter_map(|p| p.strip_prefix(&root).ok().map(|rel| (rel.to_path_buf(), p.clone())))
+        .collect())
+}
+
+fn collect_files(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
+    let Ok(entries) = fs::read_dir(dir) else { return Ok(()) };
+    for e in entries {
+        let p = e?.path();
+        if p.is_dir() {
+            collect_files(&p, out)?;
+        } else {
+            out.push(p);
+        }
+    }
+    Ok(())
+}
+
+fn tool_version(program: &str, arg: &str) -> String {
+    Command::new(program)
+        .arg(arg)
+        .output()
+        .ok()
+        .map(|o| String::from_utf8_lossy(&o.stdout).lines().next().unwrap_or("").to_string())
+        .unwrap_or_else(|| "absent".into())
+}
+
+/// The installed base package version, e.g. `6.12.117-1~deb12u1`.
+pub fn base_version() -> Result<String> {
+    let mut cmd = Command::new("dpkg-query");
+    cmd.args(["-W", "-f=${Version}", setup::BASE_PACKAGE]);
+    let v = progress::capture("reading the kernel base version", cmd)?;
+    if v.trim().is_empty() {
+        bail!("{} is not installed (run `tipc-verifier setup`)", setup::BASE_PACKAGE);
+    }
+    Ok(v.trim().to_string())
+}
+
+/// The cache key of one flavour's kernel, over every input of its build.
+pub fn kernel_key(ctx: &BuildContext, flavour: Flavour, base: &str) -> Result<KeyBuilder> {
+    let mut k = KeyBuilder::new("kernel");
+    k.add("recipe", RECIPE_VERSION.as_bytes());
+    k.add("flavour", flavour.name().as_bytes());
+    k.add("base", base.as_bytes());
+    for frag in flavour.fragments(&ctx.project) {
+        let name = format!("fragment {}", frag.file_name().unwrap_or_default().to_string_lossy());
+        k.add_file(&name, &frag)?;
+    }
+    if flavour == Flavour::Patched {
+        for p in series_patches(&ctx.project)? {
+            k.add_file(&format!("patch {}", p.file_name().unwrap_or_default().to_string_lossy()), &p)?;
+        }
+        for (rel, p) in overlay_files(&ctx.project)? {
+            k.add_file(&format!("overlay {}", rel.display()), &p)?;
+        }
+    }
+    k.add("rustc", tool_version("/usr/bin/rustc", "--version").as_bytes());
+    k.add("clang", tool_version("clang-19", "--version").as_bytes());
+    k.add("bindgen", tool_version(&setup::bindgen_path(&ctx.cache).to_string_lossy(), "--version").as_bytes());
+    k.add("make vars", make_vars(&ctx.cache).join(" ").as_bytes());
+    Ok(k)
+}
+
+fn kernels_dir(cache: &Path) -> PathBuf {
+    cache.join("kernels")
+}
+
+/// Returns the published kernel for these inputs, building it if needed.
+pub fn ensure_kernel(ctx: &BuildContext, flavour: Flavour) -> Result<BuiltKernel> {
+    let base = base_version()?;
+    let keyb = kernel_key(ctx, flavour, &base)?;
+    let key = keyb.key();
+    let entry = kernels_dir(&ctx.cache).join(format!("{}-{key}", flavour.name()));
+    let built = |cached| BuiltKernel {
+        flavour,
+        key: key.clone(),
+        bzimage: entry.join("bzImage"),
+        config: entry.join("config"),
+        cached,
+    };
+    if cache::is_complete(&entry) {
+        eprintln!("==> kernel {}: cached ({key})", flavour.name());
+        return Ok(built(true));
+    }
+    cache::sweep_temporaries(&kernels_dir(&ctx.cache))?;
+    let phase = Phase::start(&format!("kernel {}: building ({key})", flavour.name()));
+    let tree = ensure_tree(ctx, flavour, &base)?;
+    if flavour == Flavour::Patched {
+        apply_series(ctx, &tree)?;
+    }
+    configure(ctx, flavour, &tree)?;
+    let log = ctx.cache.join("logs").join(format!("build-{}.log", flavour.name()));
+    let mut make = make_command(&tree, &ctx.cache);
+    make.arg(format!("-j{}", ctx.jobs)).arg("bzImage");
+    eprintln!("    make log: {}", log.display());
+    progress::run_logged(
+        &format!("make bzImage ({})", flavour.name()),
+        make,
+        &log,
+        Duration::from_secs(20),
+        progress::describe_kbuild_line,
+    )
+    .with_context(|| {
+        format!("kernel {} did not build: fix the error above (nothing was cached)", flavour.name())
+    })?;
+    let pending = PendingDir::new(&entry)?;
+    fs::copy(tree.join("arch/x86/boot/bzImage"), pending.path().join("bzImage"))
+        .context("copying bzImage")?;
+    fs::copy(tree.join(".config"), pending.path().join("config")).context("copying .config")?;
+    let manifest = Manifest {
+        flavour: flavour.name().into(),
+        key: key.clone(),
+        inputs: keyb.inputs().to_vec(),
+        build_seconds: phase.elapsed().as_secs_f64(),
+    };
+    cache::write_atomic(&pending.path().join(cache::MANIFEST), &serde_json::to_vec_pretty(&manifest)?)?;
+    pending.publish()?;
+    phase.done("built");
+    Ok(built(false))
+}
+
+fn git(tree: &Path) -> Command {
+    let mut cmd = Command::new("git");
+    cmd.current_dir(tree).args(GIT_IDENTITY);
+    cmd
+}
+
+fn trees_dir(cache: &Path, base: &str) -> PathBuf {
+    let safe: String = base.chars().map(|c| if c.is_ascii_alphanumeric() || c == '.' || c == '-' { c } else { '_' }).collect();
+    cache.join("trees").join(format!("linux-{safe}"))
+}
+
+/// Returns the tree for a flavour, creating the repository or worktree first.
+fn ensure_tree(ctx: &BuildContext, flavour: Flavour, base: &str) -> Result<PathBuf> {
+    let dir = trees_dir(&ctx.cache, base);
+    if !cache::is_complete(&dir) {
+        create_base_repo(ctx, &dir, base)?;
+    }
+    let stock = dir.join("stock");
+    match flavour {
+        Flavour::Stock => Ok(stock),
+        Flavour::Patched => {
+            let wt = dir.join("patched");
+            let healthy = wt.join(".git").is_file()
+                && git(&wt).args(["rev-parse", "--verify", "HEAD"]).output().map(|o| o.status.success()).unwrap_or(false);
+            if !healthy {
+                let phase = Phase::start("kernel tree: creating the patched worktree");
+                if wt.exists() {
+                    fs::remove_dir_all(&wt).with_context(|| format!("removing broken {}", wt.display()))?;
+                }
+                progress::capture("git worktree prune", { let mut c = git(&stock); c.args(["worktree", "prune"]); c })?;
+                let mut add = git(&stock);
+                add.args(["worktree", "add", "--force", "-B", "patched"]).arg(&wt).arg("base");
+                progress::capture("git worktree add", add)?;
+                phase.done("created");
+            }
+            Ok(wt)
+        }
+    }
+}
+
+/// Unpacks the tarball and commits it as the repository's first commit.
+fn create_base_repo(ctx: &BuildContext, dir: &Path, base: &str) -> Result<()> {
+    let tarball = Path::new(setup::BASE_TARBALL);
+    if !tarball.is_file() {
+        bail!("{} is missing (run `tipc-verifier setup` as root)", tarball.display());
+    }
+    if let Some(parent) = dir.parent() {
+        fs::create_dir_all(parent)?;
+        cache::sweep_temporaries(parent)?;
+    }
+    let phase = Phase::start(&format!("kernel tree: unpacking {} ({base})", tarball.display()));
+    let pending = PendingDir::new(dir)?;
+    let log = ctx.cache.join("logs").join("tree.log");
+    let mut tar = Command::new("tar");
+    tar.arg("-xJf").arg(tarball).arg("-C").arg(pending.path());
+    progress::run_logged("unpack", tar, &log, Duration::from_secs(15), |_| None)?;
+    let unpacked = pending.path().join("linux-source-6.12");
+    let stock = pending.path().join("stock");
+    fs::rename(&unpacked, &stock).context("the tarball did not contain linux-source-6.12/")?;
+    for args in [
+        vec!["init", "-q", "-b", "stock"],
+        vec!["add", "-A", "-f", "."],
+        vec!["commit", "-q", "--no-verify", "-m", "Linux 6.12 base (Debian linux-source-6.12)"],
+        vec!["tag", "base"],
+    ] {
+        let mut cmd = git(&stock);
+        cmd.args(&args);
+        progress::run_logged(&format!("git {}", args[0]), cmd, &log, Duration::from_secs(15), |_| None)?;
+    }
+    cache::write_atomic(&pending.path().join(cache::MANIFEST), format!("{{\"base\":\"{base}\"}}\n").as_bytes())?;
+    pending.publish()?;
+    phase.done("committed as the base");
+    Ok(())
+}
+
+/// The series key: what is applied to the patched tree.
+fn series_key(ctx: &BuildContext) -> Result<String> {
+    let mut k = KeyBuilder::new("series");
+    for p in series_patches(&ctx.project)? {
+        k.add_file(&p.to_string_lossy(), &p)?;
+    }
+    for (rel, p) in overlay_files(&ctx.project)? {
+        k.add_file(&rel.to_string_lossy(), &p)?;
+    }
+    Ok(k.key())
+}
+
+/// Resets the patched branch to the base and applies the series with
+/// `git am`, then lays `kernel-rust/` over it. Skipped when already applied.
+fn apply_series(ctx: &BuildContext, tree: &Path) -> Result<()> {
+    let key = series_key(ctx)?;
+    let stamp = tree.join(SERIES_STAMP);
+    if fs::read_to_string(&stamp).ok().as_deref() == Some(key.as_str()) {
+        return Ok(());
+    }
+    let _ = fs::remove_file(&stamp);
+    let patches = series_patches(&ctx.project)?;
+    let phase = Phase::start(&format!("series: applying {} patch(es) with git am", patches.len()));
+    let _ = git(tree).args(["am", "--abort"]).output();
+    progress::capture("git checkout base", { let mut c = git(tree); c.args(["checkout", "-q", "-f", "-B", "patched", "base"]); c })?;
+    for p in &patches {
+        let out = git(tree).arg("am").arg("-q").arg(p).output().context("running git am")?;
+        if !out.status.success() {
+            let _ = git(tree).args(["am", "--abort"]).output();
+            let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+            let detail: Vec<&str> = text
+                .lines()
+                .filter(|l| l.starts_with("error:") || l.contains("patch failed") || l.starts_with("Patch failed"))
+                .collect();
+            bail!(
+                "series: {} does not apply to the base tree:\n    {}\n  fix the patch (or regenerate it) and run again",
+                p.file_name().unwrap_or_default().to_string_lossy(),
+                if detail.is_empty() { text.trim().to_string() } else { detail.join("\n    ") }
+            );
+        }
+    }
+    for (rel, src) in overlay_files(&ctx.project)? {
+        let dst = tree.join(&rel);
+        let new = fs::read(&src)?;
+        if fs::read(&dst).ok().as_deref() != Some(new.as_slice()) {
+            eprintln!("    kernel-rust/{} differs from the series: building the kernel-rust/ copy", rel.display());
+            if let Some(parent) = dst.parent() {
+                fs::create_dir_all(parent)?;
+            }
+            fs::write(&dst, new)?;
+        }
+    }
+    cache::write_atomic(&stamp, key.as_bytes())?;
+    phase.done("applied");
+    Ok(())
+}
+
+/// Every `CONFIG_X=...` line of the fragments that the final `.config`
+/// lacks, and every `# CONFIG_X is not set` whose option ended up set (an
+/// option that vanished because its dependency is off is fine when unset).
+pub fn missing_options(fragments: &[String], config: &str) -> Vec<String> {
+    let have: std::collections::HashSet<&str> = config.lines().map(str::trim).collect();
+    let is_set = |opt: &str| config.lines().any(|l| l.trim().strip_prefix(opt).is_some_and(|r| r.starts_with('=')));
+    fragments
+        .iter()
+        .flat_map(|f| f.lines())
+        .map(str::trim)
+        .filter(|l| match l.strip_prefix("# ").and_then(|r| r.strip_suffix(" is not set")) {
+            Some(opt) => opt.starts_with("CONFIG_") && is_set(opt),
+            None => l.starts_with("CONFIG_") && !have.contains(l),
+        })
+        .map(str::to_string)
+        .collect()
+}
+
+/// tinyconfig + fragments + olddefconfig, skipped when unchanged.
+fn configure(ctx: &BuildContext, flavour: Flavour, tree: &Path) -> Result<()> {
+    let fragments = flavour.fragments(&ctx.project);
+    let mut k = KeyBuilder::new("config");
+    for f in &fragments {
+        k.add_file(&f.to_string_lossy(), f)?;
+    }
+    k.add("make vars", make_vars(&ctx.cache).join(" ").as_bytes());
+    let key = k.key();
+    let stamp = tree.join(CONFIG_STAMP);
+    if tree.join(".config").is_file() && fs::read_to_string(&stamp).ok().as_deref() == Some(key.as_str()) {
+        return Ok(());
+    }
+    let _ = fs::remove_file(&stamp);
+    let phase = Phase::start(&format!("config ({}): tinyconfig + {} fragment(s)", flavour.name(), fragments.len()));
+    let log = ctx.cache.join("logs").join(format!("config-{}.log", flavour.name()));
+    let mut tiny = make_command(tree, &ctx.cache);
+    tiny.arg("tinyconfig");
+    progress::run_logged("make tinyconfig", tiny, &log, Duration::from_secs(15), |_| None)?;
+    let mut merge = Command::new(tree.join("scripts/kconfig/merge_config.sh"));
+    merge.current_dir(tree).args(["-m", ".config"]).args(&fragments);
+    progress::run_logged("merge_config.sh", merge, &log, Duration::from_secs(15), |_| None)?;
+    let mut old = make_command(tree, &ctx.cache);
+    old.arg("olddefconfig");
+    progress::run_logged("make olddefconfig", old, &log, Duration::from_secs(15), |_| None)?;
+    let texts = fragments.iter().map(fs::read_to_string).collect::<std::io::Result<Vec<_>>>()?;
+    let config = fs::read_to_string(tree.join(".config"))?;
+    let missing = missing_options(&texts, &config);
+    if !missing.is_empty() {
+        bail!(
+            "config ({}): {} option(s) did not survive olddefconfig (a dependency is missing or the \
+             toolchain was not accepted; see {}):\n    {}",
+            flavour.name(),
+            missing.len(),
+            log.display(),
+            missing.join("\n    ")
+        );
+    }
+    cache::write_atomic(&stamp, key.as_bytes())?;
+    phase.done("config checked");
+    Ok(())
+}

@@ -1,0 +1,19 @@
+//! tipc-verifier: builds the patched and stock kernels, boots them in QEMU,
+//! drives real TIPC traffic between namespaces and proves from captures
+//! which path every message took.
+//!
+//! Each module has one job; `main.rs` only wires them to the command line.
+
+pub mod cache;
+pub mod decode;
+pub mod kbuild;
+pub mod progress;
+pub mod project;
+pub mod setup;
+pub mod trace_review;
+pub mod check;
+pub mod console;
+pub mod guest_image;
+pub mod qemu;
+pub mod report;
+pub mod scenario;

@@ -1,0 +1,164 @@
+//! The `tipc-verifier` command line: parses arguments and calls the library.
+
+use anyhow::Result;
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+use tipc_verifier::{cache, check, kbuild, project, qemu, scenario, setup};
+
+/// Build, boot and check the TIPC Rust crossover series.
+///
+/// The main job is `tipc-verifier check` (what `make check` runs): it
+/// installs what is missing, builds the stock and patched kernels from
+/// Debian's linux-source-6.12 (cached outside the checkout, keyed by their
+/// inputs), boots them in QEMU, drives real TIPC traffic between network
+/// namespaces, captures the loopbacks and the bearer, and proves from the
+/// captures which path every message took. KTAP goes to stdout.
+#[derive(Parser)]
+#[command(name = "tipc-verifier", version, about, long_about)]
+struct Cli {
+    /// Project checkout (default: found from the current directory).
+    #[arg(long, global = true, value_name = "DIR")]
+    project: Option<PathBuf>,
+    /// Show more: every requirement, the guest console while it runs.
+    #[arg(short, long, global = true)]
+    verbose: bool,
+    #[command(subcommand)]
+    command: Cmd,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Check host requirements and install what is missing (root).
+    ///
+    /// Debian packages (kernel source, Debian's Rust 1.96 and LLVM 19, QEMU,
+    /// guest tools) and a pinned bindgen-cli from crates.io into the cache's
+    /// tools directory. Nothing present is reinstalled.
+    Setup {
+        /// Only report; exit 1 if anything is missing or wrong.
+        #[arg(long)]
+        check: bool,
+    },
+    /// Build (or take from the cache) the kernels.
+    Build {
+        /// Which kernels (default: stock and patched).
+        #[arg(value_enum)]
+        flavours: Vec<kbuild::Flavour>,
+        /// Parallel make jobs (default: the number of CPUs).
+        #[arg(short, long)]
+        jobs: Option<usize>,
+    },
+    /// The main job: build, boot, drive TIPC traffic, prove every path.
+    ///
+    /// Prints KTAP on stdout (one test per kernel and scenario, one subtest
+    /// per check), writes a JSON report and keeps guest scripts, consoles,
+    /// agent results and captures in the output directory; both paths are
+    /// printed at the end. Exits non-zero if any check fails.
+    Check(CheckArgs),
+    /// Read TIPC messages from pcap/pcapng captures.
+    #[command(subcommand)]
+    Trace(TraceCmd),
+}
+
+#[derive(Subcommand)]
+enum TraceCmd {
+    /// One line per TIPC message, a summary, and path verdicts.
+    Review(tipc_verifier::trace_review::ReviewArgs),
+}
+
+#[derive(clap::Args)]
+struct CheckArgs {
+    /// Kernels to check (repeatable; default: stock and patched).
+    #[arg(long = "kernel", value_enum)]
+    kernels: Vec<kbuild::Flavour>,
+    /// Scenarios to run (repeatable; default: all). See --list.
+    #[arg(long = "scenario")]
+    scenarios: Vec<String>,
+    /// List the scenarios and exit.
+    #[arg(long)]
+    list: bool,
+    /// Output directory (default: out/check-<UTC time> in the checkout).
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
+    /// Accelerator: tcg (default) or kvm (falls back to TCG, saying why).
+    #[arg(long, value_enum, default_value = "tcg")]
+    accel: qemu::Accel,
+    /// Print the kernel build and QEMU commands without running anything.
+    #[arg(long)]
+    dry_run: bool,
+    /// Seconds one guest may run before it counts as hung.
+    #[arg(long, default_value_t = 240, value_name = "SECS")]
+    timeout: u64,
+    /// Parallel make jobs (default: the number of CPUs).
+    #[arg(short, long)]
+    jobs: Option<usize>,
+}
+
+fn jobs_default() -> usize {
+    std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2)
+}
+
+fn run(cli: Cli) -> Result<ExitCode> {
+    let cache = cache::cache_root()?;
+    match cli.command {
+        Cmd::Setup { check } => {
+            setup::ensure(&cache, check, cli.verbose)?;
+        }
+        Cmd::Build { flavours, jobs } => {
+            let ctx = kbuild::BuildContext {
+                project: project::locate(cli.project.as_deref())?,
+                cache: cache.clone(),
+                jobs: jobs.unwrap_or_else(jobs_default),
+            };
+            setup::ensure(&cache, false, cli.verbose)?;
+            let flavours = if flavours.is_empty() {
+                vec![kbuild::Flavour::Stock, kbuild::Flavour::Patched]
+            } else {
+                flavours
+            };
+            for f in flavours {
+                let k = kbuild::ensure_kernel(&ctx, f)?;
+                println!("{} {}", f.name(), k.bzimage.display());
+            }
+        }
+        Cmd::Check(args) => {
+            if args.list {
+                for s in scenario::catalogue() {
+                    println!("{:<16} {}", s.name, s.description);
+                }
+                return Ok(ExitCode::SUCCESS);
+            }
+            let project = project::locate(cli.project.as_deref())?;
+            let opts = check::CheckOptions {
+                kernels: if args.kernels.is_empty() {
+                    vec![kbuild::Flavour::Stock, kbuild::Flavour::Patched]
+                } else {
+                    args.kernels
+                },
+                scenarios: args.scenarios,
+                out: args.out,
+                run: qemu::RunOptions { accel: args.accel, verbose: cli.verbose },
+                dry_run: args.dry_run,
+                jobs: args.jobs.unwrap_or_else(jobs_default),
+                vm_timeout: Duration::from_secs(args.timeout),
+            };
+            if let Some((rep, json)) = check::run(&project, &opts)? {
+                check::finish(&rep, &json)?;
+            }
+        }
+        Cmd::Trace(TraceCmd::Review(args)) => return Ok(tipc_verifier::trace_review::run(args)),
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

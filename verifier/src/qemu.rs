@@ -1,0 +1,264 @@
+//! The one place that knows how to run QEMU: command construction, the
+//! accelerator choice (TCG by default; KVM only when asked, with a logged
+//! fall-back), two guests joined by `-netdev dgram` on 127.0.0.1, per-VM
+//! timeouts, the serial console kept in a file and checked for splats.
+
+use crate::console::{self, Splat};
+use crate::progress;
+use anyhow::{Context, Result};
+use serde::Serialize;
+use std::fs::File;
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+pub const QEMU: &str = "qemu-system-x86_64";
+
+/// The accelerator a user asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum Accel {
+    /// Software emulation: works everywhere, the default.
+    Tcg,
+    /// Try KVM; fall back to TCG with the reason logged if it fails.
+    Kvm,
+}
+
+impl Accel {
+    fn name(self) -> &'static str {
+        match self {
+            Accel::Tcg => "tcg",
+            Accel::Kvm => "kvm",
+        }
+    }
+}
+
+/// One end of a `-netdev dgram` link between two guests.
+#[derive(Debug, Clone, Serialize)]
+pub struct DgramLink {
+    pub local_port: u16,
+    pub remote_port: u16,
+    pub mac: String,
+}
+
+/// What to boot.
+#[derive(Debug, Clone, Serialize)]
+pub struct VmSpec {
+    pub name: String,
+    pub kernel: PathBuf,
+    pub initrd: PathBuf,
+    /// Host directory shared as 9p tag `share`: the scenario goes in, results come out.
+    pub share: PathBuf,
+    pub memory_mb: u32,
+    pub net: Option<DgramLink>,
+    pub extra_append: String,
+    pub timeout: Duration,
+}
+
+/// The kernel command line.
+pub fn append_line(spec: &VmSpec) -> String {
+    let mut s = String::from("console=ttyS0 panic=-1 rdinit=/init");
+    if !spec.extra_append.is_empty() {
+        s.push(' ');
+        s.push_str(&spec.extra_append);
+    }
+    s
+}
+
+/// The exact QEMU command for a guest.
+pub fn command(spec: &VmSpec, accel: Accel) -> Command {
+    let mut c = Command::new(QEMU);
+    c.args(["-nodefaults", "-no-user-config", "-display", "none", "-no-reboot"]);
+    c.args(["-accel", accel.name()]);
+    if accel == Accel::Kvm {
+        c.args(["-cpu", "host"]);
+    }
+    c.args(["-smp", "1", "-m", &spec.memory_mb.to_string()]);
+    c.arg("-kernel").arg(&spec.kernel);
+    c.arg("-initrd").arg(&spec.initrd);
+    c.args(["-append", &append_line(spec)]);
+    c.args(["-serial", "stdio"]);
+    c.arg("-virtfs").arg(format!(
+        "local,path={},mount_tag=share,security_model=none,id=share",
+        spec.share.display()
+    ));
+    if let Some(n) = &spec.net {
+        c.arg("-netdev").arg(format!(
+            "dgram,id=net0,local.type=inet,local.host=127.0.0.1,local.port={},remote.type=inet,remote.host=127.0.0.1,remote.port={}",
+            n.local_port, n.remote_port
+        ));
+        c.args(["-device", &format!("virtio-net-pci,netdev=net0,mac={}", n.mac)]);
+    }
+    c
+}
+
+/// Two free UDP ports on 127.0.0.1 for a pair of guests.
+pub fn free_port_pair() -> Result<(u16, u16)> {
+    let a = std::net::UdpSocket::bind("127.0.0.1:0").context("finding a free UDP port")?;
+    let b = std::net::UdpSocket::bind("127.0.0.1:0").context("finding a free UDP port")?;
+    Ok((a.local_addr()?.port(), b.local_addr()?.port()))
+}
+
+/// Specs for two guests joined by one dgram link.
+pub fn linked_pair(mut a: VmSpec, mut b: VmSpec) -> Result<(VmSpec, VmSpec)> {
+    let (pa, pb) = free_port_pair()?;
+    a.net = Some(DgramLink { local_port: pa, remote_port: pb, mac: "52:54:00:00:00:01".into() });
+    b.net = Some(DgramLink { local_port: pb, remote_port: pa, mac: "52:54:00:00:00:02".into() });
+    Ok((a, b))
+}
+
+/// How a guest run ended.
+#[derive(Debug, Clone, Serialize)]
+pub struct VmOutcome {
+    pub name: String,
+    pub accel: String,
+    /// Why KVM was not used, when it was asked for.
+    pub fallback: Option<String>,
+    pub console: PathBuf,
+    pub command: String,
+    /// The guest script's exit status (None: the guest never reached its end).
+    pub end_status: Option<i32>,
+    pub boot_seconds: Option<f64>,
+    pub timed_out: bool,
+    pub wall_seconds: f64,
+    pub splats: Vec<Splat>,
+}
+
+impl VmOutcome {
+    /// A run passes when the script ended with 0 and the console is clean.
+    pub fn clean(&self) -> bool {
+        self.end_status == Some(0) && !self.timed_out && self.splats.is_empty()
+    }
+
+    /// One line saying what went wrong, with the excerpt when there is one.
+    pub fn problem(&self) -> Option<String> {
+        if let Some(s) = self.splats.first() {
+            return Some(format!("{} in the console of {} (line {}):\n{}", s.kind, self.name, s.line_number, s.excerpt));
+        }
+        if self.timed_out {
+            return Some(format!("{} hung: no end marker before the timeout; console: {}", self.name, self.console.display()));
+        }
+        match self.end_status {
+            Some(0) => None,
+            Some(rc) => Some(format!("guest script of {} exited {rc}; see {}", self.name, self.console.display())),
+            None => Some(format!("{} stopped before its end marker; console: {}", self.name, self.console.display())),
+        }
+    }
+}
+
+/// How to run guests.
+#[derive(Debug, Clone, Copy)]
+pub struct RunOptions {
+    pub accel: Accel,
+    pub verbose: bool,
+}
+
+/// Boots the guests at the same time and waits for all of them.
+pub fn run_all(specs: &[VmSpec], opts: RunOptions) -> Result<Vec<VmOutcome>> {
+    let handles: Vec<_> = specs
+        .iter()
+        .cloned()
+        .map(|spec| std::thread::spawn(move || run_one(&spec, opts)))
+        .collect();
+    handles
+        .into_iter()
+        .map(|h| h.join().map_err(|_| anyhow::anyhow!("a QEMU supervisor thread panicked"))?)
+        .collect()
+}
+
+/// Boots one guest; with KVM asked, falls back to TCG when KVM fails.
+pub fn run_one(spec: &VmSpec, opts: RunOptions) -> Result<VmOutcome> {
+    if opts.accel == Accel::Kvm {
+        let reason = if !Path::new("/dev/kvm").exists() {
+            Some("/dev/kvm does not exist".to_string())
+        } else {
+            let o = boot(spec, Accel::Kvm, opts.verbose)?;
+            if o.boot_seconds.is_some() {
+                return Ok(o);
+            }
+            Some(format!("KVM guest never reached /init ({})", console::tail(&std::fs::read_to_string(&o.console).unwrap_or_default(), 3).replace('\n', " | ")))
+        };
+        eprintln!("    {}: KVM unusable, falling back to TCG: {}", spec.name, reason.as_deref().unwrap_or(""));
+        let mut o = boot(spec, Accel::Tcg, opts.verbose)?;
+        o.fallback = reason;
+        return Ok(o);
+    }
+    boot(spec, Accel::Tcg, opts.verbose)
+}
+
+fn boot(spec: &VmSpec, accel: Accel, verbose: bool) -> Result<VmOutcome> {
+    let console_path = spec.share.join(format!("console-{}.log", accel.name()));
+    let mut cmd = command(spec, accel);
+    let shown = progress::display_command(&cmd);
+    let mut console_file = File::create(&console_path).with_context(|| format!("creating {}", console_path.display()))?;
+    writeln!(console_file, "# {shown}")?;
+    let start = Instant::now();
+    let mut child = cmd
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .with_context(|| format!("cannot start {QEMU} (run `tipc-verifier setup`)"))?;
+    let (tx, rx) = mpsc::channel::<String>();
+    for stream in [
+        child.stdout.take().map(|s| Box::new(s) as Box<dyn std::io::Read + Send>),
+        child.stderr.take().map(|s| Box::new(s) as Box<dyn std::io::Read + Send>),
+    ]
+    .into_iter()
+    .flatten()
+    {
+        let tx = tx.clone();
+        std::thread::spawn(move || {
+            let mut r = BufReader::new(stream);
+            let mut buf = Vec::new();
+            while r.read_until(b'\n', &mut buf).map(|n| n > 0).unwrap_or(false) {
+                let line = String::from_utf8_lossy(&buf).trim_end_matches(['\r', '\n']).to_string();
+                buf.clear();
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+    }
+    drop(tx);
+    let mut text = String::new();
+    let mut timed_out = false;
+    loop {
+        let left = spec.timeout.saturating_sub(start.elapsed());
+        if left.is_zero() {
+            timed_out = true;
+            let _ = child.kill();
+            break;
+        }
+        match rx.recv_timeout(left.min(Duration::from_millis(500))) {
+            Ok(line) => {
+                if verbose {
+                    eprintln!("    [{}] {line}", spec.name);
+                }
+                writeln!(console_file, "{line}")?;
+                text.push_str(&line);
+                text.push('\n');
+            }
+            Err(mpsc::RecvTimeoutError::Timeout) => {}
+            Err(mpsc::RecvTimeoutError::Disconnected) => break,
+        }
+    }
+    let _ = child.wait();
+    if timed_out {
+        writeln!(console_file, "# killed by tipc-verifier after {:?}", spec.timeout)?;
+    }
+    Ok(VmOutcome {
+        name: spec.name.clone(),
+        accel: accel.name().into(),
+        fallback: None,
+        console: console_path,
+        command: shown,
+        end_status: console::end_status(&text),
+        boot_seconds: console::boot_seconds(&text),
+        timed_out,
+        wall_seconds: start.elapsed().as_secs_f64(),
+        splats: console::find_splats(&text),
+    })
+}

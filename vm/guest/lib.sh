@@ -1,0 +1,82 @@
+# Shell helpers every guest scenario script starts with. The host writes
+# run.sh = this file + the scenario's steps, so the script on the share is
+# complete and can be read and rerun as it is.
+set -eu
+export PATH=/usr/bin:/usr/sbin:/bin:/sbin
+IP=/usr/sbin/ip       # busybox has its own ip applet: always the full path
+TIPC=/usr/sbin/tipc
+CAPS=/tmp/captures
+RES=/share/results
+mkdir -p "$CAPS" "$RES" /share/captures
+
+log() { echo "[$(cut -d' ' -f1 /proc/uptime)] $*"; }
+
+# wait_file FILE SECONDS
+wait_file() {
+	i=0
+	while [ ! -e "$1" ]; do
+		i=$((i + 1))
+		[ "$i" -le $(($2 * 10)) ] || { log "timeout waiting for $1"; return 1; }
+		sleep 0.1
+	done
+}
+
+# ns_add NAME: a namespace with lo up.
+ns_add() {
+	$IP netns add "$1"
+	$IP -n "$1" link set lo up
+}
+
+# veth NS1 DEV1 NS2 DEV2
+veth() {
+	$IP link add "$2" netns "$1" type veth peer name "$4" netns "$3"
+	$IP -n "$1" link set "$2" up
+	$IP -n "$3" link set "$4" up
+}
+
+# capture_start NAME NS IFACE: TIPC frames only, full length, unbuffered.
+capture_start() {
+	$IP netns exec "$2" tcpdump -i "$3" -U -s 262144 -Z root -w "$CAPS/$1.pcap" \
+		ether proto 0x88ca 2> "$CAPS/$1.stderr" &
+	echo $! > "$CAPS/$1.pid"
+	i=0
+	until grep -q "listening on" "$CAPS/$1.stderr" 2>/dev/null; do
+		i=$((i + 1))
+		[ "$i" -le 100 ] || { log "tcpdump on $2/$3 did not start"; cat "$CAPS/$1.stderr"; return 1; }
+		sleep 0.1
+	done
+}
+
+# capture_stop_all: SIGINT every tcpdump so its file is complete; keep its
+# statistics (the host checks the drop count) and copy the files out.
+capture_stop_all() {
+	sleep 0.5
+	for p in "$CAPS"/*.pid; do
+		[ -e "$p" ] || continue
+		kill -INT "$(cat "$p")" 2>/dev/null || true
+	done
+	for p in "$CAPS"/*.pid; do
+		[ -e "$p" ] || continue
+		pid=$(cat "$p")
+		while kill -0 "$pid" 2>/dev/null; do sleep 0.1; done
+		rm -f "$p"
+	done
+	cp "$CAPS"/*.pcap "$CAPS"/*.stderr /share/captures/
+}
+
+# bearer NS DEV
+bearer() {
+	$IP netns exec "$1" $TIPC bearer enable media eth device "$2"
+}
+
+# wait_links NS COUNT SECONDS: until COUNT unicast links are up.
+wait_links() {
+	i=0
+	while :; do
+		n=$($IP netns exec "$1" $TIPC link list 2>/dev/null | grep -v broadcast-link | grep -c ': up' || true)
+		[ "$n" -ge "$2" ] && { log "$1: $n link(s) up"; return 0; }
+		i=$((i + 1))
+		[ "$i" -le $(($3 * 10)) ] || { log "$1: links not up"; $IP netns exec "$1" $TIPC link list; return 1; }
+		sleep 0.1
+	done
+}
