@@ -103,7 +103,8 @@ pub fn write_atomic(path: &Path, data: &[u8]) -> Result<()> {
         .and_then(|()| f.sync_all())
         .with_context(|| format!("writing {}", tmp.display()))?;
     drop(f);
-    fs::rename(&tmp, path).with_context(|| format!("renaming {} to {}", tmp.display(), path.display()))
+    fs::rename(&tmp, path)
+        .with_context(|| format!("renaming {} to {}", tmp.display(), path.display()))
 }
 
 /// A directory being filled before it is published under its final name.
@@ -118,10 +119,14 @@ impl PendingDir {
     pub fn new(target: &Path) -> Result<Self> {
         let tmp = temp_sibling(target)?;
         if tmp.exists() {
-            fs::remove_dir_all(&tmp).with_context(|| format!("removing stale {}", tmp.display()))?;
+            fs::remove_dir_all(&tmp)
+                .with_context(|| format!("removing stale {}", tmp.display()))?;
         }
         fs::create_dir_all(&tmp).with_context(|| format!("creating {}", tmp.display()))?;
-        Ok(Self { tmp, target: target.to_path_buf() })
+        Ok(Self {
+            tmp,
+            target: target.to_path_buf(),
+        })
     }
 
     pub fn path(&self) -> &Path {
@@ -136,7 +141,11 @@ impl PendingDir {
                 .with_context(|| format!("replacing {}", self.target.display()))?;
         }
         fs::rename(&self.tmp, &self.target).with_context(|| {
-            format!("publishing {} as {}", self.tmp.display(), self.target.display())
+            format!(
+                "publishing {} as {}",
+                self.tmp.display(),
+                self.target.display()
+            )
         })?;
         Ok(self.target.clone())
     }
@@ -144,12 +153,18 @@ impl PendingDir {
 
 /// Removes `*.tmp-*` leftovers of interrupted runs directly inside `dir`.
 pub fn sweep_temporaries(dir: &Path) -> Result<usize> {
-    let Ok(entries) = fs::read_dir(dir) else { return Ok(0) };
+    let Ok(entries) = fs::read_dir(dir) else {
+        return Ok(0);
+    };
     let mut removed = 0;
     for entry in entries.flatten() {
         if entry.file_name().to_string_lossy().contains(".tmp-") {
             let p = entry.path();
-            let r = if p.is_dir() { fs::remove_dir_all(&p) } else { fs::remove_file(&p) };
+            let r = if p.is_dir() {
+                fs::remove_dir_all(&p)
+            } else {
+                fs::remove_file(&p)
+            };
             r.with_context(|| format!("removing leftover {}", p.display()))?;
             removed += 1;
         }

@@ -64,7 +64,11 @@ fn vm_spec(name: &str, kernel: &Path, initrd: &Path, share: &Path, timeout: Dura
 pub fn run(project: &Path, opts: &CheckOptions) -> Result<Option<(Report, PathBuf)>> {
     let cache_root = cache::cache_root()?;
     let scenarios = select_scenarios(&opts.scenarios)?;
-    let ctx = BuildContext { project: project.to_path_buf(), cache: cache_root.clone(), jobs: opts.jobs };
+    let ctx = BuildContext {
+        project: project.to_path_buf(),
+        cache: cache_root.clone(),
+        jobs: opts.jobs,
+    };
     let out = match &opts.out {
         Some(o) => o.clone(),
         None => project.join("out").join(format!("check-{}", stamp())),
@@ -98,7 +102,13 @@ pub fn run(project: &Path, opts: &CheckOptions) -> Result<Option<(Report, PathBu
         for k in &kernels {
             let share = out.join(format!("{}.{}", k.flavour.name(), scn.name));
             prepare_share(&share, scn)?;
-            specs.push(vm_spec(&format!("{}-guest", k.flavour.name()), &k.bzimage, &initrd, &share, opts.vm_timeout));
+            specs.push(vm_spec(
+                &format!("{}-guest", k.flavour.name()),
+                &k.bzimage,
+                &initrd,
+                &share,
+                opts.vm_timeout,
+            ));
         }
         let outcomes = qemu::run_all(&specs, opts.run)?;
         for (k, (spec, vm)) in kernels.iter().zip(specs.iter().zip(outcomes)) {
@@ -109,7 +119,14 @@ pub fn run(project: &Path, opts: &CheckOptions) -> Result<Option<(Report, PathBu
             };
             let mut vm = vm;
             vm.name = "guest".into();
-            runs.push(ScenarioRun::new(k.flavour.name(), scn.name, spec.share.clone(), vec![vm], checks, captures));
+            runs.push(ScenarioRun::new(
+                k.flavour.name(),
+                scn.name,
+                spec.share.clone(),
+                vec![vm],
+                checks,
+                captures,
+            ));
         }
         phase.done("judged");
     }
@@ -135,17 +152,36 @@ fn prepare_share(share: &Path, scn: &Scenario) -> Result<()> {
     }
     std::fs::create_dir_all(share.join("results"))?;
     std::fs::create_dir_all(share.join("captures"))?;
-    std::fs::write(share.join("run.sh"), scn.guest_script()).with_context(|| format!("writing {}/run.sh", share.display()))
+    std::fs::write(share.join("run.sh"), scn.guest_script())
+        .with_context(|| format!("writing {}/run.sh", share.display()))
 }
 
-fn dry_run(ctx: &BuildContext, scenarios: &[Scenario], opts: &CheckOptions, out: &Path) -> Result<()> {
-    let base = kbuild::base_version().unwrap_or_else(|_| "(linux-source-6.12 not installed)".into());
+fn dry_run(
+    ctx: &BuildContext,
+    scenarios: &[Scenario],
+    opts: &CheckOptions,
+    out: &Path,
+) -> Result<()> {
+    let base =
+        kbuild::base_version().unwrap_or_else(|_| "(linux-source-6.12 not installed)".into());
     println!("# kernels (cache: {})", ctx.cache.display());
     for f in &opts.kernels {
         let key = kbuild::kernel_key(ctx, *f, &base)?.key();
-        let entry = ctx.cache.join("kernels").join(format!("{}-{key}", f.name()));
-        let state = if cache::is_complete(&entry) { "cached" } else { "would build" };
-        println!("# {} {}: {}", f.name(), state, entry.join("bzImage").display());
+        let entry = ctx
+            .cache
+            .join("kernels")
+            .join(format!("{}-{key}", f.name()));
+        let state = if cache::is_complete(&entry) {
+            "cached"
+        } else {
+            "would build"
+        };
+        println!(
+            "# {} {}: {}",
+            f.name(),
+            state,
+            entry.join("bzImage").display()
+        );
         if !cache::is_complete(&entry) {
             let vars = kbuild::make_vars(&ctx.cache).join(" ");
             println!("make {vars} tinyconfig && scripts/kconfig/merge_config.sh -m .config {} && make {vars} olddefconfig && make {vars} -j{} bzImage",
@@ -157,10 +193,28 @@ fn dry_run(ctx: &BuildContext, scenarios: &[Scenario], opts: &CheckOptions, out:
         for f in &opts.kernels {
             let share = out.join(format!("{}.{}", f.name(), scn.name));
             let key = kbuild::kernel_key(ctx, *f, &base)?.key();
-            let kernel = ctx.cache.join("kernels").join(format!("{}-{key}", f.name())).join("bzImage");
-            let spec = vm_spec(&format!("{}-guest", f.name()), &kernel, &initrd, &share, opts.vm_timeout);
-            println!("# scenario {} on {}: guest script {}/run.sh", scn.name, f.name(), share.display());
-            println!("{}", progress::display_command(&qemu::command(&spec, qemu::Accel::Tcg)));
+            let kernel = ctx
+                .cache
+                .join("kernels")
+                .join(format!("{}-{key}", f.name()))
+                .join("bzImage");
+            let spec = vm_spec(
+                &format!("{}-guest", f.name()),
+                &kernel,
+                &initrd,
+                &share,
+                opts.vm_timeout,
+            );
+            println!(
+                "# scenario {} on {}: guest script {}/run.sh",
+                scn.name,
+                f.name(),
+                share.display()
+            );
+            println!(
+                "{}",
+                progress::display_command(&qemu::command(&spec, qemu::Accel::Tcg))
+            );
         }
     }
     Ok(())
@@ -179,7 +233,11 @@ pub fn finish(rep: &Report, json: &Path) -> Result<()> {
         eprintln!("captures and console logs: {}", dir.display());
     }
     if !rep.ok {
-        bail!("{} of {} scenario run(s) failed", rep.runs.iter().filter(|r| !r.ok).count(), rep.runs.len());
+        bail!(
+            "{} of {} scenario run(s) failed",
+            rep.runs.iter().filter(|r| !r.ok).count(),
+            rep.runs.len()
+        );
     }
     Ok(())
 }

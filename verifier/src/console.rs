@@ -53,7 +53,11 @@ pub fn find_splats(console: &str) -> Vec<Splat> {
         if let Some((_, kind)) = SPLAT_MARKERS.iter().find(|(m, _)| line.contains(m)) {
             let from = i.saturating_sub(2);
             let to = (i + EXCERPT_AFTER).min(lines.len());
-            found.push(Splat { kind, line_number: i + 1, excerpt: lines[from..to].join("\n") });
+            found.push(Splat {
+                kind,
+                line_number: i + 1,
+                excerpt: lines[from..to].join("\n"),
+            });
             skip_until = to;
         }
     }
@@ -64,7 +68,10 @@ pub fn find_splats(console: &str) -> Vec<Splat> {
 pub fn end_status(console: &str) -> Option<i32> {
     console.lines().rev().find_map(|l| {
         let rest = &l[l.find(END_MARKER)? + END_MARKER.len()..];
-        rest.split(|c: char| !c.is_ascii_digit() && c != '-').next()?.parse().ok()
+        rest.split(|c: char| !c.is_ascii_digit() && c != '-')
+            .next()?
+            .parse()
+            .ok()
     })
 }
 
@@ -72,7 +79,9 @@ pub fn end_status(console: &str) -> Option<i32> {
 pub fn boot_seconds(console: &str) -> Option<f64> {
     console.lines().find_map(|l| {
         let rest = &l[l.find(INIT_MARKER)? + INIT_MARKER.len()..];
-        rest.trim_end_matches(|c: char| !c.is_ascii_digit()).parse().ok()
+        rest.trim_end_matches(|c: char| !c.is_ascii_digit())
+            .parse()
+            .ok()
     })
 }
 

@@ -10,7 +10,12 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// Host programs copied into the guest at the same path.
-pub const GUEST_PROGRAMS: &[&str] = &["/bin/busybox", "/usr/sbin/ip", "/usr/sbin/tipc", "/usr/bin/tcpdump"];
+pub const GUEST_PROGRAMS: &[&str] = &[
+    "/bin/busybox",
+    "/usr/sbin/ip",
+    "/usr/sbin/tipc",
+    "/usr/bin/tcpdump",
+];
 /// Where the agent lives in the guest.
 pub const AGENT_GUEST_PATH: &str = "/usr/bin/tipc-agent";
 
@@ -23,7 +28,7 @@ pub fn parse_ldd(out: &str) -> Vec<PathBuf> {
         .filter_map(|l| {
             let l = l.trim();
             let path = match l.split_once("=>") {
-                Some((_, rhs)) => rhs.trim().split_whitespace().next()?,
+                Some((_, rhs)) => rhs.split_whitespace().next()?,
                 None => l.split_whitespace().next()?,
             };
             path.starts_with('/').then(|| PathBuf::from(path))
@@ -34,7 +39,9 @@ pub fn parse_ldd(out: &str) -> Vec<PathBuf> {
 fn libraries_of(program: &Path) -> Result<Vec<PathBuf>> {
     let mut cmd = Command::new("ldd");
     cmd.arg(program);
-    let out = cmd.output().with_context(|| format!("running ldd on {}", program.display()))?;
+    let out = cmd
+        .output()
+        .with_context(|| format!("running ldd on {}", program.display()))?;
     // A static binary (busybox-static) makes ldd exit 1 with "not a dynamic executable".
     Ok(parse_ldd(&String::from_utf8_lossy(&out.stdout)))
 }
@@ -42,8 +49,10 @@ fn libraries_of(program: &Path) -> Result<Vec<PathBuf>> {
 /// Everything that goes into the image: (path in the guest, host file).
 fn inputs(project: &Path, agent: &Path) -> Result<Vec<(PathBuf, PathBuf)>> {
     let mut files = vec![(PathBuf::from("init"), project.join("vm/guest/init"))];
-    let mut programs: Vec<(PathBuf, PathBuf)> =
-        GUEST_PROGRAMS.iter().map(|p| (PathBuf::from(&p[1..]), PathBuf::from(p))).collect();
+    let mut programs: Vec<(PathBuf, PathBuf)> = GUEST_PROGRAMS
+        .iter()
+        .map(|p| (PathBuf::from(&p[1..]), PathBuf::from(p)))
+        .collect();
     programs.push((PathBuf::from(&AGENT_GUEST_PATH[1..]), agent.to_path_buf()));
     for (_, host) in &programs {
         if !host.is_file() {
@@ -57,7 +66,14 @@ fn inputs(project: &Path, agent: &Path) -> Result<Vec<(PathBuf, PathBuf)>> {
     libs.sort();
     libs.dedup();
     files.extend(programs);
-    files.extend(libs.into_iter().map(|l| (l.strip_prefix("/").map(Path::to_path_buf).unwrap_or(l.clone()), l)));
+    files.extend(libs.into_iter().map(|l| {
+        (
+            l.strip_prefix("/")
+                .map(Path::to_path_buf)
+                .unwrap_or(l.clone()),
+            l,
+        )
+    }));
     Ok(files)
 }
 
@@ -69,14 +85,19 @@ pub fn ensure_image(project: &Path, cache_root: &Path, agent: &Path) -> Result<P
     for (guest, host) in &files {
         key.add_file(&guest.to_string_lossy(), host)?;
     }
-    let out = cache_root.join("images").join(format!("initramfs-{}.cpio.gz", key.key()));
+    let out = cache_root
+        .join("images")
+        .join(format!("initramfs-{}.cpio.gz", key.key()));
     if out.is_file() {
         return Ok(out);
     }
     let phase = Phase::start("guest image: building the initramfs");
     let stage = tempfile::tempdir().context("creating a staging directory")?;
     let root = stage.path();
-    for dir in ["bin", "sbin", "usr/bin", "usr/sbin", "etc", "proc", "sys", "dev", "tmp", "run", "share", "var", "root"] {
+    for dir in [
+        "bin", "sbin", "usr/bin", "usr/sbin", "etc", "proc", "sys", "dev", "tmp", "run", "share",
+        "var", "root",
+    ] {
         fs::create_dir_all(root.join(dir))?;
     }
     std::os::unix::fs::symlink("../run", root.join("var/run"))?;
@@ -88,7 +109,8 @@ pub fn ensure_image(project: &Path, cache_root: &Path, agent: &Path) -> Result<P
             fs::create_dir_all(parent)?;
         }
         // fs::copy follows symlinks: libraries land as real files at the listed path.
-        fs::copy(host, &dst).with_context(|| format!("copying {} into the image", host.display()))?;
+        fs::copy(host, &dst)
+            .with_context(|| format!("copying {} into the image", host.display()))?;
     }
     let mut cpio = Command::new("sh");
     cpio.current_dir(root)
@@ -96,23 +118,33 @@ pub fn ensure_image(project: &Path, cache_root: &Path, agent: &Path) -> Result<P
         .arg("find . -mindepth 1 | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet | gzip -1");
     let bytes = cpio.output().context("running cpio | gzip")?;
     if !bytes.status.success() || bytes.stdout.is_empty() {
-        bail!("guest image: cpio failed: {}", String::from_utf8_lossy(&bytes.stderr));
+        bail!(
+            "guest image: cpio failed: {}",
+            String::from_utf8_lossy(&bytes.stderr)
+        );
     }
     cache::write_atomic(&out, &bytes.stdout)?;
-    phase.done(&format!("{} files, {} KiB", files.len(), bytes.stdout.len() / 1024));
+    phase.done(&format!(
+        "{} files, {} KiB",
+        files.len(),
+        bytes.stdout.len() / 1024
+    ));
     Ok(out)
 }
 
 /// Finds the release build of the agent in the workspace target directory.
 pub fn default_agent(project: &Path) -> PathBuf {
-    let target = std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| project.join("target"));
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| project.join("target"));
     target.join("release").join("tipc-agent")
 }
 
 /// Builds the agent with cargo (release). Cheap when nothing changed.
 pub fn build_agent(project: &Path) -> Result<PathBuf> {
     let mut cmd = Command::new("cargo");
-    cmd.current_dir(project).args(["build", "--quiet", "--release", "-p", "tipc-agent"]);
+    cmd.current_dir(project)
+        .args(["build", "--quiet", "--release", "-p", "tipc-agent"]);
     progress::capture("building the guest agent", cmd)?;
     Ok(default_agent(project))
 }

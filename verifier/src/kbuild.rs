@@ -22,8 +22,12 @@ use std::time::Duration;
 
 /// Bumped whenever the build recipe changes in a way the inputs don't show.
 const RECIPE_VERSION: &str = "1";
-const GIT_IDENTITY: [&str; 4] =
-    ["-c", "user.name=tipc-verifier", "-c", "user.email=tipc-verifier@localhost"];
+const GIT_IDENTITY: [&str; 4] = [
+    "-c",
+    "user.name=tipc-verifier",
+    "-c",
+    "user.email=tipc-verifier@localhost",
+];
 const SERIES_STAMP: &str = ".tipc-verifier-series";
 const CONFIG_STAMP: &str = ".tipc-verifier-config";
 
@@ -70,7 +74,9 @@ pub fn make_vars(cache: &Path) -> Vec<String> {
 
 fn make_command(tree: &Path, cache: &Path) -> Command {
     let mut cmd = Command::new("make");
-    cmd.current_dir(tree).env("LIBCLANG_PATH", "/usr/lib/llvm-19/lib").args(make_vars(cache));
+    cmd.current_dir(tree)
+        .env("LIBCLANG_PATH", "/usr/lib/llvm-19/lib")
+        .args(make_vars(cache));
     cmd
 }
 
@@ -107,7 +113,10 @@ pub fn series_patches(project: &Path) -> Result<Vec<PathBuf>> {
         .with_context(|| format!("reading {}", dir.display()))?
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| {
-            let name = p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            let name = p
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
             name.ends_with(".patch") && !name.starts_with("0000-")
         })
         .collect();
@@ -126,12 +135,18 @@ pub fn overlay_files(project: &Path) -> Result<Vec<(PathBuf, PathBuf)>> {
     out.sort();
     Ok(out
         .into_iter()
-        .filter_map(|p| p.strip_prefix(&root).ok().map(|rel| (rel.to_path_buf(), p.clone())))
+        .filter_map(|p| {
+            p.strip_prefix(&root)
+                .ok()
+                .map(|rel| (rel.to_path_buf(), p.clone()))
+        })
         .collect())
 }
 
 fn collect_files(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
-    let Ok(entries) = fs::read_dir(dir) else { return Ok(()) };
+    let Ok(entries) = fs::read_dir(dir) else {
+        return Ok(());
+    };
     for e in entries {
         let p = e?.path();
         if p.is_dir() {
@@ -148,7 +163,13 @@ fn tool_version(program: &str, arg: &str) -> String {
         .arg(arg)
         .output()
         .ok()
-        .map(|o| String::from_utf8_lossy(&o.stdout).lines().next().unwrap_or("").to_string())
+        .map(|o| {
+            String::from_utf8_lossy(&o.stdout)
+                .lines()
+                .next()
+                .unwrap_or("")
+                .to_string()
+        })
         .unwrap_or_else(|| "absent".into())
 }
 
@@ -158,7 +179,10 @@ pub fn base_version() -> Result<String> {
     cmd.args(["-W", "-f=${Version}", setup::BASE_PACKAGE]);
     let v = progress::capture("reading the kernel base version", cmd)?;
     if v.trim().is_empty() {
-        bail!("{} is not installed (run `tipc-verifier setup`)", setup::BASE_PACKAGE);
+        bail!(
+            "{} is not installed (run `tipc-verifier setup`)",
+            setup::BASE_PACKAGE
+        );
     }
     Ok(v.trim().to_string())
 }
@@ -170,20 +194,39 @@ pub fn kernel_key(ctx: &BuildContext, flavour: Flavour, base: &str) -> Result<Ke
     k.add("flavour", flavour.name().as_bytes());
     k.add("base", base.as_bytes());
     for frag in flavour.fragments(&ctx.project) {
-        let name = format!("fragment {}", frag.file_name().unwrap_or_default().to_string_lossy());
+        let name = format!(
+            "fragment {}",
+            frag.file_name().unwrap_or_default().to_string_lossy()
+        );
         k.add_file(&name, &frag)?;
     }
     if flavour == Flavour::Patched {
         for p in series_patches(&ctx.project)? {
-            k.add_file(&format!("patch {}", p.file_name().unwrap_or_default().to_string_lossy()), &p)?;
+            k.add_file(
+                &format!(
+                    "patch {}",
+                    p.file_name().unwrap_or_default().to_string_lossy()
+                ),
+                &p,
+            )?;
         }
         for (rel, p) in overlay_files(&ctx.project)? {
             k.add_file(&format!("overlay {}", rel.display()), &p)?;
         }
     }
-    k.add("rustc", tool_version("/usr/bin/rustc", "--version").as_bytes());
+    k.add(
+        "rustc",
+        tool_version("/usr/bin/rustc", "--version").as_bytes(),
+    );
     k.add("clang", tool_version("clang-19", "--version").as_bytes());
-    k.add("bindgen", tool_version(&setup::bindgen_path(&ctx.cache).to_string_lossy(), "--version").as_bytes());
+    k.add(
+        "bindgen",
+        tool_version(
+            &setup::bindgen_path(&ctx.cache).to_string_lossy(),
+            "--version",
+        )
+        .as_bytes(),
+    );
     k.add("make vars", make_vars(&ctx.cache).join(" ").as_bytes());
     Ok(k)
 }
@@ -216,7 +259,10 @@ pub fn ensure_kernel(ctx: &BuildContext, flavour: Flavour) -> Result<BuiltKernel
         apply_series(ctx, &tree)?;
     }
     configure(ctx, flavour, &tree)?;
-    let log = ctx.cache.join("logs").join(format!("build-{}.log", flavour.name()));
+    let log = ctx
+        .cache
+        .join("logs")
+        .join(format!("build-{}.log", flavour.name()));
     let mut make = make_command(&tree, &ctx.cache);
     make.arg(format!("-j{}", ctx.jobs)).arg("bzImage");
     eprintln!("    make log: {}", log.display());
@@ -228,11 +274,17 @@ pub fn ensure_kernel(ctx: &BuildContext, flavour: Flavour) -> Result<BuiltKernel
         progress::describe_kbuild_line,
     )
     .with_context(|| {
-        format!("kernel {} did not build: fix the error above (nothing was cached)", flavour.name())
+        format!(
+            "kernel {} did not build: fix the error above (nothing was cached)",
+            flavour.name()
+        )
     })?;
     let pending = PendingDir::new(&entry)?;
-    fs::copy(tree.join("arch/x86/boot/bzImage"), pending.path().join("bzImage"))
-        .context("copying bzImage")?;
+    fs::copy(
+        tree.join("arch/x86/boot/bzImage"),
+        pending.path().join("bzImage"),
+    )
+    .context("copying bzImage")?;
     fs::copy(tree.join(".config"), pending.path().join("config")).context("copying .config")?;
     let manifest = Manifest {
         flavour: flavour.name().into(),
@@ -240,7 +292,10 @@ pub fn ensure_kernel(ctx: &BuildContext, flavour: Flavour) -> Result<BuiltKernel
         inputs: keyb.inputs().to_vec(),
         build_seconds: phase.elapsed().as_secs_f64(),
     };
-    cache::write_atomic(&pending.path().join(cache::MANIFEST), &serde_json::to_vec_pretty(&manifest)?)?;
+    cache::write_atomic(
+        &pending.path().join(cache::MANIFEST),
+        &serde_json::to_vec_pretty(&manifest)?,
+    )?;
     pending.publish()?;
     phase.done("built");
     Ok(built(false))
@@ -253,7 +308,16 @@ fn git(tree: &Path) -> Command {
 }
 
 fn trees_dir(cache: &Path, base: &str) -> PathBuf {
-    let safe: String = base.chars().map(|c| if c.is_ascii_alphanumeric() || c == '.' || c == '-' { c } else { '_' }).collect();
+    let safe: String = base
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '.' || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
     cache.join("trees").join(format!("linux-{safe}"))
 }
 
@@ -269,15 +333,26 @@ fn ensure_tree(ctx: &BuildContext, flavour: Flavour, base: &str) -> Result<PathB
         Flavour::Patched => {
             let wt = dir.join("patched");
             let healthy = wt.join(".git").is_file()
-                && git(&wt).args(["rev-parse", "--verify", "HEAD"]).output().map(|o| o.status.success()).unwrap_or(false);
+                && git(&wt)
+                    .args(["rev-parse", "--verify", "HEAD"])
+                    .output()
+                    .map(|o| o.status.success())
+                    .unwrap_or(false);
             if !healthy {
                 let phase = Phase::start("kernel tree: creating the patched worktree");
                 if wt.exists() {
-                    fs::remove_dir_all(&wt).with_context(|| format!("removing broken {}", wt.display()))?;
+                    fs::remove_dir_all(&wt)
+                        .with_context(|| format!("removing broken {}", wt.display()))?;
                 }
-                progress::capture("git worktree prune", { let mut c = git(&stock); c.args(["worktree", "prune"]); c })?;
+                progress::capture("git worktree prune", {
+                    let mut c = git(&stock);
+                    c.args(["worktree", "prune"]);
+                    c
+                })?;
                 let mut add = git(&stock);
-                add.args(["worktree", "add", "--force", "-B", "patched"]).arg(&wt).arg("base");
+                add.args(["worktree", "add", "--force", "-B", "patched"])
+                    .arg(&wt)
+                    .arg("base");
                 progress::capture("git worktree add", add)?;
                 phase.done("created");
             }
@@ -290,13 +365,19 @@ fn ensure_tree(ctx: &BuildContext, flavour: Flavour, base: &str) -> Result<PathB
 fn create_base_repo(ctx: &BuildContext, dir: &Path, base: &str) -> Result<()> {
     let tarball = Path::new(setup::BASE_TARBALL);
     if !tarball.is_file() {
-        bail!("{} is missing (run `tipc-verifier setup` as root)", tarball.display());
+        bail!(
+            "{} is missing (run `tipc-verifier setup` as root)",
+            tarball.display()
+        );
     }
     if let Some(parent) = dir.parent() {
         fs::create_dir_all(parent)?;
         cache::sweep_temporaries(parent)?;
     }
-    let phase = Phase::start(&format!("kernel tree: unpacking {} ({base})", tarball.display()));
+    let phase = Phase::start(&format!(
+        "kernel tree: unpacking {} ({base})",
+        tarball.display()
+    ));
     let pending = PendingDir::new(dir)?;
     let log = ctx.cache.join("logs").join("tree.log");
     let mut tar = Command::new("tar");
@@ -308,14 +389,29 @@ fn create_base_repo(ctx: &BuildContext, dir: &Path, base: &str) -> Result<()> {
     for args in [
         vec!["init", "-q", "-b", "stock"],
         vec!["add", "-A", "-f", "."],
-        vec!["commit", "-q", "--no-verify", "-m", "Linux 6.12 base (Debian linux-source-6.12)"],
+        vec![
+            "commit",
+            "-q",
+            "--no-verify",
+            "-m",
+            "Linux 6.12 base (Debian linux-source-6.12)",
+        ],
         vec!["tag", "base"],
     ] {
         let mut cmd = git(&stock);
         cmd.args(&args);
-        progress::run_logged(&format!("git {}", args[0]), cmd, &log, Duration::from_secs(15), |_| None)?;
+        progress::run_logged(
+            &format!("git {}", args[0]),
+            cmd,
+            &log,
+            Duration::from_secs(15),
+            |_| None,
+        )?;
     }
-    cache::write_atomic(&pending.path().join(cache::MANIFEST), format!("{{\"base\":\"{base}\"}}\n").as_bytes())?;
+    cache::write_atomic(
+        &pending.path().join(cache::MANIFEST),
+        format!("{{\"base\":\"{base}\"}}\n").as_bytes(),
+    )?;
     pending.publish()?;
     phase.done("committed as the base");
     Ok(())
@@ -343,17 +439,37 @@ fn apply_series(ctx: &BuildContext, tree: &Path) -> Result<()> {
     }
     let _ = fs::remove_file(&stamp);
     let patches = series_patches(&ctx.project)?;
-    let phase = Phase::start(&format!("series: applying {} patch(es) with git am", patches.len()));
+    let phase = Phase::start(&format!(
+        "series: applying {} patch(es) with git am",
+        patches.len()
+    ));
     let _ = git(tree).args(["am", "--abort"]).output();
-    progress::capture("git checkout base", { let mut c = git(tree); c.args(["checkout", "-q", "-f", "-B", "patched", "base"]); c })?;
+    progress::capture("git checkout base", {
+        let mut c = git(tree);
+        c.args(["checkout", "-q", "-f", "-B", "patched", "base"]);
+        c
+    })?;
     for p in &patches {
-        let out = git(tree).arg("am").arg("-q").arg(p).output().context("running git am")?;
+        let out = git(tree)
+            .arg("am")
+            .arg("-q")
+            .arg(p)
+            .output()
+            .context("running git am")?;
         if !out.status.success() {
             let _ = git(tree).args(["am", "--abort"]).output();
-            let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+            let text = format!(
+                "{}{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            );
             let detail: Vec<&str> = text
                 .lines()
-                .filter(|l| l.starts_with("error:") || l.contains("patch failed") || l.starts_with("Patch failed"))
+                .filter(|l| {
+                    l.starts_with("error:")
+                        || l.contains("patch failed")
+                        || l.starts_with("Patch failed")
+                })
                 .collect();
             bail!(
                 "series: {} does not apply to the base tree:\n    {}\n  fix the patch (or regenerate it) and run again",
@@ -366,7 +482,10 @@ fn apply_series(ctx: &BuildContext, tree: &Path) -> Result<()> {
         let dst = tree.join(&rel);
         let new = fs::read(&src)?;
         if fs::read(&dst).ok().as_deref() != Some(new.as_slice()) {
-            eprintln!("    kernel-rust/{} differs from the series: building the kernel-rust/ copy", rel.display());
+            eprintln!(
+                "    kernel-rust/{} differs from the series: building the kernel-rust/ copy",
+                rel.display()
+            );
             if let Some(parent) = dst.parent() {
                 fs::create_dir_all(parent)?;
             }
@@ -383,14 +502,25 @@ fn apply_series(ctx: &BuildContext, tree: &Path) -> Result<()> {
 /// option that vanished because its dependency is off is fine when unset).
 pub fn missing_options(fragments: &[String], config: &str) -> Vec<String> {
     let have: std::collections::HashSet<&str> = config.lines().map(str::trim).collect();
-    let is_set = |opt: &str| config.lines().any(|l| l.trim().strip_prefix(opt).is_some_and(|r| r.starts_with('=')));
+    let is_set = |opt: &str| {
+        config.lines().any(|l| {
+            l.trim()
+                .strip_prefix(opt)
+                .is_some_and(|r| r.starts_with('='))
+        })
+    };
     fragments
         .iter()
         .flat_map(|f| f.lines())
         .map(str::trim)
-        .filter(|l| match l.strip_prefix("# ").and_then(|r| r.strip_suffix(" is not set")) {
-            Some(opt) => opt.starts_with("CONFIG_") && is_set(opt),
-            None => l.starts_with("CONFIG_") && !have.contains(l),
+        .filter(|l| {
+            match l
+                .strip_prefix("# ")
+                .and_then(|r| r.strip_suffix(" is not set"))
+            {
+                Some(opt) => opt.starts_with("CONFIG_") && is_set(opt),
+                None => l.starts_with("CONFIG_") && !have.contains(l),
+            }
         })
         .map(str::to_string)
         .collect()
@@ -406,22 +536,55 @@ fn configure(ctx: &BuildContext, flavour: Flavour, tree: &Path) -> Result<()> {
     k.add("make vars", make_vars(&ctx.cache).join(" ").as_bytes());
     let key = k.key();
     let stamp = tree.join(CONFIG_STAMP);
-    if tree.join(".config").is_file() && fs::read_to_string(&stamp).ok().as_deref() == Some(key.as_str()) {
+    if tree.join(".config").is_file()
+        && fs::read_to_string(&stamp).ok().as_deref() == Some(key.as_str())
+    {
         return Ok(());
     }
     let _ = fs::remove_file(&stamp);
-    let phase = Phase::start(&format!("config ({}): tinyconfig + {} fragment(s)", flavour.name(), fragments.len()));
-    let log = ctx.cache.join("logs").join(format!("config-{}.log", flavour.name()));
+    let phase = Phase::start(&format!(
+        "config ({}): tinyconfig + {} fragment(s)",
+        flavour.name(),
+        fragments.len()
+    ));
+    let log = ctx
+        .cache
+        .join("logs")
+        .join(format!("config-{}.log", flavour.name()));
     let mut tiny = make_command(tree, &ctx.cache);
     tiny.arg("tinyconfig");
-    progress::run_logged("make tinyconfig", tiny, &log, Duration::from_secs(15), |_| None)?;
+    progress::run_logged(
+        "make tinyconfig",
+        tiny,
+        &log,
+        Duration::from_secs(15),
+        |_| None,
+    )?;
     let mut merge = Command::new(tree.join("scripts/kconfig/merge_config.sh"));
-    merge.current_dir(tree).args(["-m", ".config"]).args(&fragments);
-    progress::run_logged("merge_config.sh", merge, &log, Duration::from_secs(15), |_| None)?;
+    merge
+        .current_dir(tree)
+        .args(["-m", ".config"])
+        .args(&fragments);
+    progress::run_logged(
+        "merge_config.sh",
+        merge,
+        &log,
+        Duration::from_secs(15),
+        |_| None,
+    )?;
     let mut old = make_command(tree, &ctx.cache);
     old.arg("olddefconfig");
-    progress::run_logged("make olddefconfig", old, &log, Duration::from_secs(15), |_| None)?;
-    let texts = fragments.iter().map(fs::read_to_string).collect::<std::io::Result<Vec<_>>>()?;
+    progress::run_logged(
+        "make olddefconfig",
+        old,
+        &log,
+        Duration::from_secs(15),
+        |_| None,
+    )?;
+    let texts = fragments
+        .iter()
+        .map(fs::read_to_string)
+        .collect::<std::io::Result<Vec<_>>>()?;
     let config = fs::read_to_string(tree.join(".config"))?;
     let missing = missing_options(&texts, &config);
     if !missing.is_empty() {

@@ -5,15 +5,15 @@
 //! Each module has one job; `main.rs` only wires them to the command line.
 
 pub mod cache;
+pub mod check;
+pub mod console;
 pub mod decode;
+pub mod guest_image;
 pub mod kbuild;
 pub mod progress;
 pub mod project;
-pub mod setup;
-pub mod trace_review;
-pub mod check;
-pub mod console;
-pub mod guest_image;
 pub mod qemu;
 pub mod report;
 pub mod scenario;
+pub mod setup;
+pub mod trace_review;

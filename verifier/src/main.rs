@@ -63,7 +63,6 @@ enum Cmd {
 
 #[derive(Subcommand)]
 enum TraceCmd {
-    /// One line per TIPC message, a summary, and path verdicts.
     Review(tipc_verifier::trace_review::ReviewArgs),
 }
 
@@ -96,16 +95,18 @@ struct CheckArgs {
 }
 
 fn jobs_default() -> usize {
-    std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2)
+    std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(2)
 }
 
 fn run(cli: Cli) -> Result<ExitCode> {
-    let cache = cache::cache_root()?;
     match cli.command {
         Cmd::Setup { check } => {
-            setup::ensure(&cache, check, cli.verbose)?;
+            setup::ensure(&cache::cache_root()?, check, cli.verbose)?;
         }
         Cmd::Build { flavours, jobs } => {
+            let cache = cache::cache_root()?;
             let ctx = kbuild::BuildContext {
                 project: project::locate(cli.project.as_deref())?,
                 cache: cache.clone(),
@@ -138,7 +139,10 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 },
                 scenarios: args.scenarios,
                 out: args.out,
-                run: qemu::RunOptions { accel: args.accel, verbose: cli.verbose },
+                run: qemu::RunOptions {
+                    accel: args.accel,
+                    verbose: cli.verbose,
+                },
                 dry_run: args.dry_run,
                 jobs: args.jobs.unwrap_or_else(jobs_default),
                 vm_timeout: Duration::from_secs(args.timeout),

@@ -23,7 +23,10 @@ pub struct Phase {
 impl Phase {
     pub fn start(name: &str) -> Self {
         eprintln!("==> {name}");
-        Self { name: name.to_string(), start: Instant::now() }
+        Self {
+            name: name.to_string(),
+            start: Instant::now(),
+        }
     }
 
     pub fn elapsed(&self) -> Duration {
@@ -31,7 +34,12 @@ impl Phase {
     }
 
     pub fn done(self, what: &str) {
-        eprintln!("    {} {} ({})", self.name, what, fmt_duration(self.start.elapsed()));
+        eprintln!(
+            "    {} {} ({})",
+            self.name,
+            what,
+            fmt_duration(self.start.elapsed())
+        );
     }
 }
 
@@ -67,7 +75,9 @@ pub fn run_logged(
         .open(log)
         .with_context(|| format!("opening log {}", log.display()))?;
     writeln!(log_file, "$ {}", display_command(&cmd))?;
-    cmd.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
+    cmd.stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
     let mut child = cmd
         .spawn()
         .with_context(|| format!("{step}: cannot start {}", display_command(&cmd)))?;
@@ -75,8 +85,14 @@ pub fn run_logged(
     let (tx, rx) = mpsc::channel::<String>();
     let mut readers = Vec::new();
     for stream in [
-        child.stdout.take().map(|s| Box::new(s) as Box<dyn std::io::Read + Send>),
-        child.stderr.take().map(|s| Box::new(s) as Box<dyn std::io::Read + Send>),
+        child
+            .stdout
+            .take()
+            .map(|s| Box::new(s) as Box<dyn std::io::Read + Send>),
+        child
+            .stderr
+            .take()
+            .map(|s| Box::new(s) as Box<dyn std::io::Read + Send>),
     ]
     .into_iter()
     .flatten()
@@ -119,9 +135,14 @@ pub fn run_logged(
     for r in readers {
         let _ = r.join();
     }
-    let status = child.wait().with_context(|| format!("{step}: waiting for the command"))?;
+    let status = child
+        .wait()
+        .with_context(|| format!("{step}: waiting for the command"))?;
     if !status.success() {
-        eprintln!("    [{step}] failed after {}; last lines of the log:", fmt_duration(start.elapsed()));
+        eprintln!(
+            "    [{step}] failed after {}; last lines of the log:",
+            fmt_duration(start.elapsed())
+        );
         for line in &tail {
             eprintln!("      | {line}");
         }
@@ -134,7 +155,15 @@ pub fn run_logged(
 pub fn display_command(cmd: &Command) -> String {
     let mut parts: Vec<String> = cmd
         .get_envs()
-        .filter_map(|(k, v)| v.map(|v| format!("{}={}", k.to_string_lossy(), shell_quote(&v.to_string_lossy()))))
+        .filter_map(|(k, v)| {
+            v.map(|v| {
+                format!(
+                    "{}={}",
+                    k.to_string_lossy(),
+                    shell_quote(&v.to_string_lossy())
+                )
+            })
+        })
         .collect();
     parts.push(shell_quote(&cmd.get_program().to_string_lossy()));
     parts.extend(cmd.get_args().map(|a| shell_quote(&a.to_string_lossy())));
@@ -144,7 +173,8 @@ pub fn display_command(cmd: &Command) -> String {
 /// Quotes a word for a POSIX shell when it needs it.
 pub fn shell_quote(s: &str) -> String {
     let plain = !s.is_empty()
-        && s.chars().all(|c| c.is_ascii_alphanumeric() || "-_./=:,@%+".contains(c));
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./=:,@%+".contains(c));
     if plain {
         s.to_string()
     } else {
@@ -156,7 +186,37 @@ pub fn shell_quote(s: &str) -> String {
 pub fn describe_kbuild_line(line: &str) -> Option<String> {
     let t = line.trim_start();
     let (verb, rest) = t.split_once(char::is_whitespace)?;
-    let known = ["CC", "RUSTC", "LD", "AR", "AS", "BINDGEN", "HOSTCC", "GEN", "OBJCOPY", "LZMA", "GZIP", "XZKERN", "BUILD", "KSYMS", "SORTTAB", "CPP", "VOFFSET", "ZOFFSET", "MKPIGGY", "EXPORTS", "RUSTDOC", "UPD", "SYNC", "WRAP", "SYSHDR", "SYSTBL", "HYPERCALLS", "MODPOST", "CHK"];
+    let known = [
+        "CC",
+        "RUSTC",
+        "LD",
+        "AR",
+        "AS",
+        "BINDGEN",
+        "HOSTCC",
+        "GEN",
+        "OBJCOPY",
+        "LZMA",
+        "GZIP",
+        "XZKERN",
+        "BUILD",
+        "KSYMS",
+        "SORTTAB",
+        "CPP",
+        "VOFFSET",
+        "ZOFFSET",
+        "MKPIGGY",
+        "EXPORTS",
+        "RUSTDOC",
+        "UPD",
+        "SYNC",
+        "WRAP",
+        "SYSHDR",
+        "SYSTBL",
+        "HYPERCALLS",
+        "MODPOST",
+        "CHK",
+    ];
     let verb_ok = known.contains(&verb) || verb.starts_with("RUSTC") || verb.starts_with("CC");
     verb_ok.then(|| format!("{verb} {}", rest.trim()))
 }

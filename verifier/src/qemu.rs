@@ -70,7 +70,13 @@ pub fn append_line(spec: &VmSpec) -> String {
 /// The exact QEMU command for a guest.
 pub fn command(spec: &VmSpec, accel: Accel) -> Command {
     let mut c = Command::new(QEMU);
-    c.args(["-nodefaults", "-no-user-config", "-display", "none", "-no-reboot"]);
+    c.args([
+        "-nodefaults",
+        "-no-user-config",
+        "-display",
+        "none",
+        "-no-reboot",
+    ]);
     c.args(["-accel", accel.name()]);
     if accel == Accel::Kvm {
         c.args(["-cpu", "host"]);
@@ -89,7 +95,10 @@ pub fn command(spec: &VmSpec, accel: Accel) -> Command {
             "dgram,id=net0,local.type=inet,local.host=127.0.0.1,local.port={},remote.type=inet,remote.host=127.0.0.1,remote.port={}",
             n.local_port, n.remote_port
         ));
-        c.args(["-device", &format!("virtio-net-pci,netdev=net0,mac={}", n.mac)]);
+        c.args([
+            "-device",
+            &format!("virtio-net-pci,netdev=net0,mac={}", n.mac),
+        ]);
     }
     c
 }
@@ -104,8 +113,16 @@ pub fn free_port_pair() -> Result<(u16, u16)> {
 /// Specs for two guests joined by one dgram link.
 pub fn linked_pair(mut a: VmSpec, mut b: VmSpec) -> Result<(VmSpec, VmSpec)> {
     let (pa, pb) = free_port_pair()?;
-    a.net = Some(DgramLink { local_port: pa, remote_port: pb, mac: "52:54:00:00:00:01".into() });
-    b.net = Some(DgramLink { local_port: pb, remote_port: pa, mac: "52:54:00:00:00:02".into() });
+    a.net = Some(DgramLink {
+        local_port: pa,
+        remote_port: pb,
+        mac: "52:54:00:00:00:01".into(),
+    });
+    b.net = Some(DgramLink {
+        local_port: pb,
+        remote_port: pa,
+        mac: "52:54:00:00:00:02".into(),
+    });
     Ok((a, b))
 }
 
@@ -135,15 +152,30 @@ impl VmOutcome {
     /// One line saying what went wrong, with the excerpt when there is one.
     pub fn problem(&self) -> Option<String> {
         if let Some(s) = self.splats.first() {
-            return Some(format!("{} in the console of {} (line {}):\n{}", s.kind, self.name, s.line_number, s.excerpt));
+            return Some(format!(
+                "{} in the console of {} (line {}):\n{}",
+                s.kind, self.name, s.line_number, s.excerpt
+            ));
         }
         if self.timed_out {
-            return Some(format!("{} hung: no end marker before the timeout; console: {}", self.name, self.console.display()));
+            return Some(format!(
+                "{} hung: no end marker before the timeout; console: {}",
+                self.name,
+                self.console.display()
+            ));
         }
         match self.end_status {
             Some(0) => None,
-            Some(rc) => Some(format!("guest script of {} exited {rc}; see {}", self.name, self.console.display())),
-            None => Some(format!("{} stopped before its end marker; console: {}", self.name, self.console.display())),
+            Some(rc) => Some(format!(
+                "guest script of {} exited {rc}; see {}",
+                self.name,
+                self.console.display()
+            )),
+            None => Some(format!(
+                "{} stopped before its end marker; console: {}",
+                self.name,
+                self.console.display()
+            )),
         }
     }
 }
@@ -164,7 +196,10 @@ pub fn run_all(specs: &[VmSpec], opts: RunOptions) -> Result<Vec<VmOutcome>> {
         .collect();
     handles
         .into_iter()
-        .map(|h| h.join().map_err(|_| anyhow::anyhow!("a QEMU supervisor thread panicked"))?)
+        .map(|h| {
+            h.join()
+                .map_err(|_| anyhow::anyhow!("a QEMU supervisor thread panicked"))?
+        })
         .collect()
 }
 
@@ -178,9 +213,17 @@ pub fn run_one(spec: &VmSpec, opts: RunOptions) -> Result<VmOutcome> {
             if o.boot_seconds.is_some() {
                 return Ok(o);
             }
-            Some(format!("KVM guest never reached /init ({})", console::tail(&std::fs::read_to_string(&o.console).unwrap_or_default(), 3).replace('\n', " | ")))
+            Some(format!(
+                "KVM guest never reached /init ({})",
+                console::tail(&std::fs::read_to_string(&o.console).unwrap_or_default(), 3)
+                    .replace('\n', " | ")
+            ))
         };
-        eprintln!("    {}: KVM unusable, falling back to TCG: {}", spec.name, reason.as_deref().unwrap_or(""));
+        eprintln!(
+            "    {}: KVM unusable, falling back to TCG: {}",
+            spec.name,
+            reason.as_deref().unwrap_or("")
+        );
         let mut o = boot(spec, Accel::Tcg, opts.verbose)?;
         o.fallback = reason;
         return Ok(o);
@@ -192,7 +235,8 @@ fn boot(spec: &VmSpec, accel: Accel, verbose: bool) -> Result<VmOutcome> {
     let console_path = spec.share.join(format!("console-{}.log", accel.name()));
     let mut cmd = command(spec, accel);
     let shown = progress::display_command(&cmd);
-    let mut console_file = File::create(&console_path).with_context(|| format!("creating {}", console_path.display()))?;
+    let mut console_file = File::create(&console_path)
+        .with_context(|| format!("creating {}", console_path.display()))?;
     writeln!(console_file, "# {shown}")?;
     let start = Instant::now();
     let mut child = cmd
@@ -203,8 +247,14 @@ fn boot(spec: &VmSpec, accel: Accel, verbose: bool) -> Result<VmOutcome> {
         .with_context(|| format!("cannot start {QEMU} (run `tipc-verifier setup`)"))?;
     let (tx, rx) = mpsc::channel::<String>();
     for stream in [
-        child.stdout.take().map(|s| Box::new(s) as Box<dyn std::io::Read + Send>),
-        child.stderr.take().map(|s| Box::new(s) as Box<dyn std::io::Read + Send>),
+        child
+            .stdout
+            .take()
+            .map(|s| Box::new(s) as Box<dyn std::io::Read + Send>),
+        child
+            .stderr
+            .take()
+            .map(|s| Box::new(s) as Box<dyn std::io::Read + Send>),
     ]
     .into_iter()
     .flatten()
@@ -213,8 +263,14 @@ fn boot(spec: &VmSpec, accel: Accel, verbose: bool) -> Result<VmOutcome> {
         std::thread::spawn(move || {
             let mut r = BufReader::new(stream);
             let mut buf = Vec::new();
-            while r.read_until(b'\n', &mut buf).map(|n| n > 0).unwrap_or(false) {
-                let line = String::from_utf8_lossy(&buf).trim_end_matches(['\r', '\n']).to_string();
+            while r
+                .read_until(b'\n', &mut buf)
+                .map(|n| n > 0)
+                .unwrap_or(false)
+            {
+                let line = String::from_utf8_lossy(&buf)
+                    .trim_end_matches(['\r', '\n'])
+                    .to_string();
                 buf.clear();
                 if tx.send(line).is_err() {
                     break;
@@ -247,7 +303,11 @@ fn boot(spec: &VmSpec, accel: Accel, verbose: bool) -> Result<VmOutcome> {
     }
     let _ = child.wait();
     if timed_out {
-        writeln!(console_file, "# killed by tipc-verifier after {:?}", spec.timeout)?;
+        writeln!(
+            console_file,
+            "# killed by tipc-verifier after {:?}",
+            spec.timeout
+        )?;
     }
     Ok(VmOutcome {
         name: spec.name.clone(),

@@ -22,23 +22,54 @@ pub struct ScenarioRun {
 }
 
 impl ScenarioRun {
-    pub fn new(kernel: &str, scenario: &str, share: PathBuf, vms: Vec<VmOutcome>, mut checks: Vec<Check>, captures: BTreeMap<String, CaptureCounts>) -> Self {
+    pub fn new(
+        kernel: &str,
+        scenario: &str,
+        share: PathBuf,
+        vms: Vec<VmOutcome>,
+        mut checks: Vec<Check>,
+        captures: BTreeMap<String, CaptureCounts>,
+    ) -> Self {
         for vm in &vms {
-            checks.insert(0, Check {
-                name: format!("{}_console_clean", vm.name.replace('-', "_")),
-                ok: vm.splats.is_empty(),
-                detail: vm.splats.first().map(|s| format!("{} at console line {}", s.kind, s.line_number)).unwrap_or_else(|| "no splat".into()),
-            });
-            checks.insert(0, Check {
-                name: format!("{}_completed", vm.name.replace('-', "_")),
-                ok: vm.end_status == Some(0) && !vm.timed_out,
-                detail: vm.problem().unwrap_or_else(|| {
-                    format!("booted to /init in {:.1}s, run took {:.1}s ({})", vm.boot_seconds.unwrap_or(f64::NAN), vm.wall_seconds, vm.accel)
-                }),
-            });
+            checks.insert(
+                0,
+                Check {
+                    name: format!("{}_console_clean", vm.name.replace('-', "_")),
+                    ok: vm.splats.is_empty(),
+                    detail: vm
+                        .splats
+                        .first()
+                        .map(|s| format!("{} at console line {}", s.kind, s.line_number))
+                        .unwrap_or_else(|| "no splat".into()),
+                },
+            );
+            checks.insert(
+                0,
+                Check {
+                    name: format!("{}_completed", vm.name.replace('-', "_")),
+                    ok: vm.end_status == Some(0) && !vm.timed_out,
+                    detail: vm.problem().unwrap_or_else(|| {
+                        format!(
+                            "booted to /init in {:.1}s, run took {:.1}s ({})",
+                            vm.boot_seconds.unwrap_or(f64::NAN),
+                            vm.wall_seconds,
+                            vm.accel
+                        )
+                    }),
+                },
+            );
         }
         let ok = checks.iter().all(|c| c.ok);
-        Self { name: format!("{kernel}.{scenario}"), kernel: kernel.into(), scenario: scenario.into(), ok, checks, captures, vms, share }
+        Self {
+            name: format!("{kernel}.{scenario}"),
+            kernel: kernel.into(),
+            scenario: scenario.into(),
+            ok,
+            checks,
+            captures,
+            vms,
+            share,
+        }
     }
 }
 
@@ -54,18 +85,37 @@ pub struct Report {
     pub ok: bool,
 }
 
-pub const TCG_NOTE: &str = "guests run under QEMU TCG (software emulation); timings are emulation-bound";
+pub const TCG_NOTE: &str =
+    "guests run under QEMU TCG (software emulation); timings are emulation-bound";
 
 /// KTAP: one top-level test per scenario run, one subtest per check.
 pub fn ktap(runs: &[ScenarioRun]) -> String {
     let mut s = String::from("KTAP version 1\n");
     let _ = writeln!(s, "1..{}", runs.len());
     for (i, run) in runs.iter().enumerate() {
-        let _ = writeln!(s, "    KTAP version 1\n    # Subtest: {}\n    1..{}", run.name, run.checks.len());
+        let _ = writeln!(
+            s,
+            "    KTAP version 1\n    # Subtest: {}\n    1..{}",
+            run.name,
+            run.checks.len()
+        );
         for (j, c) in run.checks.iter().enumerate() {
-            let _ = writeln!(s, "    {} {} {}{}", if c.ok { "ok" } else { "not ok" }, j + 1, c.name, ktap_reason(c));
+            let _ = writeln!(
+                s,
+                "    {} {} {}{}",
+                if c.ok { "ok" } else { "not ok" },
+                j + 1,
+                c.name,
+                ktap_reason(c)
+            );
         }
-        let _ = writeln!(s, "{} {} {}", if run.ok { "ok" } else { "not ok" }, i + 1, run.name);
+        let _ = writeln!(
+            s,
+            "{} {} {}",
+            if run.ok { "ok" } else { "not ok" },
+            i + 1,
+            run.name
+        );
     }
     let passed = runs.iter().filter(|r| r.ok).count();
     let _ = writeln!(s, "# {} passed, {} failed", passed, runs.len() - passed);

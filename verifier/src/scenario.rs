@@ -59,9 +59,24 @@ pub fn veth_rdm() -> Scenario {
         name: "veth_rdm",
         description: "two namespaces on a veth, RDM messages to a service name from ns1 to ns2",
         captures: vec![
-            CapturePoint { name: "ns1-lo", ns: "ns1", iface: "lo", bearer: false },
-            CapturePoint { name: "ns2-lo", ns: "ns2", iface: "lo", bearer: false },
-            CapturePoint { name: "ns1-veth1", ns: "ns1", iface: "veth1", bearer: true },
+            CapturePoint {
+                name: "ns1-lo",
+                ns: "ns1",
+                iface: "lo",
+                bearer: false,
+            },
+            CapturePoint {
+                name: "ns2-lo",
+                ns: "ns2",
+                iface: "lo",
+                bearer: false,
+            },
+            CapturePoint {
+                name: "ns1-veth1",
+                ns: "ns1",
+                iface: "veth1",
+                bearer: true,
+            },
         ],
         cases: vec![TrafficCase {
             id: "rdm_named",
@@ -107,7 +122,9 @@ impl Scenario {
         for c in &self.captures {
             let _ = writeln!(s, "capture_start {} {} {}", c.name, c.ns, c.iface);
         }
-        s.push_str("bearer ns1 veth1\nbearer ns2 veth2\nwait_links ns1 1 20\nwait_links ns2 1 20\n");
+        s.push_str(
+            "bearer ns1 veth1\nbearer ns2 veth2\nwait_links ns1 1 20\nwait_links ns2 1 20\n",
+        );
         for c in &self.cases {
             let svc = format!("{}:{}", c.service_type, c.service_instance);
             let _ = writeln!(s, "log \"case {}\"", c.id);
@@ -152,7 +169,11 @@ pub struct Check {
 
 impl Check {
     fn new(name: impl Into<String>, ok: bool, detail: impl Into<String>) -> Self {
-        Self { name: name.into(), ok, detail: detail.into() }
+        Self {
+            name: name.into(),
+            ok,
+            detail: detail.into(),
+        }
     }
 }
 
@@ -175,7 +196,10 @@ pub fn count_capture(pcap: &Path) -> Result<CaptureCounts> {
         match item {
             Ok(m) => {
                 let h = &m.header;
-                *counts.by_class.entry(format!("{}/{}", h.user_name(), h.type_name())).or_default() += 1;
+                *counts
+                    .by_class
+                    .entry(format!("{}/{}", h.user_name(), h.type_name()))
+                    .or_default() += 1;
                 if h.is_user_data() {
                     if let Some(t) = h.name_type {
                         *counts.data_by_service.entry(t).or_default() += 1;
@@ -192,11 +216,17 @@ pub fn count_capture(pcap: &Path) -> Result<CaptureCounts> {
 
 /// tcpdump's "N packets dropped by kernel" line.
 pub fn parse_tcpdump_drops(stderr: &str) -> Option<u64> {
-    stderr.lines().find_map(|l| l.strip_suffix(" packets dropped by kernel")?.trim().parse().ok())
+    stderr.lines().find_map(|l| {
+        l.strip_suffix(" packets dropped by kernel")?
+            .trim()
+            .parse()
+            .ok()
+    })
 }
 
 fn read_agent(path: &Path) -> Result<AgentResult> {
-    let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
     serde_json::from_str(&text).with_context(|| format!("parsing {}", path.display()))
 }
 
@@ -208,28 +238,48 @@ pub fn judge(scn: &Scenario, share: &Path) -> (Vec<Check>, BTreeMap<String, Capt
         let pcap = share.join("captures").join(format!("{}.pcap", c.name));
         match count_capture(&pcap) {
             Ok(mut counts) => {
-                counts.dropped_by_kernel = std::fs::read_to_string(share.join("captures").join(format!("{}.stderr", c.name)))
-                    .ok()
-                    .and_then(|s| parse_tcpdump_drops(&s));
+                counts.dropped_by_kernel = std::fs::read_to_string(
+                    share.join("captures").join(format!("{}.stderr", c.name)),
+                )
+                .ok()
+                .and_then(|s| parse_tcpdump_drops(&s));
                 let drops = counts.dropped_by_kernel;
                 checks.push(Check::new(
                     format!("capture_{}_complete", c.name.replace('-', "_")),
                     drops == Some(0) && counts.decode_errors == 0,
-                    format!("dropped by kernel: {drops:?}, decode errors: {}", counts.decode_errors),
+                    format!(
+                        "dropped by kernel: {drops:?}, decode errors: {}",
+                        counts.decode_errors
+                    ),
                 ));
                 captures.insert(c.name.to_string(), counts);
             }
-            Err(e) => checks.push(Check::new(format!("capture_{}_readable", c.name.replace('-', "_")), false, format!("{e:#}"))),
+            Err(e) => checks.push(Check::new(
+                format!("capture_{}_readable", c.name.replace('-', "_")),
+                false,
+                format!("{e:#}"),
+            )),
         }
     }
     for bearer in scn.captures.iter().filter(|c| c.bearer) {
         if let Some(counts) = captures.get(bearer.name) {
-            let control = |label: &str| counts.by_class.iter().filter(|(k, _)| k.starts_with(label)).map(|(_, v)| v).sum::<u64>();
-            let (disc, link) = (control("LINK_CONFIG"), control("LINK_PROTOCOL"));
+            let control = |label: &str| {
+                counts
+                    .by_class
+                    .iter()
+                    .filter(|(k, _)| k.starts_with(label))
+                    .map(|(_, v)| v)
+                    .sum::<u64>()
+            };
+            let (disc, link, names) = (
+                control("LINK_CONFIG"),
+                control("LINK_PROTOCOL"),
+                control("NAME_DISTRIBUTOR"),
+            );
             checks.push(Check::new(
-                format!("{}_carries_discovery_and_link", bearer.name.replace('-', "_")),
-                disc > 0 && link > 0,
-                format!("LINK_CONFIG {disc}, LINK_PROTOCOL {link} messages on {}", bearer.iface),
+                format!("{}_carries_discovery_link_and_names", bearer.name.replace('-', "_")),
+                disc > 0 && link > 0 && names > 0,
+                format!("LINK_CONFIG {disc}, LINK_PROTOCOL {link}, NAME_DISTRIBUTOR {names} messages on {}", bearer.iface),
             ));
         }
     }
@@ -239,7 +289,12 @@ pub fn judge(scn: &Scenario, share: &Path) -> (Vec<Check>, BTreeMap<String, Capt
     (checks, captures)
 }
 
-fn judge_case(scn: &Scenario, case: &TrafficCase, share: &Path, captures: &BTreeMap<String, CaptureCounts>) -> Vec<Check> {
+fn judge_case(
+    scn: &Scenario,
+    case: &TrafficCase,
+    share: &Path,
+    captures: &BTreeMap<String, CaptureCounts>,
+) -> Vec<Check> {
     let mut checks = Vec::new();
     let results = share.join("results");
     let sent = read_agent(&results.join(format!("{}.send.json", case.id)));
@@ -247,7 +302,11 @@ fn judge_case(scn: &Scenario, case: &TrafficCase, share: &Path, captures: &BTree
     let n = u64::from(case.count);
     checks.push(match (&sent, &recv) {
         (Ok(s), Ok(r)) => {
-            let ok = s.messages == n && r.messages == n && s.digest_set == r.digest_set && s.digest_ordered == r.digest_ordered && s.bytes == r.bytes;
+            let ok = s.messages == n
+                && r.messages == n
+                && s.digest_set == r.digest_set
+                && s.digest_ordered == r.digest_ordered
+                && s.bytes == r.bytes;
             Check::new(
                 format!("{}_delivered_intact", case.id),
                 ok,
@@ -257,16 +316,34 @@ fn judge_case(scn: &Scenario, case: &TrafficCase, share: &Path, captures: &BTree
                     s.bytes,
                     r.messages,
                     r.bytes,
-                    if s.digest_ordered == r.digest_ordered { "match" } else { "DIFFER" },
-                    r.first_error.as_deref().or(s.first_error.as_deref()).map(|e| format!(", error: {e}")).unwrap_or_default()
+                    if s.digest_ordered == r.digest_ordered {
+                        "match"
+                    } else {
+                        "DIFFER"
+                    },
+                    r.first_error
+                        .as_deref()
+                        .or(s.first_error.as_deref())
+                        .map(|e| format!(", error: {e}"))
+                        .unwrap_or_default()
                 ),
             )
         }
-        (Err(e), _) | (_, Err(e)) => Check::new(format!("{}_delivered_intact", case.id), false, format!("{e:#}")),
+        (Err(e), _) | (_, Err(e)) => Check::new(
+            format!("{}_delivered_intact", case.id),
+            false,
+            format!("{e:#}"),
+        ),
     });
     for cap in &scn.captures {
-        let Some(counts) = captures.get(cap.name) else { continue };
-        let seen = counts.data_by_service.get(&case.service_type).copied().unwrap_or(0);
+        let Some(counts) = captures.get(cap.name) else {
+            continue;
+        };
+        let seen = counts
+            .data_by_service
+            .get(&case.service_type)
+            .copied()
+            .unwrap_or(0);
         let receiver_lo = !cap.bearer && cap.ns == case.to_ns;
         let (name, ok, want) = match (case.expect, cap.bearer, receiver_lo) {
             (MsgPath::Crossover, true, _) => ("absent_from", seen == 0, "0".to_string()),
@@ -278,7 +355,10 @@ fn judge_case(scn: &Scenario, case: &TrafficCase, share: &Path, captures: &BTree
         checks.push(Check::new(
             format!("{}_{name}_{}", case.id, cap.name.replace('-', "_")),
             ok,
-            format!("{seen} data messages of service {} on {} {} (want {want})", case.service_type, cap.ns, cap.iface),
+            format!(
+                "{seen} data messages of service {} on {} {} (want {want})",
+                case.service_type, cap.ns, cap.iface
+            ),
         ));
     }
     checks

@@ -34,13 +34,21 @@ pub struct Package {
 }
 
 const fn pkg(name: &'static str, why: &'static str) -> Package {
-    Package { name, why, rule: VersionRule::Any }
+    Package {
+        name,
+        why,
+        rule: VersionRule::Any,
+    }
 }
 
 /// Every Debian package the pipeline uses. qemu-utils is left out on
 /// purpose: the machine's newer one conflicts with qemu-system-x86's.
 pub const PACKAGES: &[Package] = &[
-    Package { name: BASE_PACKAGE, why: "kernel base tree", rule: VersionRule::Prefix(BASE_VERSION_PREFIX) },
+    Package {
+        name: BASE_PACKAGE,
+        why: "kernel base tree",
+        rule: VersionRule::Prefix(BASE_VERSION_PREFIX),
+    },
     pkg("rustc-web", "Rust compiler for the kernel (1.96)"),
     pkg("rust-web-src", "core library source matching rustc-web"),
     pkg("rust-web-clippy", "clippy matching rustc-web (CLIPPY=1)"),
@@ -110,12 +118,19 @@ pub fn judge_packages(installed: &BTreeMap<String, String>) -> Vec<Finding> {
             let state = match (installed.get(p.name), p.rule) {
                 (None, _) => State::Missing,
                 (Some(v), VersionRule::Any) => State::Present(v.clone()),
-                (Some(v), VersionRule::Prefix(want)) if v.starts_with(want) => State::Present(v.clone()),
-                (Some(v), VersionRule::Prefix(want)) => {
-                    State::Wrong { found: v.clone(), wanted: format!("{want}*") }
+                (Some(v), VersionRule::Prefix(want)) if v.starts_with(want) => {
+                    State::Present(v.clone())
                 }
+                (Some(v), VersionRule::Prefix(want)) => State::Wrong {
+                    found: v.clone(),
+                    wanted: format!("{want}*"),
+                },
             };
-            Finding { what: format!("package {}", p.name), why: p.why.to_string(), state }
+            Finding {
+                what: format!("package {}", p.name),
+                why: p.why.to_string(),
+                state,
+            }
         })
         .collect()
 }
@@ -137,7 +152,11 @@ pub fn judge_rustc(out: Option<&str>) -> Finding {
             wanted: format!(">= {}.{}", RUSTC_MIN.0, RUSTC_MIN.1),
         },
     };
-    Finding { what: "/usr/bin/rustc".into(), why: "kernel Rust compiler (named explicitly)".into(), state }
+    Finding {
+        what: "/usr/bin/rustc".into(),
+        why: "kernel Rust compiler (named explicitly)".into(),
+        state,
+    }
 }
 
 /// Judges `bindgen --version` output (`bindgen 0.73.2`).
@@ -147,9 +166,16 @@ pub fn judge_bindgen(out: Option<&str>) -> Finding {
         Some(o) if o.split_whitespace().nth(1) == Some(BINDGEN_VERSION) => {
             State::Present(BINDGEN_VERSION.to_string())
         }
-        Some(o) => State::Wrong { found: o.trim().to_string(), wanted: BINDGEN_VERSION.to_string() },
+        Some(o) => State::Wrong {
+            found: o.trim().to_string(),
+            wanted: BINDGEN_VERSION.to_string(),
+        },
     };
-    Finding { what: "bindgen-cli".into(), why: "kernel Rust bindings".into(), state }
+    Finding {
+        what: "bindgen-cli".into(),
+        why: "kernel Rust bindings".into(),
+        state,
+    }
 }
 
 /// Where the pinned tools go.
@@ -163,19 +189,28 @@ pub fn bindgen_path(cache: &Path) -> PathBuf {
 
 fn output_of(program: &Path, args: &[&str]) -> Option<String> {
     let out = Command::new(program).args(args).output().ok()?;
-    out.status.success().then(|| String::from_utf8_lossy(&out.stdout).into_owned())
+    out.status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
 /// Looks at this machine: one dpkg-query call and two version probes.
 pub fn inspect(cache: &Path) -> Result<Vec<Finding>> {
     let mut cmd = Command::new("dpkg-query");
-    cmd.arg("-W").arg("-f=${Package}\\t${db:Status-Abbrev}\\t${Version}\\n");
+    cmd.arg("-W")
+        .arg("-f=${Package}\\t${db:Status-Abbrev}\\t${Version}\\n");
     cmd.args(PACKAGES.iter().map(|p| p.name));
     // dpkg-query exits 1 when a package is unknown; its stdout still lists the rest.
-    let out = cmd.output().context("running dpkg-query (is this a Debian system?)")?;
+    let out = cmd
+        .output()
+        .context("running dpkg-query (is this a Debian system?)")?;
     let mut findings = judge_packages(&parse_dpkg_query(&String::from_utf8_lossy(&out.stdout)));
-    findings.push(judge_rustc(output_of(Path::new("/usr/bin/rustc"), &["--version"]).as_deref()));
-    findings.push(judge_bindgen(output_of(&bindgen_path(cache), &["--version"]).as_deref()));
+    findings.push(judge_rustc(
+        output_of(Path::new("/usr/bin/rustc"), &["--version"]).as_deref(),
+    ));
+    findings.push(judge_bindgen(
+        output_of(&bindgen_path(cache), &["--version"]).as_deref(),
+    ));
     Ok(findings)
 }
 
@@ -187,7 +222,10 @@ pub fn print_findings(findings: &[Finding], verbose: bool) {
             State::Present(_) => {}
             State::Missing => eprintln!("    MISSING  {} ({})", f.what, f.why),
             State::Wrong { found, wanted } => {
-                eprintln!("    WRONG    {}: found {found}, need {wanted} ({})", f.what, f.why)
+                eprintln!(
+                    "    WRONG    {}: found {found}, need {wanted} ({})",
+                    f.what, f.why
+                )
             }
         }
     }
@@ -208,7 +246,10 @@ pub fn ensure(cache: &Path, check_only: bool, verbose: bool) -> Result<()> {
         phase.done(&format!("all {} requirements present", findings.len()));
         return Ok(());
     }
-    if let Some(f) = bad.iter().find(|f| matches!(f.state, State::Wrong { .. }) && f.what.contains(BASE_PACKAGE)) {
+    if let Some(f) = bad
+        .iter()
+        .find(|f| matches!(f.state, State::Wrong { .. }) && f.what.contains(BASE_PACKAGE))
+    {
         bail!(
             "setup: {} has the wrong version; the series targets {BASE_VERSION_PREFIX}*. \
              Install that version (apt-get install {BASE_PACKAGE}={BASE_VERSION_PREFIX}...) or use a machine with Debian 12's current kernel source",
@@ -222,7 +263,10 @@ pub fn ensure(cache: &Path, check_only: bool, verbose: bool) -> Result<()> {
         .collect();
     let need_bindgen = bad.iter().any(|f| f.what == "bindgen-cli");
     if check_only {
-        bail!("setup --check: {} requirement(s) missing or wrong (run `tipc-verifier setup` as root)", bad.len());
+        bail!(
+            "setup --check: {} requirement(s) missing or wrong (run `tipc-verifier setup` as root)",
+            bad.len()
+        );
     }
     if !apt_missing.is_empty() && !is_root() {
         bail!(
@@ -235,16 +279,28 @@ pub fn ensure(cache: &Path, check_only: bool, verbose: bool) -> Result<()> {
         let log = logs.join("setup-apt.log");
         let mut update = Command::new("apt-get");
         update.arg("update");
-        progress::run_logged("apt-get update", update, &log, Duration::from_secs(15), |_| None)
-            .context("setup: apt-get update failed (no access to the Debian mirror?)")?;
+        progress::run_logged(
+            "apt-get update",
+            update,
+            &log,
+            Duration::from_secs(15),
+            |_| None,
+        )
+        .context("setup: apt-get update failed (no access to the Debian mirror?)")?;
         let mut install = Command::new("apt-get");
         install
             .env("DEBIAN_FRONTEND", "noninteractive")
             .args(["install", "-y", "--no-install-recommends"])
             .args(&apt_missing);
         eprintln!("    installing {}", apt_missing.join(" "));
-        progress::run_logged("apt-get install", install, &log, Duration::from_secs(15), describe_apt_line)
-            .context("setup: apt-get install failed; see the log for the package that broke")?;
+        progress::run_logged(
+            "apt-get install",
+            install,
+            &log,
+            Duration::from_secs(15),
+            describe_apt_line,
+        )
+        .context("setup: apt-get install failed; see the log for the package that broke")?;
     }
     if need_bindgen {
         install_bindgen(cache, &logs.join("setup-bindgen.log"))?;
@@ -253,7 +309,10 @@ pub fn ensure(cache: &Path, check_only: bool, verbose: bool) -> Result<()> {
     let still: Vec<&Finding> = after.iter().filter(|f| !f.ok()).collect();
     if !still.is_empty() {
         print_findings(&after, false);
-        bail!("setup: {} requirement(s) still missing after installing", still.len());
+        bail!(
+            "setup: {} requirement(s) still missing after installing",
+            still.len()
+        );
     }
     phase.done("installed what was missing");
     Ok(())
@@ -267,18 +326,37 @@ fn describe_apt_line(line: &str) -> Option<String> {
 }
 
 fn install_bindgen(cache: &Path, log: &Path) -> Result<()> {
-    let cargo = which("cargo").context("setup: cargo is not on PATH (needed to install bindgen-cli)")?;
+    let cargo =
+        which("cargo").context("setup: cargo is not on PATH (needed to install bindgen-cli)")?;
     let mut cmd = Command::new(cargo);
-    cmd.args(["install", "bindgen-cli", "--locked", "--force", "--version", BINDGEN_VERSION, "--root"])
-        .arg(tools_dir(cache));
-    progress::run_logged("cargo install bindgen-cli", cmd, log, Duration::from_secs(15), |l| {
-        l.trim_start().starts_with("Compiling").then(|| l.trim().to_string())
-    })
+    cmd.args([
+        "install",
+        "bindgen-cli",
+        "--locked",
+        "--force",
+        "--version",
+        BINDGEN_VERSION,
+        "--root",
+    ])
+    .arg(tools_dir(cache));
+    progress::run_logged(
+        "cargo install bindgen-cli",
+        cmd,
+        log,
+        Duration::from_secs(15),
+        |l| {
+            l.trim_start()
+                .starts_with("Compiling")
+                .then(|| l.trim().to_string())
+        },
+    )
 }
 
 /// Finds a program on PATH.
 pub fn which(program: &str) -> Option<PathBuf> {
     std::env::var_os("PATH").and_then(|paths| {
-        std::env::split_paths(&paths).map(|d| d.join(program)).find(|p| p.is_file())
+        std::env::split_paths(&paths)
+            .map(|d| d.join(program))
+            .find(|p| p.is_file())
     })
 }

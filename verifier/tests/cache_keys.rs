@@ -4,14 +4,28 @@ use tipc_verifier::cache::*;
 #[test]
 fn cache_root_prefers_the_override_then_xdg_then_home() {
     let env = |pairs: &'static [(&'static str, &'static str)]| {
-        move |k: &str| pairs.iter().find(|(n, _)| *n == k).map(|(_, v)| OsString::from(v))
+        move |k: &str| {
+            pairs
+                .iter()
+                .find(|(n, _)| *n == k)
+                .map(|(_, v)| OsString::from(v))
+        }
     };
-    let r = cache_root_from(env(&[(CACHE_ENV, "/c"), ("XDG_CACHE_HOME", "/x"), ("HOME", "/h")])).unwrap();
+    let r = cache_root_from(env(&[
+        (CACHE_ENV, "/c"),
+        ("XDG_CACHE_HOME", "/x"),
+        ("HOME", "/h"),
+    ]))
+    .unwrap();
     assert_eq!(r.to_str(), Some("/c"));
     let r = cache_root_from(env(&[("XDG_CACHE_HOME", "/x"), ("HOME", "/h")])).unwrap();
     assert_eq!(r.to_str(), Some("/x/tipc-verifier"));
     let r = cache_root_from(env(&[(CACHE_ENV, ""), ("HOME", "/h")])).unwrap();
-    assert_eq!(r.to_str(), Some("/h/.cache/tipc-verifier"), "an empty override is ignored");
+    assert_eq!(
+        r.to_str(),
+        Some("/h/.cache/tipc-verifier"),
+        "an empty override is ignored"
+    );
     assert!(cache_root_from(env(&[])).is_err());
 }
 
@@ -28,19 +42,33 @@ fn keys_are_stable_and_sensitive_to_every_input() {
     assert_eq!(base, key(&[("base", b"6.12.117"), ("patch 0001", b"diff")]));
     assert_eq!(base.len(), 20);
     assert_ne!(base, key(&[("base", b"6.12.118"), ("patch 0001", b"diff")]));
-    assert_ne!(base, key(&[("base", b"6.12.117"), ("patch 0001", b"diff ")]));
+    assert_ne!(
+        base,
+        key(&[("base", b"6.12.117"), ("patch 0001", b"diff ")])
+    );
     assert_ne!(base, key(&[("base", b"6.12.117"), ("patch 0002", b"diff")]));
     // Moving bytes between inputs must not collide.
-    assert_ne!(key(&[("a", b"xy"), ("b", b"")]), key(&[("a", b"x"), ("b", b"y")]));
-    assert_ne!(base, key(&[("patch 0001", b"diff"), ("base", b"6.12.117")]), "order matters");
+    assert_ne!(
+        key(&[("a", b"xy"), ("b", b"")]),
+        key(&[("a", b"x"), ("b", b"y")])
+    );
+    assert_ne!(
+        base,
+        key(&[("patch 0001", b"diff"), ("base", b"6.12.117")]),
+        "order matters"
+    );
 }
 
 #[test]
 fn key_manifest_records_short_values_and_digests_long_ones() {
     let mut k = KeyBuilder::new("kernel");
-    k.add("base", b"6.12.117-1~deb12u1").add("fragment", "CONFIG_X=y\n".repeat(20).as_bytes());
+    k.add("base", b"6.12.117-1~deb12u1")
+        .add("fragment", "CONFIG_X=y\n".repeat(20).as_bytes());
     let inputs = k.inputs();
-    assert_eq!(inputs[1], ("base".to_string(), "6.12.117-1~deb12u1".to_string()));
+    assert_eq!(
+        inputs[1],
+        ("base".to_string(), "6.12.117-1~deb12u1".to_string())
+    );
     assert!(inputs[2].1.starts_with("sha256:"));
 }
 
@@ -51,7 +79,10 @@ fn atomic_write_replaces_whole_files_and_leaves_no_temporaries() {
     write_atomic(&p, b"one").unwrap();
     write_atomic(&p, b"two").unwrap();
     assert_eq!(std::fs::read(&p).unwrap(), b"two");
-    let names: Vec<_> = std::fs::read_dir(p.parent().unwrap()).unwrap().map(|e| e.unwrap().file_name()).collect();
+    let names: Vec<_> = std::fs::read_dir(p.parent().unwrap())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
     assert_eq!(names, vec![OsString::from("file")]);
 }
 

@@ -16,7 +16,11 @@ fn help_explains_the_main_job() {
 
 #[test]
 fn unknown_subcommand_is_a_usage_error() {
-    verifier().arg("frobnicate").assert().code(2).stderr(predicate::str::contains("unrecognized subcommand"));
+    verifier()
+        .arg("frobnicate")
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("unrecognized subcommand"));
 }
 
 #[test]
@@ -37,7 +41,10 @@ fn unknown_scenario_is_named_with_the_known_ones() {
         .args(["check", "--dry-run", "--scenario", "nope"])
         .assert()
         .failure()
-        .stderr(predicate::str::contains("unknown scenario \"nope\"").and(predicate::str::contains("veth_rdm")))
+        .stderr(
+            predicate::str::contains("unknown scenario \"nope\"")
+                .and(predicate::str::contains("veth_rdm")),
+        )
         .stderr(predicate::str::contains("panicked").not());
 }
 
@@ -50,7 +57,9 @@ fn outside_the_project_says_where_it_looked() {
         .args(["check", "--dry-run"])
         .assert()
         .failure()
-        .stderr(predicate::str::contains("not inside the tipc-crossover project"));
+        .stderr(predicate::str::contains(
+            "not inside the tipc-crossover project",
+        ));
 }
 
 #[test]
@@ -63,12 +72,22 @@ fn dry_run_prints_the_exact_qemu_commands_and_runs_nothing() {
         .arg(dir.path().join("out"))
         .assert()
         .success()
-        .stdout(predicate::str::contains("qemu-system-x86_64 -nodefaults").and(predicate::str::contains("-accel tcg")))
+        .stdout(
+            predicate::str::contains("qemu-system-x86_64 -nodefaults")
+                .and(predicate::str::contains("-accel tcg")),
+        )
         .stdout(predicate::str::contains("would build"));
-    assert!(!dir.path().join("out").exists(), "a dry run creates nothing");
+    assert!(
+        !dir.path().join("out").exists(),
+        "a dry run creates nothing"
+    );
 }
 
 #[test]
 fn list_names_the_scenarios() {
-    verifier().args(["check", "--list"]).assert().success().stdout(predicate::str::contains("veth_rdm"));
+    verifier()
+        .args(["check", "--list"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("veth_rdm"));
 }

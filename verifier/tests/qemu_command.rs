@@ -16,11 +16,16 @@ fn spec(name: &str) -> VmSpec {
 }
 
 fn args(c: &std::process::Command) -> Vec<String> {
-    c.get_args().map(|a| a.to_string_lossy().into_owned()).collect()
+    c.get_args()
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect()
 }
 
 fn value_after(a: &[String], flag: &str) -> Vec<String> {
-    a.windows(2).filter(|w| w[0] == flag).map(|w| w[1].clone()).collect()
+    a.windows(2)
+        .filter(|w| w[0] == flag)
+        .map(|w| w[1].clone())
+        .collect()
 }
 
 #[test]
@@ -29,15 +34,24 @@ fn single_guest_uses_tcg_serial_stdio_and_the_share() {
     assert_eq!(c.get_program(), QEMU);
     let a = args(&c);
     assert_eq!(value_after(&a, "-accel"), vec!["tcg"]);
-    assert!(!a.contains(&"-cpu".to_string()), "TCG keeps the default CPU model");
+    assert!(
+        !a.contains(&"-cpu".to_string()),
+        "TCG keeps the default CPU model"
+    );
     assert_eq!(value_after(&a, "-kernel"), vec!["/k/bzImage"]);
     assert_eq!(value_after(&a, "-initrd"), vec!["/k/initramfs.cpio.gz"]);
     assert_eq!(value_after(&a, "-serial"), vec!["stdio"]);
-    assert!(a.contains(&"-no-reboot".to_string()), "the guest's reboot -f must end QEMU");
+    assert!(
+        a.contains(&"-no-reboot".to_string()),
+        "the guest's reboot -f must end QEMU"
+    );
     let virtfs = value_after(&a, "-virtfs");
     assert_eq!(virtfs.len(), 1);
     assert!(virtfs[0].starts_with("local,path=/out/share,mount_tag=share,"));
-    assert!(value_after(&a, "-netdev").is_empty(), "one guest has no NIC");
+    assert!(
+        value_after(&a, "-netdev").is_empty(),
+        "one guest has no NIC"
+    );
     assert!(value_after(&a, "-append")[0].contains("console=ttyS0"));
 }
 
@@ -61,7 +75,12 @@ fn linked_guests_cross_ports_on_loopback_only() {
         let netdev = value_after(&argv, "-netdev");
         assert_eq!(netdev.len(), 1);
         assert!(netdev[0].starts_with("dgram,"));
-        assert_eq!(netdev[0].matches("host=127.0.0.1").count(), 2, "only 127.0.0.1 is used: {}", netdev[0]);
+        assert_eq!(
+            netdev[0].matches("host=127.0.0.1").count(),
+            2,
+            "only 127.0.0.1 is used: {}",
+            netdev[0]
+        );
         assert!(value_after(&argv, "-device")[0].starts_with("virtio-net-pci,netdev=net0,mac="));
     }
 }
@@ -70,5 +89,8 @@ fn linked_guests_cross_ports_on_loopback_only() {
 fn extra_kernel_arguments_are_appended() {
     let mut s = spec("g");
     s.extra_append = "kasan.fault=panic".into();
-    assert_eq!(append_line(&s), "console=ttyS0 panic=-1 rdinit=/init kasan.fault=panic");
+    assert_eq!(
+        append_line(&s),
+        "console=ttyS0 panic=-1 rdinit=/init kasan.fault=panic"
+    );
 }

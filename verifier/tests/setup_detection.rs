@@ -8,23 +8,42 @@ tcpdump:amd64\tii \t4.99.3-1\n";
 #[test]
 fn dpkg_rows_only_count_when_installed() {
     let m = parse_dpkg_query(DPKG_OUT);
-    assert_eq!(m.get("linux-source-6.12").map(String::as_str), Some("6.12.117-1~deb12u1"));
-    assert_eq!(m.get("tcpdump").map(String::as_str), Some("4.99.3-1"), "arch suffix is dropped");
-    assert!(!m.contains_key("qemu-system-x86"), "removed-but-configured (rc) is not installed");
+    assert_eq!(
+        m.get("linux-source-6.12").map(String::as_str),
+        Some("6.12.117-1~deb12u1")
+    );
+    assert_eq!(
+        m.get("tcpdump").map(String::as_str),
+        Some("4.99.3-1"),
+        "arch suffix is dropped"
+    );
+    assert!(
+        !m.contains_key("qemu-system-x86"),
+        "removed-but-configured (rc) is not installed"
+    );
 }
 
 #[test]
 fn missing_and_wrong_packages_are_named() {
     let mut m = parse_dpkg_query(DPKG_OUT);
     let findings = judge_packages(&m);
-    let qemu = findings.iter().find(|f| f.what == "package qemu-system-x86").expect("qemu is a requirement");
+    let qemu = findings
+        .iter()
+        .find(|f| f.what == "package qemu-system-x86")
+        .expect("qemu is a requirement");
     assert_eq!(qemu.state, State::Missing);
-    let src = findings.iter().find(|f| f.what == "package linux-source-6.12").expect("base is a requirement");
+    let src = findings
+        .iter()
+        .find(|f| f.what == "package linux-source-6.12")
+        .expect("base is a requirement");
     assert!(src.ok());
 
     m.insert("linux-source-6.12".into(), "6.12.118-1~deb12u1".into());
     let findings = judge_packages(&m);
-    let src = findings.iter().find(|f| f.what == "package linux-source-6.12").expect("base is a requirement");
+    let src = findings
+        .iter()
+        .find(|f| f.what == "package linux-source-6.12")
+        .expect("base is a requirement");
     match &src.state {
         State::Wrong { found, wanted } => {
             assert_eq!(found, "6.12.118-1~deb12u1");
@@ -43,15 +62,27 @@ fn every_package_is_judged_once() {
 
 #[test]
 fn rustc_version_is_checked_against_the_kernel_minimum() {
-    assert!(judge_rustc(Some("rustc 1.96.0 (abc 2026-05-01) (built from a source tarball)")).ok());
-    assert!(matches!(judge_rustc(Some("rustc 1.70.0 (90c541806 2023-05-31)")).state, State::Wrong { .. }));
+    assert!(judge_rustc(Some(
+        "rustc 1.96.0 (abc 2026-05-01) (built from a source tarball)"
+    ))
+    .ok());
+    assert!(matches!(
+        judge_rustc(Some("rustc 1.70.0 (90c541806 2023-05-31)")).state,
+        State::Wrong { .. }
+    ));
     assert_eq!(judge_rustc(None).state, State::Missing);
-    assert!(matches!(judge_rustc(Some("garbage")).state, State::Wrong { .. }));
+    assert!(matches!(
+        judge_rustc(Some("garbage")).state,
+        State::Wrong { .. }
+    ));
 }
 
 #[test]
 fn bindgen_must_be_the_pinned_version() {
     assert!(judge_bindgen(Some("bindgen 0.73.2\n")).ok());
-    assert!(matches!(judge_bindgen(Some("bindgen 0.60.1")).state, State::Wrong { .. }));
+    assert!(matches!(
+        judge_bindgen(Some("bindgen 0.60.1")).state,
+        State::Wrong { .. }
+    ));
     assert_eq!(judge_bindgen(None).state, State::Missing);
 }
