@@ -183,7 +183,7 @@ pub struct CaptureCounts {
     pub by_class: BTreeMap<String, u64>,
     pub non_tipc: u64,
     pub decode_errors: u64,
-    pub dropped_by_kernel: Option<u64>,
+    pub tcpdump: Option<TcpdumpStats>,
     /// User-data messages per service type (name type of NAMED/MCAST headers).
     pub data_by_service: BTreeMap<u32, u64>,
 }
@@ -214,13 +214,31 @@ pub fn count_capture(pcap: &Path) -> Result<CaptureCounts> {
     Ok(counts)
 }
 
-/// tcpdump's "N packets dropped by kernel" line.
-pub fn parse_tcpdump_drops(stderr: &str) -> Option<u64> {
-    stderr.lines().find_map(|l| {
-        l.strip_suffix(" packets dropped by kernel")?
-            .trim()
-            .parse()
-            .ok()
+/// What tcpdump says when it stops: packets written, passed by the filter,
+/// dropped by the kernel.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct TcpdumpStats {
+    pub captured: u64,
+    pub received_by_filter: u64,
+    pub dropped_by_kernel: u64,
+}
+
+impl TcpdumpStats {
+    /// Every packet that passed the filter reached the file.
+    pub fn complete(&self) -> bool {
+        self.dropped_by_kernel == 0 && self.captured == self.received_by_filter
+    }
+}
+
+/// Parses tcpdump's closing statistics (None if it never printed them).
+pub fn parse_tcpdump_stats(stderr: &str) -> Option<TcpdumpStats> {
+    let count = |suffix: &str| {
+        stderr.lines().find_map(|l| l.strip_suffix(suffix)?.trim().parse::<u64>().ok())
+    };
+    Some(TcpdumpStats {
+        captured: count(" packets captured")?,
+        received_by_filter: count(" packets received by filter")?,
+        dropped_by_kernel: count(" packets dropped by kernel")?,
     })
 }
 
@@ -238,19 +256,20 @@ pub fn judge(scn: &Scenario, share: &Path) -> (Vec<Check>, BTreeMap<String, Capt
         let pcap = share.join("captures").join(format!("{}.pcap", c.name));
         match count_capture(&pcap) {
             Ok(mut counts) => {
-                counts.dropped_by_kernel = std::fs::read_to_string(
-                    share.join("captures").join(format!("{}.stderr", c.name)),
-                )
-                .ok()
-                .and_then(|s| parse_tcpdump_drops(&s));
-                let drops = counts.dropped_by_kernel;
+                counts.tcpdump = std::fs::read_to_string(share.join("captures").join(format!("{}.stderr", c.name)))
+                    .ok()
+                    .and_then(|s| parse_tcpdump_stats(&s));
+                let stats = counts.tcpdump;
                 checks.push(Check::new(
                     format!("capture_{}_complete", c.name.replace('-', "_")),
-                    drops == Some(0) && counts.decode_errors == 0,
-                    format!(
-                        "dropped by kernel: {drops:?}, decode errors: {}",
-                        counts.decode_errors
-                    ),
+                    stats.is_some_and(|s| s.complete()) && counts.decode_errors == 0,
+                    match stats {
+                        Some(s) => format!(
+                            "tcpdump: {} captured, {} passed the filter, {} dropped; decode errors: {}",
+                            s.captured, s.received_by_filter, s.dropped_by_kernel, counts.decode_errors
+                        ),
+                        None => "tcpdump printed no statistics (killed?)".to_string(),
+                    },
                 ));
                 captures.insert(c.name.to_string(), counts);
             }

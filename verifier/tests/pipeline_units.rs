@@ -1,6 +1,6 @@
 use tipc_verifier::guest_image::parse_ldd;
 use tipc_verifier::kbuild::missing_options;
-use tipc_verifier::scenario::{self, parse_tcpdump_drops};
+use tipc_verifier::scenario::{self, parse_tcpdump_stats, TcpdumpStats};
 
 #[test]
 fn config_check_finds_options_that_did_not_survive() {
@@ -38,15 +38,18 @@ fn ldd_output_gives_library_paths() {
 }
 
 #[test]
-fn tcpdump_statistics_give_the_drop_count() {
+fn tcpdump_statistics_tell_whether_the_file_is_complete() {
     let stderr = "tcpdump: listening on lo, link-type EN10MB (Ethernet), snapshot length 262144 bytes\n\
                   412 packets captured\n412 packets received by filter\n3 packets dropped by kernel\n";
-    assert_eq!(parse_tcpdump_drops(stderr), Some(3));
-    assert_eq!(
-        parse_tcpdump_drops("tcpdump: listening on lo\n"),
-        None,
-        "killed before it printed statistics"
-    );
+    let s = parse_tcpdump_stats(stderr).unwrap();
+    assert_eq!(s, TcpdumpStats { captured: 412, received_by_filter: 412, dropped_by_kernel: 3 });
+    assert!(!s.complete());
+    // Seen in a real guest: stopped before the buffered block was read.
+    let lost = parse_tcpdump_stats("0 packets captured\n200 packets received by filter\n0 packets dropped by kernel\n").unwrap();
+    assert!(!lost.complete());
+    let whole = parse_tcpdump_stats("200 packets captured\n200 packets received by filter\n0 packets dropped by kernel\n").unwrap();
+    assert!(whole.complete());
+    assert_eq!(parse_tcpdump_stats("tcpdump: listening on lo\n"), None, "killed before it printed statistics");
 }
 
 #[test]
