@@ -1,0 +1,70 @@
+//! Splat detection on consoles captured from our own QEMU guests.
+
+use tipc_verifier::console::*;
+
+const CLEAN: &str = include_str!("data/consoles/clean-stock-veth_rdm.log");
+const PANIC: &str = include_str!("data/consoles/panic-no-init.log");
+
+#[test]
+fn a_clean_scenario_console_has_no_splat_and_its_markers_are_read() {
+    assert!(find_splats(CLEAN).is_empty(), "{:?}", find_splats(CLEAN));
+    assert_eq!(end_status(CLEAN), Some(0));
+    let boot = boot_seconds(CLEAN).expect("init marker");
+    assert!(boot > 0.0 && boot < 6.0, "boot to /init took {boot}s");
+}
+
+#[test]
+fn a_real_panic_without_init_is_found_with_its_trace() {
+    let splats = find_splats(PANIC);
+    assert!(!splats.is_empty());
+    let first = &splats[0];
+    assert_eq!(first.kind, "panic");
+    assert!(first.excerpt.contains("No working init found"), "{}", first.excerpt);
+    assert!(first.excerpt.contains("Call Trace:"), "the excerpt keeps the trace");
+    assert_eq!(end_status(PANIC), None, "the guest never reached its end");
+}
+
+/// Splat texts as the kernel prints them, inserted into the real clean console.
+fn with_inserted(lines: &str) -> String {
+    let at = CLEAN.find("TIPC-VERIFIER: END").expect("end marker");
+    format!("{}{lines}\n{}", &CLEAN[..at], &CLEAN[at..])
+}
+
+#[test]
+fn each_kind_of_splat_fails_a_run() {
+    let cases = [
+        ("------------[ cut here ]------------\nWARNING: CPU: 0 PID: 1 at net/tipc/node.c:1700 tipc_node_xmit+0x1/0x2", "WARNING"),
+        ("BUG: KASAN: slab-use-after-free in tipc_disc_rcv+0x61/0x9a0", "BUG"),
+        ("BUG: kernel NULL pointer dereference, address: 0000000000000000", "BUG"),
+        ("Oops: 0000 [#1] PREEMPT", "Oops"),
+        ("WARNING: possible recursive locking detected", "WARNING"),
+        ("=============================\nsuspicious RCU usage.", "RCU"),
+        ("rcu: INFO: rcu_sched self-detected stall on CPU", "RCU stall"),
+        ("UBSAN: shift-out-of-bounds in net/tipc/msg.h:123:9", "UBSAN"),
+        ("refcount_t: underflow; use-after-free.", "refcount"),
+        ("general protection fault, probably for non-canonical address 0xdffffc0000000000", "GPF"),
+    ];
+    for (text, kind) in cases {
+        let console = with_inserted(text);
+        let splats = find_splats(&console);
+        assert_eq!(splats.len(), 1, "{text:?} -> {splats:?}");
+        assert_eq!(splats[0].kind, kind, "{text:?}");
+        assert!(splats[0].excerpt.contains(text.lines().last().unwrap()));
+        assert_eq!(end_status(&console), Some(0), "a splat fails a run even when the script ended well");
+    }
+}
+
+#[test]
+fn one_report_is_one_splat() {
+    let report = "BUG: KASAN: slab-out-of-bounds in foo+0x1/0x2\nRead of size 4\nCall Trace:\n dump_stack\n kasan_report\n\
+                  ==================================================================\nKernel panic - not syncing: kasan.fault=panic set ...";
+    let splats = find_splats(&with_inserted(report));
+    assert_eq!(splats.len(), 1, "{splats:?}");
+}
+
+#[test]
+fn a_failed_script_status_is_read() {
+    let console = CLEAN.replace("END rc=0", "END rc=3");
+    assert_eq!(end_status(&console), Some(3));
+    assert!(find_splats(&console).is_empty());
+}
