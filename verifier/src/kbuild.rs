@@ -256,7 +256,7 @@ pub fn ensure_kernel(ctx: &BuildContext, flavour: Flavour) -> Result<BuiltKernel
     let phase = Phase::start(&format!("kernel {}: building ({key})", flavour.name()));
     let tree = ensure_tree(ctx, flavour, &base)?;
     if flavour == Flavour::Patched {
-        apply_series(ctx, &tree)?;
+        apply_series(&tree, &Series::of_project(&ctx.project)?)?;
     }
     configure(ctx, flavour, &tree)?;
     let log = ctx
@@ -417,31 +417,47 @@ fn create_base_repo(ctx: &BuildContext, dir: &Path, base: &str) -> Result<()> {
     Ok(())
 }
 
-/// The series key: what is applied to the patched tree.
-fn series_key(ctx: &BuildContext) -> Result<String> {
-    let mut k = KeyBuilder::new("series");
-    for p in series_patches(&ctx.project)? {
-        k.add_file(&p.to_string_lossy(), &p)?;
-    }
-    for (rel, p) in overlay_files(&ctx.project)? {
-        k.add_file(&rel.to_string_lossy(), &p)?;
-    }
-    Ok(k.key())
+/// What goes onto the base in the patched tree: the patches in order and
+/// the `kernel-rust/` files laid over them (tree path, source file).
+pub struct Series {
+    pub patches: Vec<PathBuf>,
+    pub overlay: Vec<(PathBuf, PathBuf)>,
 }
 
-/// Resets the patched branch to the base and applies the series with
-/// `git am`, then lays `kernel-rust/` over it. Skipped when already applied.
-fn apply_series(ctx: &BuildContext, tree: &Path) -> Result<()> {
-    let key = series_key(ctx)?;
+impl Series {
+    pub fn of_project(project: &Path) -> Result<Self> {
+        Ok(Self {
+            patches: series_patches(project)?,
+            overlay: overlay_files(project)?,
+        })
+    }
+
+    fn key(&self) -> Result<String> {
+        let mut k = KeyBuilder::new("series");
+        for p in &self.patches {
+            k.add_file(&p.to_string_lossy(), p)?;
+        }
+        for (rel, p) in &self.overlay {
+            k.add_file(&rel.to_string_lossy(), p)?;
+        }
+        Ok(k.key())
+    }
+}
+
+/// Resets branch `patched` of the git tree to tag `base`, applies the
+/// series with `git am`, then lays the overlay over it. Skipped when the
+/// same series is already applied. On failure the tree is left at the base
+/// with no stamp, so nothing half-applied is ever built as the series.
+pub fn apply_series(tree: &Path, series: &Series) -> Result<()> {
+    let key = series.key()?;
     let stamp = tree.join(SERIES_STAMP);
     if fs::read_to_string(&stamp).ok().as_deref() == Some(key.as_str()) {
         return Ok(());
     }
     let _ = fs::remove_file(&stamp);
-    let patches = series_patches(&ctx.project)?;
     let phase = Phase::start(&format!(
         "series: applying {} patch(es) with git am",
-        patches.len()
+        series.patches.len()
     ));
     let _ = git(tree).args(["am", "--abort"]).output();
     progress::capture("git checkout base", {
@@ -449,7 +465,7 @@ fn apply_series(ctx: &BuildContext, tree: &Path) -> Result<()> {
         c.args(["checkout", "-q", "-f", "-B", "patched", "base"]);
         c
     })?;
-    for p in &patches {
+    for p in &series.patches {
         let out = git(tree)
             .arg("am")
             .arg("-q")
@@ -478,9 +494,9 @@ fn apply_series(ctx: &BuildContext, tree: &Path) -> Result<()> {
             );
         }
     }
-    for (rel, src) in overlay_files(&ctx.project)? {
-        let dst = tree.join(&rel);
-        let new = fs::read(&src)?;
+    for (rel, src) in &series.overlay {
+        let dst = tree.join(rel);
+        let new = fs::read(src).with_context(|| format!("reading {}", src.display()))?;
         if fs::read(&dst).ok().as_deref() != Some(new.as_slice()) {
             eprintln!(
                 "    kernel-rust/{} differs from the series: building the kernel-rust/ copy",
@@ -489,7 +505,7 @@ fn apply_series(ctx: &BuildContext, tree: &Path) -> Result<()> {
             if let Some(parent) = dst.parent() {
                 fs::create_dir_all(parent)?;
             }
-            fs::write(&dst, new)?;
+            fs::write(&dst, new).with_context(|| format!("writing {}", dst.display()))?;
         }
     }
     cache::write_atomic(&stamp, key.as_bytes())?;

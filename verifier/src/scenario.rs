@@ -233,7 +233,9 @@ impl TcpdumpStats {
 /// Parses tcpdump's closing statistics (None if it never printed them).
 pub fn parse_tcpdump_stats(stderr: &str) -> Option<TcpdumpStats> {
     let count = |suffix: &str| {
-        stderr.lines().find_map(|l| l.strip_suffix(suffix)?.trim().parse::<u64>().ok())
+        stderr
+            .lines()
+            .find_map(|l| l.strip_suffix(suffix)?.trim().parse::<u64>().ok())
     };
     Some(TcpdumpStats {
         captured: count(" packets captured")?,
@@ -256,9 +258,11 @@ pub fn judge(scn: &Scenario, share: &Path) -> (Vec<Check>, BTreeMap<String, Capt
         let pcap = share.join("captures").join(format!("{}.pcap", c.name));
         match count_capture(&pcap) {
             Ok(mut counts) => {
-                counts.tcpdump = std::fs::read_to_string(share.join("captures").join(format!("{}.stderr", c.name)))
-                    .ok()
-                    .and_then(|s| parse_tcpdump_stats(&s));
+                counts.tcpdump = std::fs::read_to_string(
+                    share.join("captures").join(format!("{}.stderr", c.name)),
+                )
+                .ok()
+                .and_then(|s| parse_tcpdump_stats(&s));
                 let stats = counts.tcpdump;
                 checks.push(Check::new(
                     format!("capture_{}_complete", c.name.replace('-', "_")),

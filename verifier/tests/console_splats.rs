@@ -19,8 +19,15 @@ fn a_real_panic_without_init_is_found_with_its_trace() {
     assert!(!splats.is_empty());
     let first = &splats[0];
     assert_eq!(first.kind, "panic");
-    assert!(first.excerpt.contains("No working init found"), "{}", first.excerpt);
-    assert!(first.excerpt.contains("Call Trace:"), "the excerpt keeps the trace");
+    assert!(
+        first.excerpt.contains("No working init found"),
+        "{}",
+        first.excerpt
+    );
+    assert!(
+        first.excerpt.contains("Call Trace:"),
+        "the excerpt keeps the trace"
+    );
     assert_eq!(end_status(PANIC), None, "the guest never reached its end");
 }
 
@@ -50,7 +57,11 @@ fn each_kind_of_splat_fails_a_run() {
         assert_eq!(splats.len(), 1, "{text:?} -> {splats:?}");
         assert_eq!(splats[0].kind, kind, "{text:?}");
         assert!(splats[0].excerpt.contains(text.lines().last().unwrap()));
-        assert_eq!(end_status(&console), Some(0), "a splat fails a run even when the script ended well");
+        assert_eq!(
+            end_status(&console),
+            Some(0),
+            "a splat fails a run even when the script ended well"
+        );
     }
 }
 

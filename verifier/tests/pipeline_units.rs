@@ -42,14 +42,31 @@ fn tcpdump_statistics_tell_whether_the_file_is_complete() {
     let stderr = "tcpdump: listening on lo, link-type EN10MB (Ethernet), snapshot length 262144 bytes\n\
                   412 packets captured\n412 packets received by filter\n3 packets dropped by kernel\n";
     let s = parse_tcpdump_stats(stderr).unwrap();
-    assert_eq!(s, TcpdumpStats { captured: 412, received_by_filter: 412, dropped_by_kernel: 3 });
+    assert_eq!(
+        s,
+        TcpdumpStats {
+            captured: 412,
+            received_by_filter: 412,
+            dropped_by_kernel: 3
+        }
+    );
     assert!(!s.complete());
     // Seen in a real guest: stopped before the buffered block was read.
-    let lost = parse_tcpdump_stats("0 packets captured\n200 packets received by filter\n0 packets dropped by kernel\n").unwrap();
+    let lost = parse_tcpdump_stats(
+        "0 packets captured\n200 packets received by filter\n0 packets dropped by kernel\n",
+    )
+    .unwrap();
     assert!(!lost.complete());
-    let whole = parse_tcpdump_stats("200 packets captured\n200 packets received by filter\n0 packets dropped by kernel\n").unwrap();
+    let whole = parse_tcpdump_stats(
+        "200 packets captured\n200 packets received by filter\n0 packets dropped by kernel\n",
+    )
+    .unwrap();
     assert!(whole.complete());
-    assert_eq!(parse_tcpdump_stats("tcpdump: listening on lo\n"), None, "killed before it printed statistics");
+    assert_eq!(
+        parse_tcpdump_stats("tcpdump: listening on lo\n"),
+        None,
+        "killed before it printed statistics"
+    );
 }
 
 #[test]
