@@ -1,0 +1,204 @@
+//! The JSON object written to `--out` (always, also on failure).
+
+use std::io;
+use std::path::Path;
+
+use serde::Serialize;
+
+use crate::model::Run;
+use crate::wait::{format_port, write_atomic};
+
+/// Field order and names are the host contract; fields after `own_ref` are
+/// compatible extensions.
+#[derive(Debug, Serialize)]
+pub struct Report {
+    pub role: &'static str,
+    pub sock: &'static str,
+    pub service: Option<String>,
+    pub peer: Option<String>,
+    pub count: u64,
+    pub size: Option<usize>,
+    pub messages: u64,
+    pub bytes: u64,
+    pub digest_ordered: String,
+    pub digest_set: String,
+    pub first_error: Option<String>,
+    pub retries: u64,
+    pub elapsed_ms: u64,
+    pub netns_inode: Option<u64>,
+    pub own_node: Option<u32>,
+    pub own_ref: Option<u32>,
+    // ---- extensions ----
+    pub ok: bool,
+    pub errno: Option<i32>,
+    pub rejected: u64,
+    pub acks: u64,
+    pub acked_messages: Option<u64>,
+    pub member_events: u64,
+    pub drops: Option<u32>,
+    pub rcvbuf: Option<u32>,
+    pub timeout_s: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub seed: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub group_mode: Option<&'static str>,
+}
+
+/// Inode of /proc/self/ns/net (identifies the network namespace).
+pub fn netns_inode() -> Option<u64> {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata("/proc/self/ns/net").ok().map(|m| m.ino())
+}
+
+/// errno of the innermost io::Error in the chain, if any.
+pub fn errno_of(err: &anyhow::Error) -> Option<i32> {
+    err.chain()
+        .filter_map(|e| e.downcast_ref::<io::Error>())
+        .find_map(|e| e.raw_os_error())
+}
+
+/// `{:#}` of the error chain plus a hint for the common "no TIPC" case.
+pub fn describe_error(err: &anyhow::Error) -> String {
+    let mut s = format!("{err:#}");
+    if errno_of(err) == Some(libc::EAFNOSUPPORT) {
+        s.push_str(
+            " [EAFNOSUPPORT: this kernel has no AF_TIPC support (CONFIG_TIPC not built in / module not loaded)]",
+        );
+    }
+    s
+}
+
+pub struct Common {
+    pub role: &'static str,
+    pub sock: &'static str,
+    pub service: Option<String>,
+    pub count: u64,
+    pub size: Option<usize>,
+    pub elapsed_ms: u64,
+    pub timeout_s: u64,
+    pub seed: Option<u64>,
+    pub group_mode: Option<&'static str>,
+}
+
+pub fn build(c: Common, run: &Run, result: &anyhow::Result<()>) -> Report {
+    let (digest_ordered, digest_set) = run.acc.finish();
+    let (first_error, errno) = match result {
+        Ok(()) => (None, None),
+        Err(e) => (Some(describe_error(e)), errno_of(e)),
+    };
+    Report {
+        role: c.role,
+        sock: c.sock,
+        service: c.service,
+        peer: run.peer.as_ref().map(format_port),
+        count: c.count,
+        size: c.size.or_else(|| run.acc.uniform_size()),
+        messages: run.acc.messages,
+        bytes: run.acc.bytes,
+        digest_ordered,
+        digest_set,
+        ok: first_error.is_none(),
+        first_error,
+        retries: run.retries,
+        elapsed_ms: c.elapsed_ms,
+        netns_inode: netns_inode(),
+        own_node: run.own.map(|o| o.node),
+        own_ref: run.own.map(|o| o.ref_),
+        errno,
+        rejected: run.rejected,
+        acks: run.acks,
+        acked_messages: run.acked_messages,
+        member_events: run.member_events,
+        drops: run.drops,
+        rcvbuf: run.rcvbuf,
+        timeout_s: c.timeout_s,
+        seed: c.seed,
+        group_mode: c.group_mode,
+    }
+}
+
+pub fn write(report: &Report, out: &Path) -> anyhow::Result<()> {
+    let mut text = serde_json::to_string_pretty(report)?;
+    text.push('\n');
+    write_atomic(out, text.as_bytes())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use anyhow::Context;
+
+    fn common() -> Common {
+        Common {
+            role: "send",
+            sock: "rdm",
+            service: Some("18888:17".into()),
+            count: 2,
+            size: Some(3),
+            elapsed_ms: 5,
+            timeout_s: 30,
+            seed: Some(1),
+            group_mode: None,
+        }
+    }
+
+    #[test]
+    fn json_has_contract_fields_in_order() {
+        let mut run = Run::default();
+        run.acc.add(b"abc");
+        let r = build(common(), &run, &Ok(()));
+        let v = serde_json::to_value(&r).unwrap();
+        let keys: Vec<&str> = v.as_object().unwrap().keys().map(|k| k.as_str()).collect();
+        let contract = [
+            "role",
+            "sock",
+            "service",
+            "peer",
+            "count",
+            "size",
+            "messages",
+            "bytes",
+            "digest_ordered",
+            "digest_set",
+            "first_error",
+            "retries",
+            "elapsed_ms",
+            "netns_inode",
+            "own_node",
+            "own_ref",
+        ];
+        for k in contract {
+            assert!(keys.contains(&k), "missing {k}");
+        }
+        // serde_json (without preserve_order) sorts keys in Value, so check
+        // order on the serialised text instead.
+        let text = serde_json::to_string(&r).unwrap();
+        let pos: Vec<usize> = contract
+            .iter()
+            .map(|k| text.find(&format!("\"{k}\":")).unwrap())
+            .collect();
+        assert!(pos.windows(2).all(|w| w[0] < w[1]), "{text}");
+        assert_eq!(v["first_error"], serde_json::Value::Null);
+        assert_eq!(v["messages"], 1);
+        assert_eq!(v["bytes"], 3);
+        assert_eq!(v["ok"], true);
+        assert_eq!(v["digest_ordered"].as_str().unwrap().len(), 64);
+    }
+
+    #[test]
+    fn errors_carry_errno_and_hint() {
+        let e: anyhow::Result<()> = Err(io::Error::from_raw_os_error(libc::EAFNOSUPPORT))
+            .context("socket(AF_TIPC, SOCK_RDM)");
+        let r = build(common(), &Run::default(), &e);
+        assert_eq!(r.errno, Some(libc::EAFNOSUPPORT));
+        assert!(!r.ok);
+        let msg = r.first_error.unwrap();
+        assert!(msg.starts_with("socket(AF_TIPC, SOCK_RDM): "), "{msg}");
+        assert!(msg.contains("EAFNOSUPPORT"), "{msg}");
+    }
+
+    #[test]
+    fn netns_inode_is_readable() {
+        assert!(netns_inode().is_some());
+    }
+}
