@@ -36,7 +36,7 @@ veth() {
 
 # capture_start NAME NS IFACE: TIPC frames only, full length, unbuffered.
 capture_start() {
-	$IP netns exec "$2" tcpdump -i "$3" --immediate-mode -U -s 262144 -Z root -w "$CAPS/$1.pcap" \
+	$IP netns exec "$2" tcpdump -i "$3" --immediate-mode -B 32768 -U -s 262144 -Z root -w "$CAPS/$1.pcap" \
 		ether proto 0x88ca 2> "$CAPS/$1.stderr" &
 	echo $! > "$CAPS/$1.pid"
 	i=0
