@@ -1,0 +1,95 @@
+//! The judge on a real share directory brought back from a stock-kernel guest
+//! (veth_rdm: 200 RDM messages ns1 -> ns2 over the C crossover).
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use tipc_verifier::scenario::{self, origin_key};
+
+fn real_share() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/shares/stock.veth_rdm")
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    fs::create_dir_all(to).unwrap();
+    for e in fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let dst = to.join(e.file_name());
+        if e.path().is_dir() {
+            copy_dir(&e.path(), &dst);
+        } else {
+            fs::copy(e.path(), dst).unwrap();
+        }
+    }
+}
+
+fn failing(checks: &[scenario::Check]) -> Vec<String> {
+    checks
+        .iter()
+        .filter(|c| !c.ok)
+        .map(|c| format!("{}: {}", c.name, c.detail))
+        .collect()
+}
+
+#[test]
+fn the_real_crossover_run_passes_every_check() {
+    let (checks, captures) = scenario::judge(&scenario::veth_rdm(), &real_share());
+    assert!(failing(&checks).is_empty(), "{:#?}", failing(&checks));
+    assert!(
+        checks.len() >= 8,
+        "captures, bearer control traffic, delivery and one path check per capture"
+    );
+    let sender = origin_key(1595686944, 1009112874);
+    assert_eq!(
+        captures["ns2-lo"].data_by_origin.get(&sender),
+        Some(&200),
+        "every message traced on the receiver's lo"
+    );
+    assert_eq!(
+        captures["ns1-veth1"].data_by_origin.get(&sender),
+        None,
+        "no data on the veth"
+    );
+    assert!(captures["ns1-veth1"]
+        .by_class
+        .keys()
+        .any(|k| k.starts_with("LINK_CONFIG/")));
+}
+
+#[test]
+fn the_same_captures_fail_when_the_bearer_was_expected() {
+    let mut scn = scenario::veth_rdm();
+    scn.cases[0].expect = scenario::MsgPath::Bearer;
+    let (checks, _) = scenario::judge(&scn, &real_share());
+    let bad = failing(&checks);
+    assert!(
+        bad.iter().any(|c| c.starts_with("rdm_named_on_ns1_veth1")),
+        "{bad:#?}"
+    );
+    assert!(
+        bad.iter()
+            .any(|c| c.starts_with("rdm_named_absent_from_ns2_lo")),
+        "{bad:#?}"
+    );
+}
+
+#[test]
+fn a_changed_checksum_or_a_missing_capture_fails() {
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(&real_share(), dir.path());
+    let recv = dir.path().join("results/rdm_named.recv.json");
+    let text = fs::read_to_string(&recv).unwrap();
+    let digest = text.split("\"digest_set\": \"").nth(1).unwrap()[..64].to_string();
+    fs::write(&recv, text.replace(&digest, &"0".repeat(64))).unwrap();
+    fs::remove_file(dir.path().join("captures/ns2-lo.pcap")).unwrap();
+    let (checks, _) = scenario::judge(&scenario::veth_rdm(), dir.path());
+    let bad = failing(&checks);
+    assert!(
+        bad.iter()
+            .any(|c| c.starts_with("rdm_named_delivered_intact") && c.contains("DIFFER")),
+        "{bad:#?}"
+    );
+    assert!(
+        bad.iter().any(|c| c.starts_with("capture_ns2_lo_readable")),
+        "{bad:#?}"
+    );
+}
