@@ -93,37 +93,39 @@ pub fn run(project: &Path, opts: &CheckOptions) -> Result<Option<(Report, PathBu
     let mut runs = Vec::new();
     for scn in &scenarios {
         let phase = Phase::start(&format!(
-            "scenario {}: booting {} guest(s) under {:?}",
+            "scenario {}: {} kernel(s) under {:?}",
             scn.name,
             kernels.len(),
             opts.run.accel
         ));
         let mut specs = Vec::new();
+        let mut groups = Vec::new();
         for k in &kernels {
             let share = out.join(format!("{}.{}", k.flavour.name(), scn.name));
             prepare_share(&share, scn)?;
-            specs.push(vm_spec(
-                &format!("{}-guest", k.flavour.name()),
+            let first = specs.len();
+            specs.extend(guest_specs(
+                scn,
                 &k.bzimage,
                 &initrd,
                 &share,
                 opts.vm_timeout,
-            ));
+            )?);
+            groups.push((k, share, first..specs.len()));
         }
         let outcomes = qemu::run_all(&specs, opts.run)?;
-        for (k, (spec, vm)) in kernels.iter().zip(specs.iter().zip(outcomes)) {
-            let (checks, captures) = if vm.end_status.is_some() {
-                scenario::judge(scn, &spec.share)
+        for (k, share, range) in groups {
+            let vms: Vec<_> = outcomes[range].to_vec();
+            let (checks, captures) = if vms.iter().all(|v| v.end_status.is_some()) {
+                scenario::judge(scn, &share)
             } else {
                 (Vec::new(), Default::default())
             };
-            let mut vm = vm;
-            vm.name = "guest".into();
             runs.push(ScenarioRun::new(
                 k.flavour.name(),
                 scn.name,
-                spec.share.clone(),
-                vec![vm],
+                share,
+                vms,
                 checks,
                 captures,
             ));
@@ -145,15 +147,50 @@ pub fn run(project: &Path, opts: &CheckOptions) -> Result<Option<(Report, PathBu
     Ok(Some((rep, json)))
 }
 
-/// Writes the guest script into a fresh share directory.
+/// Writes the guest scripts into a fresh share directory.
 fn prepare_share(share: &Path, scn: &Scenario) -> Result<()> {
     if share.exists() {
         std::fs::remove_dir_all(share).with_context(|| format!("clearing {}", share.display()))?;
     }
     std::fs::create_dir_all(share.join("results"))?;
     std::fs::create_dir_all(share.join("captures"))?;
-    std::fs::write(share.join("run.sh"), scn.guest_script())
-        .with_context(|| format!("writing {}/run.sh", share.display()))
+    for (role, script) in scn.guest_scripts() {
+        let name = match role {
+            Some(r) => format!("run-{r}.sh"),
+            None => "run.sh".to_string(),
+        };
+        std::fs::write(share.join(&name), script)
+            .with_context(|| format!("writing {}/{name}", share.display()))?;
+    }
+    Ok(())
+}
+
+/// The guests of one scenario on one kernel, sharing one directory.
+fn guest_specs(
+    scn: &Scenario,
+    kernel: &Path,
+    initrd: &Path,
+    share: &Path,
+    timeout: Duration,
+) -> Result<Vec<VmSpec>> {
+    let specs: Vec<VmSpec> = scenario::roles(scn.topology)
+        .into_iter()
+        .map(|role| {
+            let name = format!("guest{}", role.map(|r| format!("-{r}")).unwrap_or_default());
+            let mut spec = vm_spec(&name, kernel, initrd, share, timeout);
+            if let Some(r) = role {
+                spec.extra_append = format!("tipc_verifier.role={r}");
+            }
+            spec
+        })
+        .collect();
+    match <[VmSpec; 2]>::try_from(specs) {
+        Ok([a, b]) => {
+            let (a, b) = qemu::linked_pair(a, b)?;
+            Ok(vec![a, b])
+        }
+        Err(specs) => Ok(specs),
+    }
 }
 
 fn dry_run(
@@ -198,23 +235,19 @@ fn dry_run(
                 .join("kernels")
                 .join(format!("{}-{key}", f.name()))
                 .join("bzImage");
-            let spec = vm_spec(
-                &format!("{}-guest", f.name()),
-                &kernel,
-                &initrd,
-                &share,
-                opts.vm_timeout,
-            );
-            println!(
-                "# scenario {} on {}: guest script {}/run.sh",
-                scn.name,
-                f.name(),
-                share.display()
-            );
-            println!(
-                "{}",
-                progress::display_command(&qemu::command(&spec, qemu::Accel::Tcg))
-            );
+            for spec in guest_specs(scn, &kernel, &initrd, &share, opts.vm_timeout)? {
+                println!(
+                    "# scenario {} on {} ({}): guest scripts in {}",
+                    scn.name,
+                    f.name(),
+                    spec.name,
+                    share.display()
+                );
+                println!(
+                    "{}",
+                    progress::display_command(&qemu::command(&spec, qemu::Accel::Tcg))
+                );
+            }
         }
     }
     Ok(())

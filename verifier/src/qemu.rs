@@ -232,7 +232,9 @@ pub fn run_one(spec: &VmSpec, opts: RunOptions) -> Result<VmOutcome> {
 }
 
 fn boot(spec: &VmSpec, accel: Accel, verbose: bool) -> Result<VmOutcome> {
-    let console_path = spec.share.join(format!("console-{}.log", accel.name()));
+    let console_path = spec
+        .share
+        .join(format!("console-{}-{}.log", spec.name, accel.name()));
     let mut cmd = command(spec, accel);
     let shown = progress::display_command(&cmd);
     let mut console_file = File::create(&console_path)

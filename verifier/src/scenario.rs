@@ -88,6 +88,7 @@ pub struct CapturePoint {
 pub struct Scenario {
     pub name: &'static str,
     pub description: &'static str,
+    pub topology: Topology,
     pub captures: Vec<CapturePoint>,
     pub cases: Vec<TrafficCase>,
 }
@@ -96,6 +97,7 @@ pub struct Scenario {
 pub fn veth_rdm() -> Scenario {
     Scenario {
         name: "veth_rdm",
+        topology: Topology::VethPair,
         description: "two namespaces on a veth, RDM messages to a service name from ns1 to ns2",
         captures: vec![
             CapturePoint {
@@ -161,6 +163,7 @@ pub fn veth_classes() -> Scenario {
     };
     Scenario {
         name: "veth_classes",
+        topology: Topology::VethPair,
         description: "two namespaces on a veth, every message class: RDM by name and port id, 1 B and 66,000 B, \
                       SEQPACKET, STREAM, multicast, group broadcast/multicast/anycast/unicast",
         captures: veth_captures(),
@@ -184,9 +187,38 @@ pub fn veth_classes() -> Scenario {
     }
 }
 
+/// The same traffic between two kernels: it must cross eth0 (large
+/// messages fragmented) and never show up as a crossover on a loopback.
+pub fn two_guests() -> Scenario {
+    let bearer = |case: TrafficCase| TrafficCase {
+        expect: MsgPath::Bearer,
+        why: "the peer is another kernel",
+        ..case
+    };
+    Scenario {
+        name: "two_guests",
+        topology: Topology::TwoGuests,
+        description: "two guests (two kernels) joined by -netdev dgram: RDM, 66,000 B RDM, SEQPACKET, STREAM, multicast, \
+                      group broadcast over eth0",
+        captures: vec![
+            CapturePoint { name: "ns1-lo", ns: "ns1", iface: "lo", bearer: false },
+            CapturePoint { name: "ns1-eth0", ns: "ns1", iface: "eth0", bearer: true },
+            CapturePoint { name: "ns2-lo", ns: "ns2", iface: "lo", bearer: false },
+        ],
+        cases: vec![
+            bearer(TrafficCase::named("rdm_named", "rdm", "18888:17", 50, 1024)),
+            bearer(TrafficCase::named("rdm_66000", "rdm", "18890:2", 5, 66000)),
+            bearer(TrafficCase::named("seqpacket", "seqpacket", "18891:1", 30, 1024)),
+            bearer(TrafficCase::named("stream_66000", "stream", "18892:1", 5, 66000)),
+            bearer(TrafficCase { send_service: Some("18893:10:20"), ..TrafficCase::named("mcast", "mcast", "18893:0:99", 30, 1024) }),
+            bearer(TrafficCase { group_mode: Some("bcast"), ..TrafficCase::named("group_bcast", "group", "18895:1", 30, 1024) }),
+        ],
+    }
+}
+
 /// Every scenario by name.
 pub fn catalogue() -> Vec<Scenario> {
-    vec![veth_rdm(), veth_classes()]
+    vec![veth_rdm(), veth_classes(), two_guests()]
 }
 
 /// Looks a scenario up by name.
@@ -198,19 +230,108 @@ const GUEST_LIB: &str = include_str!("../../vm/guest/lib.sh");
 /// Seconds an agent waits for its peer before giving up.
 const AGENT_TIMEOUT: u32 = 60;
 
+/// How the namespaces are placed and joined.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Topology {
+    /// One guest: ns1 and ns2 joined by a veth (veth1, veth2).
+    VethPair,
+    /// Two guests joined by `-netdev dgram`: guest `a` holds ns1 with eth0,
+    /// guest `b` holds ns2 with eth0. Two kernels: never a crossover.
+    TwoGuests,
+}
+
+/// The guest roles of a topology (`None`: a single guest).
+pub fn roles(t: Topology) -> Vec<Option<&'static str>> {
+    match t {
+        Topology::VethPair => vec![None],
+        Topology::TwoGuests => vec![Some("a"), Some("b")],
+    }
+}
+
+/// The namespace a role holds in a two-guest topology.
+fn role_ns(role: &str) -> &'static str {
+    if role == "a" {
+        "ns1"
+    } else {
+        "ns2"
+    }
+}
+
+impl TrafficCase {
+    fn recv_command(&self, timeout: u32) -> String {
+        let mut recv = format!(
+            "$IP netns exec {} tipc-agent recv --sock {} --service {} --count {} --size {} --out $RES/{}.recv.json \
+             --ready-file /tmp/{}.ready --timeout {timeout}",
+            self.to_ns, self.sock, self.recv_service, self.count, self.size, self.id, self.id
+        );
+        if self.by_port {
+            let _ = write!(recv, " --port-file /tmp/{}.port", self.id);
+        }
+        recv
+    }
+
+    fn send_command(&self, timeout: u32) -> String {
+        let mut send = format!(
+            "$IP netns exec {} tipc-agent send --sock {}",
+            self.from_ns, self.sock
+        );
+        if let Some(svc) = self.send_service {
+            let _ = write!(send, " --service {svc}");
+        }
+        if self.by_port {
+            let _ = write!(send, " --port-file /tmp/{}.port", self.id);
+        }
+        if let Some(m) = self.group_mode {
+            let _ = write!(send, " --group-mode {m}");
+        }
+        let _ = write!(
+            send,
+            " --count {} --size {} --out $RES/{}.send.json --timeout {timeout}",
+            self.count, self.size, self.id
+        );
+        send
+    }
+}
+
 impl Scenario {
-    /// The complete guest script.
-    pub fn guest_script(&self) -> String {
-        let mut s = String::new();
-        s.push_str("#!/bin/sh\n# generated by tipc-verifier for scenario ");
-        s.push_str(self.name);
-        s.push_str(": ");
-        s.push_str(self.description);
-        s.push('\n');
+    fn script_head(&self, role: Option<&str>) -> String {
+        let mut s = format!(
+            "#!/bin/sh\n# generated by tipc-verifier for scenario {}{}: {}\n",
+            self.name,
+            role.map(|r| format!(" (guest {r})")).unwrap_or_default(),
+            self.description
+        );
         s.push_str(GUEST_LIB);
-        s.push_str("\nrc=0\nlog \"scenario ");
-        s.push_str(self.name);
-        s.push_str("\"\nns_add ns1\nns_add ns2\nveth ns1 veth1 ns2 veth2\n");
+        let _ = writeln!(s, "\nrc=0\nlog \"scenario {}\"", self.name);
+        s
+    }
+
+    fn script_tail(s: &mut String, namespaces: &[&str]) {
+        s.push_str("capture_stop_all\n");
+        for ns in namespaces {
+            let _ = writeln!(
+                s,
+                "$IP netns exec {ns} $TIPC link stat show > $RES/link-stat-{ns}.txt 2>&1 || true"
+            );
+        }
+        s.push_str("log \"done rc=$rc\"\nexit $rc\n");
+    }
+
+    /// The guest scripts: one per role, named `run.sh` or `run-<role>.sh`.
+    pub fn guest_scripts(&self) -> Vec<(Option<&'static str>, String)> {
+        match self.topology {
+            Topology::VethPair => vec![(None, self.veth_pair_script())],
+            Topology::TwoGuests => ["a", "b"]
+                .into_iter()
+                .map(|r| (Some(r), self.two_guest_script(r)))
+                .collect(),
+        }
+    }
+
+    fn veth_pair_script(&self) -> String {
+        let mut s = self.script_head(None);
+        s.push_str("ns_add ns1\nns_add ns2\nveth ns1 veth1 ns2 veth2\n");
         for c in &self.captures {
             let _ = writeln!(s, "capture_start {} {} {}", c.name, c.ns, c.iface);
         }
@@ -218,39 +339,54 @@ impl Scenario {
             "bearer ns1 veth1\nbearer ns2 veth2\nwait_links ns1 1 20\nwait_links ns2 1 20\n",
         );
         for c in &self.cases {
-            let _ = writeln!(s, "log \"case {}\"", c.id);
-            let port_file = format!("/tmp/{}.port", c.id);
-            let mut recv = format!(
-                "$IP netns exec {} tipc-agent recv --sock {} --service {} --count {} --size {} --out $RES/{}.recv.json \
-                 --ready-file /tmp/{}.ready --timeout {AGENT_TIMEOUT}",
-                c.to_ns, c.sock, c.recv_service, c.count, c.size, c.id, c.id
-            );
-            let mut send = format!(
-                "$IP netns exec {} tipc-agent send --sock {}",
-                c.from_ns, c.sock
-            );
-            if let Some(svc) = c.send_service {
-                let _ = write!(send, " --service {svc}");
-            }
-            if c.by_port {
-                let _ = write!(recv, " --port-file {port_file}");
-                let _ = write!(send, " --port-file {port_file}");
-            }
-            if let Some(m) = c.group_mode {
-                let _ = write!(send, " --group-mode {m}");
-            }
-            let _ = write!(
-                send,
-                " --count {} --size {} --out $RES/{}.send.json --timeout {AGENT_TIMEOUT}",
-                c.count, c.size, c.id
-            );
             let _ = writeln!(
                 s,
-                "{recv} &\nrpid=$!\nwait_file /tmp/{id}.ready 30 || rc=1\n{send} || rc=1\nwait $rpid || rc=1",
-                id = c.id
+                "log \"case {id}\"\n{recv} &\nrpid=$!\nwait_file /tmp/{id}.ready 30 || rc=1\n{send} || rc=1\nwait $rpid || rc=1",
+                id = c.id,
+                recv = c.recv_command(AGENT_TIMEOUT),
+                send = c.send_command(AGENT_TIMEOUT),
             );
         }
-        s.push_str("capture_stop_all\nfor ns in ns1 ns2; do $IP netns exec $ns $TIPC link stat show > /share/results/link-stat-$ns.txt 2>&1 || true; done\nlog \"done rc=$rc\"\nexit $rc\n");
+        Self::script_tail(&mut s, &["ns1", "ns2"]);
+        s
+    }
+
+    /// Guest `a` sends from ns1, guest `b` receives in ns2; the sender waits
+    /// for each publication through the topology server, so the guests need
+    /// no other synchronisation.
+    fn two_guest_script(&self, role: &str) -> String {
+        let ns = role_ns(role);
+        let mut s = self.script_head(Some(role));
+        let _ = writeln!(
+            s,
+            "ns_add {ns}\n$IP link set eth0 netns {ns}\n$IP -n {ns} link set eth0 up"
+        );
+        for c in self.captures.iter().filter(|c| c.ns == ns) {
+            let _ = writeln!(s, "capture_start {} {} {}", c.name, c.ns, c.iface);
+        }
+        let _ = writeln!(s, "bearer {ns} eth0\nwait_links {ns} 1 60");
+        // Every case runs one after the other on the sender: receivers wait longer.
+        let recv_timeout = AGENT_TIMEOUT * (self.cases.len() as u32 + 1);
+        if role == "b" {
+            for c in &self.cases {
+                let _ = writeln!(
+                    s,
+                    "{} &\necho $! >> /tmp/receivers",
+                    c.recv_command(recv_timeout)
+                );
+            }
+            s.push_str("for p in $(cat /tmp/receivers); do wait $p || rc=1; done\n");
+        } else {
+            for c in &self.cases {
+                let _ = writeln!(
+                    s,
+                    "log \"case {}\"\n{} || rc=1",
+                    c.id,
+                    c.send_command(AGENT_TIMEOUT)
+                );
+            }
+        }
+        Self::script_tail(&mut s, &[ns]);
         s
     }
 }

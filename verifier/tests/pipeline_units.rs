@@ -72,7 +72,7 @@ fn tcpdump_statistics_tell_whether_the_file_is_complete() {
 #[test]
 fn guest_script_captures_before_the_bearer_and_before_traffic() {
     let scn = scenario::veth_rdm();
-    let s = scn.guest_script();
+    let s = scn.guest_scripts().remove(0).1;
     let pos = |needle: &str| {
         s.find(needle)
             .unwrap_or_else(|| panic!("{needle:?} missing from the script"))
