@@ -40,7 +40,11 @@ fn siphash_matches_the_kernel_self_test_vectors() {
     ];
     let input: Vec<u8> = (0..64).collect();
     for (len, expected) in vectors {
-        assert_eq!(kernel_siphash(&input[..len], KUNIT_KEY), expected, "{len} bytes");
+        assert_eq!(
+            kernel_siphash(&input[..len], KUNIT_KEY),
+            expected,
+            "{len} bytes"
+        );
     }
 }
 
@@ -55,7 +59,10 @@ fn input_layout() {
     let input = identity.proof_input();
     assert_eq!(input.len(), PROOF_INPUT_LEN);
     assert_eq!(PROOF_INPUT_LEN, 28);
-    assert_eq!(&input[..8], &[0x88, 0x77, 0x66, 0x55, 0x44, 0x33, 0x22, 0x11]);
+    assert_eq!(
+        &input[..8],
+        &[0x88, 0x77, 0x66, 0x55, 0x44, 0x33, 0x22, 0x11]
+    );
     assert_eq!(&input[8..24], b"0123456789abcdef");
     assert_eq!(&input[24..], &4711u32.to_le_bytes());
 }
