@@ -74,6 +74,8 @@ pub const PACKAGES: &[Package] = &[
     pkg("tcpdump", "guest captures"),
     pkg("tshark", "independent TIPC decoder for tests"),
     pkg("codespell", "checkpatch --codespell"),
+    pkg("python3-ply", "checkpatch SPDX check"),
+    pkg("python3-git", "checkpatch SPDX check"),
 ];
 
 /// State of one requirement on this machine.
