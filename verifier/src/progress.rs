@@ -82,31 +82,7 @@ pub fn run_logged(
         .spawn()
         .with_context(|| format!("{step}: cannot start {}", display_command(&cmd)))?;
 
-    let (tx, rx) = mpsc::channel::<String>();
-    let mut readers = Vec::new();
-    for stream in [
-        child
-            .stdout
-            .take()
-            .map(|s| Box::new(s) as Box<dyn std::io::Read + Send>),
-        child
-            .stderr
-            .take()
-            .map(|s| Box::new(s) as Box<dyn std::io::Read + Send>),
-    ]
-    .into_iter()
-    .flatten()
-    {
-        let tx = tx.clone();
-        readers.push(std::thread::spawn(move || {
-            for line in BufReader::new(stream).lines().map_while(|l| l.ok()) {
-                if tx.send(line).is_err() {
-                    break;
-                }
-            }
-        }));
-    }
-    drop(tx);
+    let (rx, readers) = output_lines(&mut child);
 
     let start = Instant::now();
     let mut last_report = Instant::now();
@@ -236,4 +212,48 @@ pub fn capture(step: &str, mut cmd: Command) -> Result<String> {
         );
     }
     Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+/// Lines of a child's stdout and stderr, merged, through a channel (lossy
+/// UTF-8, so a console's stray bytes never stop the reader). The channel
+/// closes when both streams end; join the handles after that.
+pub fn output_lines(
+    child: &mut std::process::Child,
+) -> (mpsc::Receiver<String>, Vec<std::thread::JoinHandle<()>>) {
+    let (tx, rx) = mpsc::channel::<String>();
+    let streams = [
+        child
+            .stdout
+            .take()
+            .map(|s| Box::new(s) as Box<dyn std::io::Read + Send>),
+        child
+            .stderr
+            .take()
+            .map(|s| Box::new(s) as Box<dyn std::io::Read + Send>),
+    ];
+    let readers = streams
+        .into_iter()
+        .flatten()
+        .map(|stream| {
+            let tx = tx.clone();
+            std::thread::spawn(move || {
+                let mut r = BufReader::new(stream);
+                let mut buf = Vec::new();
+                while r
+                    .read_until(b'\n', &mut buf)
+                    .map(|n| n > 0)
+                    .unwrap_or(false)
+                {
+                    let line = String::from_utf8_lossy(&buf)
+                        .trim_end_matches(['\r', '\n'])
+                        .to_string();
+                    buf.clear();
+                    if tx.send(line).is_err() {
+                        break;
+                    }
+                }
+            })
+        })
+        .collect();
+    (rx, readers)
 }

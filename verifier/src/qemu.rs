@@ -8,7 +8,7 @@ use crate::progress;
 use anyhow::{Context, Result};
 use serde::Serialize;
 use std::fs::File;
-use std::io::{BufRead, BufReader, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::mpsc;
@@ -247,40 +247,7 @@ fn boot(spec: &VmSpec, accel: Accel, verbose: bool) -> Result<VmOutcome> {
         .stderr(Stdio::piped())
         .spawn()
         .with_context(|| format!("cannot start {QEMU} (run `tipc-verifier setup`)"))?;
-    let (tx, rx) = mpsc::channel::<String>();
-    for stream in [
-        child
-            .stdout
-            .take()
-            .map(|s| Box::new(s) as Box<dyn std::io::Read + Send>),
-        child
-            .stderr
-            .take()
-            .map(|s| Box::new(s) as Box<dyn std::io::Read + Send>),
-    ]
-    .into_iter()
-    .flatten()
-    {
-        let tx = tx.clone();
-        std::thread::spawn(move || {
-            let mut r = BufReader::new(stream);
-            let mut buf = Vec::new();
-            while r
-                .read_until(b'\n', &mut buf)
-                .map(|n| n > 0)
-                .unwrap_or(false)
-            {
-                let line = String::from_utf8_lossy(&buf)
-                    .trim_end_matches(['\r', '\n'])
-                    .to_string();
-                buf.clear();
-                if tx.send(line).is_err() {
-                    break;
-                }
-            }
-        });
-    }
-    drop(tx);
+    let (rx, _readers) = progress::output_lines(&mut child);
     let mut text = String::new();
     let mut timed_out = false;
     loop {

@@ -99,26 +99,7 @@ pub fn veth_rdm() -> Scenario {
         name: "veth_rdm",
         topology: Topology::VethPair,
         description: "two namespaces on a veth, RDM messages to a service name from ns1 to ns2",
-        captures: vec![
-            CapturePoint {
-                name: "ns1-lo",
-                ns: "ns1",
-                iface: "lo",
-                bearer: false,
-            },
-            CapturePoint {
-                name: "ns2-lo",
-                ns: "ns2",
-                iface: "lo",
-                bearer: false,
-            },
-            CapturePoint {
-                name: "ns1-veth1",
-                ns: "ns1",
-                iface: "veth1",
-                bearer: true,
-            },
-        ],
+        captures: veth_captures(),
         cases: vec![TrafficCase::named(
             "rdm_named",
             "rdm",
