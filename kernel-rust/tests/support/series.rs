@@ -169,29 +169,22 @@ fn apply_hunks(path: &str, old: &[String], hunks: &[Hunk]) -> Result<Vec<String>
     // Next line of `old` (0-based) not yet copied.
     let mut pos = 0;
     for hunk in hunks {
-        // `old_start` is 1-based; 0 only for a hunk on an empty file.
-        let start = hunk.old_start.saturating_sub(1);
-        if hunk.lines.iter().all(|(k, _)| *k == '+') && hunk.old_start > 0 {
-            // Pure insertion: git reports the line after which it goes.
-            let start = hunk.old_start;
-            if start < pos || start > old.len() {
-                return Err(format!(
-                    "{path}: hunk at line {} out of order",
-                    hunk.old_start
-                ));
-            }
-            out.extend_from_slice(&old[pos..start]);
-            pos = start;
+        // `old_start` is 1-based (0 only for a hunk on an empty file); for a
+        // pure insertion git reports the line after which it goes.
+        let pure_insertion = hunk.lines.iter().all(|(k, _)| *k == '+') && hunk.old_start > 0;
+        let start = if pure_insertion {
+            hunk.old_start
         } else {
-            if start < pos || start > old.len() {
-                return Err(format!(
-                    "{path}: hunk at line {} out of order",
-                    hunk.old_start
-                ));
-            }
-            out.extend_from_slice(&old[pos..start]);
-            pos = start;
+            hunk.old_start.saturating_sub(1)
+        };
+        if start < pos || start > old.len() {
+            return Err(format!(
+                "{path}: hunk at line {} out of order",
+                hunk.old_start
+            ));
         }
+        out.extend_from_slice(&old[pos..start]);
+        pos = start;
         for (kind, body) in &hunk.lines {
             match kind {
                 ' ' | '-' => {
