@@ -179,3 +179,40 @@ pub const MANIFEST: &str = "manifest.json";
 pub fn is_complete(entry: &Path) -> bool {
     entry.join(MANIFEST).is_file()
 }
+
+/// An exclusive advisory lock on a file under `<cache>/locks/`, held until
+/// dropped. Two runs that would change the same kernel tree at once take it
+/// in turn; the second says whom it waits for.
+pub struct Lock {
+    _file: fs::File,
+}
+
+impl Lock {
+    pub fn acquire(cache: &Path, name: &str) -> Result<Self> {
+        use std::os::fd::AsRawFd;
+        let dir = cache.join("locks");
+        fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+        let path = dir.join(format!("{name}.lock"));
+        let file = fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .with_context(|| format!("opening lock {}", path.display()))?;
+        let fd = file.as_raw_fd();
+        // SAFETY: `fd` is an open descriptor owned by `file`, which outlives
+        // the call; flock() does not touch memory.
+        if unsafe { libc::flock(fd, libc::LOCK_EX | libc::LOCK_NB) } != 0 {
+            eprintln!(
+                "==> waiting for another tipc-verifier run that holds {}",
+                path.display()
+            );
+            // SAFETY: as above.
+            if unsafe { libc::flock(fd, libc::LOCK_EX) } != 0 {
+                return Err(std::io::Error::last_os_error())
+                    .with_context(|| format!("locking {}", path.display()));
+            }
+        }
+        Ok(Lock { _file: file })
+    }
+}
