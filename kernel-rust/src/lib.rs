@@ -18,10 +18,16 @@ mod crossover_msg;
 #[path = "../net/tipc/crossover_proof.rs"]
 mod crossover_proof;
 
+#[cfg_attr(not(test), allow(dead_code))]
+#[path = "../net/tipc/crossover_peer.rs"]
+mod crossover_peer;
+
 #[cfg(test)]
 mod abi_tests;
 #[cfg(test)]
 mod crossover_msg_tests;
+#[cfg(test)]
+mod crossover_peer_tests;
 #[cfg(test)]
 mod crossover_proof_tests;
 #[cfg(test)]
