@@ -35,6 +35,16 @@ fn c_reference(user: u32, mtyp: u32) -> CrossoverAction {
     }
 }
 
+/// The decision of the series: the C switch, except that group unicast and
+/// group member events, point-to-point user data like CONN, NAMED and
+/// DIRECT, are delivered with `tipc_sk_rcv()` too (patch 4).
+fn series_reference(user: u32, mtyp: u32) -> CrossoverAction {
+    match (user, mtyp) {
+        (0..=3, 4 | 7) => SkRcv,
+        _ => c_reference(user, mtyp),
+    }
+}
+
 /// The expected decision for arbitrary bytes, computed from scratch: a
 /// header that is not a complete version 2 header goes to the bearer.
 fn reference_from_bytes(bytes: &[u8]) -> CrossoverAction {
@@ -47,7 +57,7 @@ fn reference_from_bytes(bytes: &[u8]) -> CrossoverAction {
     if w0 >> 29 != 2 || hsize < 24 || hsize > bytes.len() {
         return Bearer;
     }
-    c_reference((w0 >> 25) & 0xf, w1 >> 29)
+    series_reference((w0 >> 25) & 0xf, w1 >> 29)
 }
 
 #[test]
@@ -59,13 +69,13 @@ fn action_values_are_the_c_enum_values() {
 }
 
 #[test]
-fn every_user_and_type_matches_the_c_switch() {
+fn every_user_and_type_matches_the_series_switch() {
     for user in 0..16 {
         for mtyp in 0..8 {
             for hsize in HDR_SIZES {
                 assert_eq!(
                     classify(&v2(user, mtyp, hsize)),
-                    c_reference(user, mtyp),
+                    series_reference(user, mtyp),
                     "user {user} type {mtyp} header {hsize}"
                 );
             }
@@ -83,10 +93,27 @@ fn user_data_by_type() {
         assert_eq!(classify(&v2(imp, 1, 44)), McastRcv, "MCAST");
         assert_eq!(classify(&v2(imp, 5, 44)), McastRcv, "GRP_BCAST");
         assert_eq!(classify(&v2(imp, 6, 44)), McastRcv, "GRP_MCAST");
-        // Left on the bearer, as upstream does.
-        assert_eq!(classify(&v2(imp, 4, 44)), Bearer, "GRP_MEMBER_EVT");
-        assert_eq!(classify(&v2(imp, 7, 44)), Bearer, "GRP_UCAST");
+        // Left on the bearer by upstream, taken across by the series.
+        assert_eq!(classify(&v2(imp, 4, 44)), SkRcv, "GRP_MEMBER_EVT");
+        assert_eq!(classify(&v2(imp, 7, 44)), SkRcv, "GRP_UCAST");
     }
+}
+
+#[test]
+fn differs_from_the_c_switch_only_for_group_unicast_and_member_events() {
+    let mut changed = Vec::new();
+    for user in 0..16 {
+        for mtyp in 0..8 {
+            let ours = classify(&v2(user, mtyp, 44));
+            if ours != c_reference(user, mtyp) {
+                changed.push((user, mtyp, ours));
+            }
+        }
+    }
+    let expected: Vec<_> = (0..4)
+        .flat_map(|imp| [(imp, 4, SkRcv), (imp, 7, SkRcv)])
+        .collect();
+    assert_eq!(changed, expected);
 }
 
 #[test]
@@ -247,7 +274,7 @@ proptest! {
 
     #[test]
     fn valid_headers_follow_the_c_switch((user, mtyp, bytes) in any_valid_message()) {
-        prop_assert_eq!(classify(&bytes), c_reference(user, mtyp));
+        prop_assert_eq!(classify(&bytes), series_reference(user, mtyp));
     }
 
     #[test]

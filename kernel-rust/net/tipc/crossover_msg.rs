@@ -155,16 +155,18 @@ impl MsgHeader {
 
 /// Decides how the crossover handles a user data message of type `mtyp`.
 ///
-/// Group membership events and group unicast are left to the bearer, as in
-/// the C implementation.
+/// Messages to one socket go to `tipc_sk_rcv()`, messages to a name range or
+/// a group to `tipc_sk_mcast_rcv()`. Group unicast belongs with the first:
+/// it is addressed to a port, and its flow control (`GROUP_PROTOCOL`)
+/// already crosses over. Group member events are made on the receiving node
+/// and never sent, but they are addressed to a port as well.
 fn classify_data(mtyp: u32) -> CrossoverAction {
     use data_type::*;
     use CrossoverAction::{Bearer, McastRcv, SkRcv};
 
     match mtyp {
-        CONN | NAMED | DIRECT => SkRcv,
+        CONN | NAMED | DIRECT | GRP_UCAST | GRP_MEMBER_EVT => SkRcv,
         MCAST | GRP_BCAST | GRP_MCAST => McastRcv,
-        GRP_MEMBER_EVT | GRP_UCAST => Bearer,
         _ => Bearer,
     }
 }
