@@ -53,7 +53,7 @@ fn vm_spec(name: &str, kernel: &Path, initrd: &Path, share: &Path, timeout: Dura
         kernel: kernel.to_path_buf(),
         initrd: initrd.to_path_buf(),
         share: share.to_path_buf(),
-        memory_mb: 512,
+        memory_mb: 1024,
         net: None,
         extra_append: String::new(),
         timeout,
@@ -95,12 +95,15 @@ pub fn run(project: &Path, opts: &CheckOptions) -> Result<Option<(Report, PathBu
         let phase = Phase::start(&format!(
             "scenario {}: {} kernel(s) under {:?}",
             scn.name,
-            kernels.len(),
+            kernels
+                .iter()
+                .filter(|k| scn.kernels.contains(&k.flavour))
+                .count(),
             opts.run.accel
         ));
         let mut specs = Vec::new();
         let mut groups = Vec::new();
-        for k in &kernels {
+        for k in kernels.iter().filter(|k| scn.kernels.contains(&k.flavour)) {
             let share = out.join(format!("{}.{}", k.flavour.name(), scn.name));
             prepare_share(&share, scn)?;
             let first = specs.len();
@@ -117,7 +120,7 @@ pub fn run(project: &Path, opts: &CheckOptions) -> Result<Option<(Report, PathBu
         for (k, share, range) in groups {
             let vms: Vec<_> = outcomes[range].to_vec();
             let (checks, captures) = if vms.iter().all(|v| v.end_status.is_some()) {
-                scenario::judge(scn, &share)
+                scenario::judge(scn, &share, k.flavour)
             } else {
                 (Vec::new(), Default::default())
             };
@@ -173,7 +176,9 @@ fn guest_specs(
     share: &Path,
     timeout: Duration,
 ) -> Result<Vec<VmSpec>> {
-    let specs: Vec<VmSpec> = scenario::roles(scn.topology)
+    let specs: Vec<VmSpec> = scn
+        .topology
+        .roles()
         .into_iter()
         .map(|role| {
             let name = format!("guest{}", role.map(|r| format!("-{r}")).unwrap_or_default());
@@ -227,7 +232,7 @@ fn dry_run(
     }
     let initrd = ctx.cache.join("images").join("initramfs-<key>.cpio.gz");
     for scn in scenarios {
-        for f in &opts.kernels {
+        for f in opts.kernels.iter().filter(|f| scn.kernels.contains(f)) {
             let share = out.join(format!("{}.{}", f.name(), scn.name));
             let key = kbuild::kernel_key(ctx, *f, &base)?.key();
             let kernel = ctx

@@ -255,7 +255,10 @@ pub fn ensure_kernel(ctx: &BuildContext, flavour: Flavour) -> Result<BuiltKernel
     // The flavours are worktrees of one repository: one build at a time.
     let _lock = cache::Lock::acquire(&ctx.cache, "kernel-trees")?;
     if cache::is_complete(&entry) {
-        eprintln!("==> kernel {}: built by the run we waited for ({key})", flavour.name());
+        eprintln!(
+            "==> kernel {}: built by the run we waited for ({key})",
+            flavour.name()
+        );
         return Ok(built(true));
     }
     cache::sweep_temporaries(&kernels_dir(&ctx.cache))?;

@@ -3,6 +3,7 @@
 
 use std::fs;
 use std::path::{Path, PathBuf};
+use tipc_verifier::kbuild::Flavour;
 use tipc_verifier::scenario::{self, origin_key};
 
 fn real_share() -> PathBuf {
@@ -32,7 +33,7 @@ fn failing(checks: &[scenario::Check]) -> Vec<String> {
 
 #[test]
 fn the_real_crossover_run_passes_every_check() {
-    let (checks, captures) = scenario::judge(&scenario::veth_rdm(), &real_share());
+    let (checks, captures) = scenario::judge(&scenario::veth_rdm(), &real_share(), Flavour::Stock);
     assert!(failing(&checks).is_empty(), "{:#?}", failing(&checks));
     assert!(
         checks.len() >= 8,
@@ -59,7 +60,7 @@ fn the_real_crossover_run_passes_every_check() {
 fn the_same_captures_fail_when_the_bearer_was_expected() {
     let mut scn = scenario::veth_rdm();
     scn.cases[0].expect = scenario::MsgPath::Bearer;
-    let (checks, _) = scenario::judge(&scn, &real_share());
+    let (checks, _) = scenario::judge(&scn, &real_share(), Flavour::Stock);
     let bad = failing(&checks);
     assert!(
         bad.iter().any(|c| c.starts_with("rdm_named_on_ns1_veth1")),
@@ -81,7 +82,7 @@ fn a_changed_checksum_or_a_missing_capture_fails() {
     let digest = text.split("\"digest_set\": \"").nth(1).unwrap()[..64].to_string();
     fs::write(&recv, text.replace(&digest, &"0".repeat(64))).unwrap();
     fs::remove_file(dir.path().join("captures/ns2-lo.pcap")).unwrap();
-    let (checks, _) = scenario::judge(&scenario::veth_rdm(), dir.path());
+    let (checks, _) = scenario::judge(&scenario::veth_rdm(), dir.path(), Flavour::Stock);
     let bad = failing(&checks);
     assert!(
         bad.iter()

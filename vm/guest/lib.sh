@@ -80,3 +80,57 @@ wait_links() {
 		sleep 0.1
 	done
 }
+
+# bridge_add BR: a bridge in the root namespace, up.
+bridge_add() {
+	$IP link add "$1" type bridge
+	$IP link set "$1" up
+}
+
+# bridge_port NS DEV BR PORT: a veth DEV in NS whose peer PORT is a port of BR.
+bridge_port() {
+	$IP link add "$2" netns "$1" type veth peer name "$4"
+	$IP -n "$1" link set "$2" up
+	$IP link set "$4" master "$3" up
+}
+
+# wait_links_down NS SECONDS: until NS has no unicast link up.
+wait_links_down() {
+	i=0
+	while $IP netns exec "$1" $TIPC link list 2>/dev/null | grep -v broadcast-link | grep -q ': up'; do
+		i=$((i + 1))
+		[ "$i" -le $(($2 * 10)) ] || { log "$1: links still up"; return 1; }
+		sleep 0.1
+	done
+	log "$1: no link up"
+}
+
+TRACING=/sys/kernel/tracing
+CROSSOVER_EVENT=$TRACING/events/tipc/tipc_crossover_peer
+
+# crossover_trace_start: record the series' tipc_crossover_peer tracepoint
+# (absent from the stock kernel: then nothing is recorded).
+crossover_trace_start() {
+	[ -d "$CROSSOVER_EVENT" ] || return 0
+	echo 1 > "$CROSSOVER_EVENT/enable"
+	echo 1 > "$TRACING/tracing_on"
+}
+
+# crossover_trace_stop FILE: stop tracing (before reading, so the buffer
+# stays as it is) and keep the records; FILE says "no tracepoint" when the
+# kernel has none.
+crossover_trace_stop() {
+	if [ -d "$CROSSOVER_EVENT" ]; then
+		echo 0 > "$TRACING/tracing_on"
+		cat "$TRACING/trace" > "$1"
+	else
+		echo "# no tipc_crossover_peer tracepoint in this kernel" > "$1"
+	fi
+}
+
+# netns_inodes NS...: "NS INODE" per namespace, the numbers the tracepoint prints.
+netns_inodes() {
+	for ns in "$@"; do
+		echo "$ns $(stat -L -c %i "/run/netns/$ns")"
+	done
+}

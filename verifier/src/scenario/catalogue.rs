@@ -1,0 +1,325 @@
+//! Every scenario `make check` runs: topology, traffic, and the path each
+//! message class must take on each kernel, with the reason.
+
+use super::{
+    CapturePoint, CrossoverExpectation, MsgPath, PathChange, Scenario, Topology, TrafficCase, BOTH,
+    PATCHED_ONLY,
+};
+
+/// Why the series takes group unicast across (patch 4).
+const GROUP_UCAST_ACROSS: PathChange = PathChange {
+    path: MsgPath::Crossover,
+    why: "patch 4 takes GRP_UCAST across with the other point-to-point data",
+};
+
+/// Both directions between two namespaces.
+fn both_ways(a: &'static str, b: &'static str) -> CrossoverExpectation {
+    CrossoverExpectation {
+        pairs: vec![(a, b), (b, a)],
+        min_assigned: 1,
+        cleared: Vec::new(),
+    }
+}
+
+fn veth_captures() -> Vec<CapturePoint> {
+    vec![
+        CapturePoint::lo("ns1-lo", "ns1"),
+        CapturePoint::lo("ns2-lo", "ns2"),
+        CapturePoint::bearer("ns1-veth1", "ns1", "veth1"),
+    ]
+}
+
+/// RDM messages to a service name from ns1 to ns2 on a veth.
+pub fn veth_rdm() -> Scenario {
+    Scenario {
+        name: "veth_rdm",
+        topology: Topology::VethPair,
+        description: "two namespaces on a veth, RDM messages to a service name from ns1 to ns2",
+        captures: veth_captures(),
+        cases: vec![TrafficCase::named(
+            "rdm_named",
+            "rdm",
+            "18888:17",
+            200,
+            1024,
+        )],
+        kernels: BOTH,
+        before_bearers: None,
+        crossovers: both_ways("ns1", "ns2"),
+    }
+}
+
+/// Every message class between two namespaces: `veth_classes` and
+/// `crossover_off` send the same traffic.
+fn every_class() -> Vec<TrafficCase> {
+    let group = |id, mode, expect, why, patched| TrafficCase {
+        group_mode: Some(mode),
+        by_port: mode == "unicast",
+        expect,
+        why,
+        patched,
+        ..TrafficCase::named(id, "group", "18895:1", 40, 1024)
+    };
+    vec![
+        TrafficCase::named("rdm_1byte", "rdm", "18890:1", 50, 1),
+        TrafficCase::named("rdm_66000", "rdm", "18890:2", 10, 66000),
+        TrafficCase {
+            by_port: true,
+            send_service: None,
+            ..TrafficCase::named("rdm_port", "rdm", "18890:3", 50, 1024)
+        },
+        TrafficCase::named("seqpacket", "seqpacket", "18891:1", 50, 1024),
+        TrafficCase::named("stream_66000", "stream", "18892:1", 10, 66000),
+        TrafficCase {
+            send_service: Some("18893:10:20"),
+            ..TrafficCase::named("mcast", "mcast", "18893:0:99", 50, 1024)
+        },
+        group(
+            "group_bcast",
+            "bcast",
+            MsgPath::Crossover,
+            "group broadcast is user data",
+            None,
+        ),
+        group(
+            "group_mcast",
+            "mcast",
+            MsgPath::Bearer,
+            "a group multicast to one member is sent as GRP_UCAST, which the upstream switch leaves on the bearer",
+            Some(GROUP_UCAST_ACROSS),
+        ),
+        group(
+            "group_anycast",
+            "anycast",
+            MsgPath::Bearer,
+            "GRP_UCAST is not in the upstream crossover switch",
+            Some(GROUP_UCAST_ACROSS),
+        ),
+        group(
+            "group_unicast",
+            "unicast",
+            MsgPath::Bearer,
+            "GRP_UCAST is not in the upstream crossover switch",
+            Some(GROUP_UCAST_ACROSS),
+        ),
+    ]
+}
+
+/// Every message class between two namespaces on a veth.
+pub fn veth_classes() -> Scenario {
+    Scenario {
+        name: "veth_classes",
+        topology: Topology::VethPair,
+        description: "two namespaces on a veth, every message class: RDM by name and port id, 1 B and 66,000 B, \
+                      SEQPACKET, STREAM, multicast, group broadcast/multicast/anycast/unicast",
+        captures: veth_captures(),
+        cases: every_class(),
+        kernels: BOTH,
+        before_bearers: None,
+        crossovers: both_ways("ns1", "ns2"),
+    }
+}
+
+/// `net.tipc.crossover=0` in both namespaces: the same traffic over the veth.
+pub fn crossover_off() -> Scenario {
+    let on_bearer = |case: TrafficCase| TrafficCase {
+        expect: MsgPath::Bearer,
+        why: "net.tipc.crossover=0 keeps the namespace's peers on the bearer",
+        patched: None,
+        ..case
+    };
+    Scenario {
+        name: "crossover_off",
+        topology: Topology::VethPair,
+        description: "net.tipc.crossover=0 in two namespaces on a veth: every message class crosses the veth",
+        captures: veth_captures(),
+        cases: every_class().into_iter().map(on_bearer).collect(),
+        kernels: PATCHED_ONLY,
+        before_bearers: Some(
+            "for ns in ns1 ns2; do $IP netns exec $ns sh -c 'echo 0 > /proc/sys/net/tipc/crossover'; done",
+        ),
+        crossovers: CrossoverExpectation::default(),
+    }
+}
+
+/// Four namespaces on one bridge: every ordered pair uses the crossover.
+pub fn bridge_four() -> Scenario {
+    const PAIRS: [(&str, &str, &str, &str); 12] = [
+        ("ns1_to_ns2", "ns1", "ns2", "19001:1"),
+        ("ns1_to_ns3", "ns1", "ns3", "19002:1"),
+        ("ns1_to_ns4", "ns1", "ns4", "19003:1"),
+        ("ns2_to_ns1", "ns2", "ns1", "19004:1"),
+        ("ns2_to_ns3", "ns2", "ns3", "19005:1"),
+        ("ns2_to_ns4", "ns2", "ns4", "19006:1"),
+        ("ns3_to_ns1", "ns3", "ns1", "19007:1"),
+        ("ns3_to_ns2", "ns3", "ns2", "19008:1"),
+        ("ns3_to_ns4", "ns3", "ns4", "19009:1"),
+        ("ns4_to_ns1", "ns4", "ns1", "19010:1"),
+        ("ns4_to_ns2", "ns4", "ns2", "19011:1"),
+        ("ns4_to_ns3", "ns4", "ns3", "19012:1"),
+    ];
+    let namespaces = ["ns1", "ns2", "ns3", "ns4"];
+    let mut captures = Vec::new();
+    for (ns, lo, veth, dev) in [
+        ("ns1", "ns1-lo", "ns1-veth1", "veth1"),
+        ("ns2", "ns2-lo", "ns2-veth2", "veth2"),
+        ("ns3", "ns3-lo", "ns3-veth3", "veth3"),
+        ("ns4", "ns4-lo", "ns4-veth4", "veth4"),
+    ] {
+        captures.push(CapturePoint::lo(lo, ns));
+        captures.push(CapturePoint::bearer(veth, ns, dev));
+    }
+    let pairs = namespaces
+        .iter()
+        .flat_map(|a| namespaces.iter().map(move |b| (*a, *b)))
+        .filter(|(a, b)| a != b)
+        .collect();
+    Scenario {
+        name: "bridge_four",
+        topology: Topology::Bridge(4),
+        description:
+            "four namespaces on one bridge: RDM between every ordered pair, all over the crossover",
+        captures,
+        cases: PAIRS
+            .iter()
+            .map(|&(id, from, to, svc)| TrafficCase {
+                from_ns: from,
+                to_ns: to,
+                ..TrafficCase::named(id, "rdm", svc, 20, 512)
+            })
+            .collect(),
+        kernels: BOTH,
+        before_bearers: None,
+        crossovers: CrossoverExpectation {
+            pairs,
+            min_assigned: 1,
+            cleared: Vec::new(),
+        },
+    }
+}
+
+/// The same traffic between two kernels: it must cross eth0 (large
+/// messages fragmented) and never show up as a crossover on a loopback.
+pub fn two_guests() -> Scenario {
+    let bearer = |case: TrafficCase| TrafficCase {
+        expect: MsgPath::Bearer,
+        why: "the peer is another kernel",
+        ..case
+    };
+    Scenario {
+        name: "two_guests",
+        topology: Topology::TwoGuests,
+        description: "two guests (two kernels) joined by -netdev dgram: RDM, 66,000 B RDM, SEQPACKET, STREAM, multicast, \
+                      group broadcast over eth0",
+        captures: vec![
+            CapturePoint::lo("ns1-lo", "ns1"),
+            CapturePoint::bearer("ns1-eth0", "ns1", "eth0"),
+            CapturePoint::lo("ns2-lo", "ns2"),
+        ],
+        cases: vec![
+            bearer(TrafficCase::named("rdm_named", "rdm", "18888:17", 50, 1024)),
+            bearer(TrafficCase::named("rdm_66000", "rdm", "18890:2", 5, 66000)),
+            bearer(TrafficCase::named("seqpacket", "seqpacket", "18891:1", 30, 1024)),
+            bearer(TrafficCase::named("stream_66000", "stream", "18892:1", 5, 66000)),
+            bearer(TrafficCase {
+                send_service: Some("18893:10:20"),
+                ..TrafficCase::named("mcast", "mcast", "18893:0:99", 30, 1024)
+            }),
+            bearer(TrafficCase {
+                group_mode: Some("bcast"),
+                ..TrafficCase::named("group_bcast", "group", "18895:1", 30, 1024)
+            }),
+        ],
+        kernels: BOTH,
+        before_bearers: None,
+        crossovers: CrossoverExpectation::default(),
+    }
+}
+
+/// Guest a holds ns1 and ns2, guest b holds ns3, all on one L2 segment:
+/// ns1 and ns2 use the crossover, while traffic to and from ns3 crosses eth0.
+pub fn mixed() -> Scenario {
+    let case = |id, from, to, svc, expect, why| TrafficCase {
+        from_ns: from,
+        to_ns: to,
+        expect,
+        why,
+        ..TrafficCase::named(id, "rdm", svc, 30, 1024)
+    };
+    let remote = "the peer is another kernel";
+    let local = "user data between namespaces of one kernel";
+    Scenario {
+        name: "mixed",
+        topology: Topology::Mixed,
+        description: "guest 1 holds ns1 and ns2, guest 2 holds ns3, one L2 segment: ns1<->ns2 over the crossover, \
+                      ns1<->ns3 and ns2->ns3 over eth0, at the same time",
+        captures: vec![
+            CapturePoint::lo("ns1-lo", "ns1"),
+            CapturePoint::lo("ns2-lo", "ns2"),
+            CapturePoint::bearer("ns1-veth1", "ns1", "veth1"),
+            CapturePoint::bearer("ns2-veth2", "ns2", "veth2"),
+            CapturePoint::lo("ns3-lo", "ns3"),
+            CapturePoint::bearer("ns3-eth0", "ns3", "eth0"),
+        ],
+        cases: vec![
+            case("ns1_to_ns2", "ns1", "ns2", "19101:1", MsgPath::Crossover, local),
+            case("ns2_to_ns1", "ns2", "ns1", "19102:1", MsgPath::Crossover, local),
+            case("ns1_to_ns3", "ns1", "ns3", "19103:1", MsgPath::Bearer, remote),
+            case("ns2_to_ns3", "ns2", "ns3", "19104:1", MsgPath::Bearer, remote),
+            case("ns3_to_ns1", "ns3", "ns1", "19105:1", MsgPath::Bearer, remote),
+        ],
+        kernels: BOTH,
+        before_bearers: None,
+        crossovers: both_ways("ns1", "ns2"),
+    }
+}
+
+/// Disabling ns1's bearer clears the crossover; enabling it again brings it
+/// back.
+pub fn bearer_cycle() -> Scenario {
+    Scenario {
+        name: "bearer_cycle",
+        topology: Topology::VethPair,
+        description: "two namespaces on a veth: RDM over the crossover, ns1's bearer disabled and enabled again, \
+                      RDM over the crossover again",
+        captures: veth_captures(),
+        cases: vec![
+            TrafficCase::named("before_cycle", "rdm", "19201:1", 50, 1024),
+            TrafficCase {
+                before: Some(
+                    "$IP netns exec ns1 $TIPC bearer disable media eth device veth1\n\
+                     wait_links_down ns2 20\n\
+                     bearer ns1 veth1\n\
+                     wait_links ns1 1 20\n\
+                     wait_links ns2 1 20",
+                ),
+                ..TrafficCase::named("after_cycle", "rdm", "19202:1", 50, 1024)
+            },
+        ],
+        kernels: BOTH,
+        before_bearers: None,
+        crossovers: CrossoverExpectation {
+            pairs: vec![("ns1", "ns2"), ("ns2", "ns1")],
+            min_assigned: 2,
+            cleared: vec!["lost contact"],
+        },
+    }
+}
+
+/// Every scenario, in the order `make check` runs them.
+pub fn catalogue() -> Vec<Scenario> {
+    vec![
+        veth_rdm(),
+        veth_classes(),
+        crossover_off(),
+        bridge_four(),
+        bearer_cycle(),
+        two_guests(),
+        mixed(),
+    ]
+}
+
+/// Looks a scenario up by name.
+pub fn by_name(name: &str) -> Option<Scenario> {
+    catalogue().into_iter().find(|s| s.name == name)
+}

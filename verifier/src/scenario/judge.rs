@@ -1,0 +1,413 @@
+//! The verdicts of a scenario run: from the agent's results, the captures
+//! (through the project's one decoder) and the crossover tracepoint.
+
+use super::crossover_events::{self, CrossoverEvent};
+use super::script::role_suffix;
+use super::{MsgPath, Scenario, TrafficCase};
+use crate::decode;
+use crate::kbuild::Flavour;
+use anyhow::{Context, Result};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// What the agent wrote (the subset the judge reads).
+#[derive(Debug, Clone, Deserialize, Serialize)]
+pub struct AgentResult {
+    pub messages: u64,
+    pub bytes: u64,
+    pub digest_ordered: String,
+    pub digest_set: String,
+    pub first_error: Option<String>,
+    pub own_node: Option<u32>,
+    pub own_ref: Option<u32>,
+}
+
+/// One check of a scenario run.
+#[derive(Debug, Clone, Serialize)]
+pub struct Check {
+    pub name: String,
+    pub ok: bool,
+    pub detail: String,
+}
+
+impl Check {
+    fn new(name: impl Into<String>, ok: bool, detail: impl Into<String>) -> Self {
+        Self {
+            name: name.into(),
+            ok,
+            detail: detail.into(),
+        }
+    }
+}
+
+/// Counts of TIPC messages in one capture, by "USER/TYPE" label.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct CaptureCounts {
+    pub by_class: BTreeMap<String, u64>,
+    pub non_tipc: u64,
+    pub decode_errors: u64,
+    pub tcpdump: Option<TcpdumpStats>,
+    /// User-data messages per service type (name type of NAMED/MCAST headers).
+    pub data_by_service: BTreeMap<u32, u64>,
+    /// User-data messages per originating socket, `node:port` (a fragmented
+    /// message counts once, by its FIRST fragment's inner header).
+    pub data_by_origin: BTreeMap<String, u64>,
+}
+
+/// The key of `CaptureCounts::data_by_origin`.
+pub fn origin_key(node: u32, port: u32) -> String {
+    format!("{node:08x}:{port}")
+}
+
+/// Reads a capture through the project's one decoder.
+pub fn count_capture(pcap: &Path) -> Result<CaptureCounts> {
+    let mut counts = CaptureCounts::default();
+    let mut msgs = decode::tipc_messages(pcap)?;
+    for item in msgs.by_ref() {
+        match item {
+            Ok(m) => {
+                let h = &m.header;
+                *counts
+                    .by_class
+                    .entry(format!("{}/{}", h.user_name(), h.type_name()))
+                    .or_default() += 1;
+                let inner = h.endpoint_header();
+                // Without payload a data header is connection or multicast
+                // control (SYN, shutdown, sync), not the application's data;
+                // with an error code it is a rejection coming back.
+                let carries_data = inner.size > inner.hdr_size && inner.error == 0;
+                if inner.is_user_data() && carries_data {
+                    if let Some(t) = inner.name_type {
+                        *counts.data_by_service.entry(t).or_default() += 1;
+                    }
+                    if let (Some(node), Some(port)) = (inner.orig_node, inner.orig_port) {
+                        *counts
+                            .data_by_origin
+                            .entry(origin_key(node, port))
+                            .or_default() += 1;
+                    }
+                }
+            }
+            Err(e) if e.unreadable() => return Err(anyhow::anyhow!("{e}")),
+            Err(_) => counts.decode_errors += 1,
+        }
+    }
+    counts.non_tipc = msgs.skipped_non_tipc();
+    Ok(counts)
+}
+
+/// What tcpdump says when it stops: packets written, passed by the filter,
+/// dropped by the kernel.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct TcpdumpStats {
+    pub captured: u64,
+    pub received_by_filter: u64,
+    pub dropped_by_kernel: u64,
+}
+
+/// Frames a bearer may still receive while tcpdump is stopping (link
+/// supervision never pauses): the kernel counts them as passing the filter
+/// after tcpdump's last read. All traffic under test ended before the stop
+/// (senders wait for the receiver's ack), so these are never test data.
+pub const IN_FLIGHT_AT_STOP: u64 = 2;
+
+impl TcpdumpStats {
+    /// Nothing dropped, and every packet that passed the filter reached the
+    /// file but for frames in flight at the stop.
+    pub fn complete(&self) -> bool {
+        self.dropped_by_kernel == 0
+            && self.captured <= self.received_by_filter
+            && self.received_by_filter - self.captured <= IN_FLIGHT_AT_STOP
+    }
+}
+
+/// Parses tcpdump's closing statistics (None if it never printed them).
+pub fn parse_tcpdump_stats(stderr: &str) -> Option<TcpdumpStats> {
+    let count = |suffix: &str| {
+        stderr
+            .lines()
+            .find_map(|l| l.strip_suffix(suffix)?.trim().parse::<u64>().ok())
+    };
+    Some(TcpdumpStats {
+        captured: count(" packets captured")?,
+        received_by_filter: count(" packets received by filter")?,
+        dropped_by_kernel: count(" packets dropped by kernel")?,
+    })
+}
+
+fn read_agent(path: &Path) -> Result<AgentResult> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    serde_json::from_str(&text).with_context(|| format!("parsing {}", path.display()))
+}
+
+/// Judges the traffic, the captures and the crossover tracepoint of a
+/// finished run of `scn` on `kernel` in `share`.
+pub fn judge(
+    scn: &Scenario,
+    share: &Path,
+    kernel: Flavour,
+) -> (Vec<Check>, BTreeMap<String, CaptureCounts>) {
+    let mut checks = Vec::new();
+    let mut captures = BTreeMap::new();
+    for c in &scn.captures {
+        let pcap = share.join("captures").join(format!("{}.pcap", c.name));
+        match count_capture(&pcap) {
+            Ok(mut counts) => {
+                counts.tcpdump = std::fs::read_to_string(
+                    share.join("captures").join(format!("{}.stderr", c.name)),
+                )
+                .ok()
+                .and_then(|s| parse_tcpdump_stats(&s));
+                let stats = counts.tcpdump;
+                checks.push(Check::new(
+                    format!("capture_{}_complete", c.name.replace('-', "_")),
+                    stats.is_some_and(|s| s.complete()) && counts.decode_errors == 0,
+                    match stats {
+                        Some(s) => format!(
+                            "tcpdump: {} captured, {} passed the filter, {} dropped; decode errors: {}",
+                            s.captured, s.received_by_filter, s.dropped_by_kernel, counts.decode_errors
+                        ),
+                        None => "tcpdump printed no statistics (killed?)".to_string(),
+                    },
+                ));
+                captures.insert(c.name.to_string(), counts);
+            }
+            Err(e) => checks.push(Check::new(
+                format!("capture_{}_readable", c.name.replace('-', "_")),
+                false,
+                format!("{e:#}"),
+            )),
+        }
+    }
+    for bearer in scn.captures.iter().filter(|c| c.bearer) {
+        if let Some(counts) = captures.get(bearer.name) {
+            let control = |label: &str| {
+                counts
+                    .by_class
+                    .iter()
+                    .filter(|(k, _)| k.starts_with(label))
+                    .map(|(_, v)| v)
+                    .sum::<u64>()
+            };
+            let (disc, link, names) = (
+                control("LINK_CONFIG"),
+                control("LINK_PROTOCOL"),
+                control("NAME_DISTRIBUTOR"),
+            );
+            checks.push(Check::new(
+                format!("{}_carries_discovery_link_and_names", bearer.name.replace('-', "_")),
+                disc > 0 && link > 0 && names > 0,
+                format!("LINK_CONFIG {disc}, LINK_PROTOCOL {link}, NAME_DISTRIBUTOR {names} messages on {}", bearer.iface),
+            ));
+        }
+    }
+    for case in &scn.cases {
+        checks.extend(judge_case(scn, case, share, &captures, kernel));
+    }
+    if kernel == Flavour::Patched {
+        checks.extend(judge_crossover_events(scn, share));
+    }
+    (checks, captures)
+}
+
+fn judge_case(
+    scn: &Scenario,
+    case: &TrafficCase,
+    share: &Path,
+    captures: &BTreeMap<String, CaptureCounts>,
+    kernel: Flavour,
+) -> Vec<Check> {
+    let (expect, why) = case.expect_on(kernel);
+    let mut checks = Vec::new();
+    let results = share.join("results");
+    let sent = read_agent(&results.join(format!("{}.send.json", case.id)));
+    let recv = read_agent(&results.join(format!("{}.recv.json", case.id)));
+    let n = u64::from(case.count);
+    let name = |what: &str| format!("{}_{what}", case.id);
+    let (s, r) = match (&sent, &recv) {
+        (Ok(s), Ok(r)) => (s, r),
+        (Err(e), _) | (_, Err(e)) => {
+            checks.push(Check::new(
+                name("delivered_intact"),
+                false,
+                format!("{e:#}"),
+            ));
+            return checks;
+        }
+    };
+    let order_ok = !case.ordered() || s.digest_ordered == r.digest_ordered;
+    checks.push(Check::new(
+        name("delivered_intact"),
+        s.messages == n
+            && r.messages == n
+            && s.digest_set == r.digest_set
+            && order_ok
+            && s.bytes == r.bytes,
+        format!(
+            "sent {} msgs/{} B, received {} msgs/{} B, checksums {}{}{}",
+            s.messages,
+            s.bytes,
+            r.messages,
+            r.bytes,
+            if s.digest_set == r.digest_set {
+                "match"
+            } else {
+                "DIFFER"
+            },
+            if case.ordered() {
+                if order_ok {
+                    ", in order"
+                } else {
+                    ", OUT OF ORDER"
+                }
+            } else {
+                ""
+            },
+            r.first_error
+                .as_deref()
+                .or(s.first_error.as_deref())
+                .map(|e| format!(", error: {e}"))
+                .unwrap_or_default()
+        ),
+    ));
+    let Some(origin) = s
+        .own_node
+        .zip(s.own_ref)
+        .map(|(node, port)| origin_key(node, port))
+    else {
+        checks.push(Check::new(
+            name("path"),
+            false,
+            "the sender did not report its socket address",
+        ));
+        return checks;
+    };
+    for cap in &scn.captures {
+        let Some(counts) = captures.get(cap.name) else {
+            continue;
+        };
+        let seen = counts.data_by_origin.get(&origin).copied().unwrap_or(0);
+        let receiver_lo = !cap.bearer && cap.ns == case.to_ns;
+        let exact = if case.sock == "stream" {
+            seen >= n
+        } else {
+            seen == n
+        };
+        let (what, ok, want) = match (expect, cap.bearer, receiver_lo) {
+            (MsgPath::Crossover, false, true) => (
+                "traced_on",
+                exact,
+                if case.sock == "stream" {
+                    format!(">= {n}")
+                } else {
+                    n.to_string()
+                },
+            ),
+            // The bearer of the sender or the receiver; another namespace's
+            // port of a bridge may or may not see the frames (flooding).
+            (MsgPath::Bearer, true, _) if cap.ns == case.from_ns || cap.ns == case.to_ns => {
+                ("on", seen > 0, "> 0".to_string())
+            }
+            (MsgPath::Bearer, true, _) => continue,
+            _ => ("absent_from", seen == 0, "0".to_string()),
+        };
+        checks.push(Check::new(
+            name(&format!("{what}_{}", cap.name.replace('-', "_"))),
+            ok,
+            format!(
+                "{seen} data messages from socket {origin} on {} {} (want {want}; {why})",
+                cap.ns, cap.iface
+            ),
+        ));
+    }
+    checks
+}
+
+/// The tracepoint against the scenario's expected crossovers: every
+/// expected pair assigned often enough, no other pair ever, and the
+/// expected clearing events.
+fn judge_crossover_events(scn: &Scenario, share: &Path) -> Vec<Check> {
+    let mut events: Vec<(Option<&str>, CrossoverEvent)> = Vec::new();
+    let mut names: BTreeMap<(Option<&str>, u64), String> = BTreeMap::new();
+    for role in scn.topology.roles() {
+        let suffix = role_suffix(role);
+        let results = share.join("results");
+        let read = |file: String| {
+            let path = results.join(&file);
+            std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))
+        };
+        let loaded = read(format!("crossover-trace{suffix}.txt")).and_then(|trace| {
+            let inodes = read(format!("netns{suffix}.txt"))?;
+            Ok((
+                crossover_events::parse_trace(&trace)?,
+                crossover_events::parse_inodes(&inodes)?,
+            ))
+        });
+        match loaded {
+            Ok((evs, inodes)) => {
+                events.extend(evs.into_iter().map(|e| (role, e)));
+                names.extend(inodes.into_iter().map(|(ns, ino)| ((role, ino), ns)));
+            }
+            Err(e) => {
+                return vec![Check::new("tracepoint_readable", false, format!("{e:#}"))];
+            }
+        }
+    }
+    let name = |role: Option<&str>, ino: u64| {
+        names
+            .get(&(role, ino))
+            .cloned()
+            .unwrap_or_else(|| format!("netns {ino}"))
+    };
+    let mut assigned: BTreeMap<(String, String), usize> = BTreeMap::new();
+    for (role, e) in events.iter().filter(|(_, e)| e.event == "assigned") {
+        *assigned
+            .entry((name(*role, e.netns), name(*role, e.peer_netns)))
+            .or_default() += 1;
+    }
+    let expect = &scn.crossovers;
+    let mut checks = Vec::new();
+    for (holder, peer) in &expect.pairs {
+        let n = assigned
+            .get(&(holder.to_string(), peer.to_string()))
+            .copied()
+            .unwrap_or(0);
+        checks.push(Check::new(
+            format!("tracepoint_{holder}_assigned_{peer}"),
+            n >= expect.min_assigned,
+            format!(
+                "{n} \"assigned\" event(s) for {holder}'s node of {peer} (want >= {})",
+                expect.min_assigned
+            ),
+        ));
+    }
+    let unexpected: Vec<String> = assigned
+        .keys()
+        .filter(|(h, p)| !expect.pairs.iter().any(|(eh, ep)| eh == h && ep == p))
+        .map(|(h, p)| format!("{h} -> {p}"))
+        .collect();
+    checks.push(Check::new(
+        "tracepoint_no_other_crossover",
+        unexpected.is_empty(),
+        if unexpected.is_empty() {
+            format!(
+                "{} event(s); crossovers opened only between the expected pairs ({})",
+                events.len(),
+                expect.pairs.len()
+            )
+        } else {
+            format!("crossover opened where none may: {}", unexpected.join(", "))
+        },
+    ));
+    for what in &expect.cleared {
+        let n = events.iter().filter(|(_, e)| e.event == *what).count();
+        checks.push(Check::new(
+            format!("tracepoint_{}", what.replace(' ', "_")),
+            n > 0,
+            format!("{n} \"{what}\" event(s)"),
+        ));
+    }
+    checks
+}

@@ -1,0 +1,237 @@
+//! Scenarios: a topology and traffic cases, turned into guest scripts, then
+//! judged from the agent's results, the captures and the crossover
+//! tracepoint the guests brought back.
+//!
+//! - `catalogue`: every scenario, what it sends and which path each message
+//!   class must take on each kernel, and why;
+//! - `script`: the guest scripts (plain shell: `vm/guest/lib.sh` + steps),
+//!   written to the 9p share so a user can read exactly what ran and rerun it;
+//! - `judge`: the verdicts from what came back;
+//! - `crossover_events`: the `tipc_crossover_peer` tracepoint's records.
+
+mod catalogue;
+pub mod crossover_events;
+mod judge;
+mod script;
+
+pub use catalogue::{
+    bearer_cycle, bridge_four, by_name, catalogue, crossover_off, mixed, two_guests, veth_classes,
+    veth_rdm,
+};
+pub use judge::{
+    count_capture, judge, origin_key, parse_tcpdump_stats, AgentResult, CaptureCounts, Check,
+    TcpdumpStats, IN_FLIGHT_AT_STOP,
+};
+
+use crate::kbuild::Flavour;
+use serde::Serialize;
+
+/// Which path a message class must take.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MsgPath {
+    /// Socket to socket inside the kernel: a trace clone on the receiver's lo only.
+    Crossover,
+    /// Over the bearer (veth, bridge or eth0).
+    Bearer,
+}
+
+/// A path the series changes on purpose, and why.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct PathChange {
+    pub path: MsgPath,
+    pub why: &'static str,
+}
+
+/// One kind of traffic between two namespaces.
+#[derive(Debug, Clone, Serialize)]
+pub struct TrafficCase {
+    pub id: &'static str,
+    /// Agent socket kind: rdm, seqpacket, stream, mcast, group.
+    pub sock: &'static str,
+    /// What the receiver binds or joins (`TYPE:INSTANCE` or `TYPE:LOWER:UPPER`).
+    pub recv_service: &'static str,
+    /// What the sender addresses by name (None: by port id only).
+    pub send_service: Option<&'static str>,
+    /// The sender addresses the receiver's port id (from a port file).
+    pub by_port: bool,
+    pub group_mode: Option<&'static str>,
+    pub count: u32,
+    pub size: u32,
+    pub from_ns: &'static str,
+    pub to_ns: &'static str,
+    /// The path on the stock kernel (the upstream C crossover).
+    pub expect: MsgPath,
+    /// Why this class takes this path.
+    pub why: &'static str,
+    /// Where the series takes this class elsewhere on purpose.
+    pub patched: Option<PathChange>,
+    /// Shell run in the sending guest just before the case.
+    pub before: Option<&'static str>,
+}
+
+impl TrafficCase {
+    /// A crossover case from ns1 to ns2 addressed by name.
+    pub const fn named(
+        id: &'static str,
+        sock: &'static str,
+        svc: &'static str,
+        count: u32,
+        size: u32,
+    ) -> Self {
+        Self {
+            id,
+            sock,
+            recv_service: svc,
+            send_service: Some(svc),
+            by_port: false,
+            group_mode: None,
+            count,
+            size,
+            from_ns: "ns1",
+            to_ns: "ns2",
+            expect: MsgPath::Crossover,
+            why: "user data between namespaces of one kernel",
+            patched: None,
+            before: None,
+        }
+    }
+
+    /// TIPC keeps order on connections.
+    pub fn ordered(&self) -> bool {
+        matches!(self.sock, "seqpacket" | "stream")
+    }
+
+    /// The path this class must take on `kernel`, and why.
+    pub fn expect_on(&self, kernel: Flavour) -> (MsgPath, &'static str) {
+        match (kernel, self.patched) {
+            (Flavour::Patched, Some(change)) => (change.path, change.why),
+            _ => (self.expect, self.why),
+        }
+    }
+}
+
+/// A capture the guest takes: file stem, namespace, interface.
+#[derive(Debug, Clone, Serialize)]
+pub struct CapturePoint {
+    pub name: &'static str,
+    pub ns: &'static str,
+    pub iface: &'static str,
+    /// True for a bearer interface, false for a loopback.
+    pub bearer: bool,
+    /// Started by a case's `before` step rather than at the start.
+    pub late: bool,
+}
+
+impl CapturePoint {
+    pub const fn lo(name: &'static str, ns: &'static str) -> Self {
+        Self {
+            name,
+            ns,
+            iface: "lo",
+            bearer: false,
+            late: false,
+        }
+    }
+
+    pub const fn bearer(name: &'static str, ns: &'static str, iface: &'static str) -> Self {
+        Self {
+            name,
+            ns,
+            iface,
+            bearer: true,
+            late: false,
+        }
+    }
+}
+
+/// What the `tipc_crossover_peer` tracepoint must show on the patched
+/// kernel (the stock kernel has no such tracepoint).
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct CrossoverExpectation {
+    /// Ordered pairs (holder, peer): the holder's node for the peer must be
+    /// assigned the peer's namespace at least `min_assigned` times.
+    pub pairs: Vec<(&'static str, &'static str)>,
+    pub min_assigned: usize,
+    /// Clearing events that must appear at least once ("lost contact",
+    /// "peer exit").
+    pub cleared: Vec<&'static str>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Scenario {
+    pub name: &'static str,
+    pub description: &'static str,
+    pub topology: Topology,
+    pub captures: Vec<CapturePoint>,
+    pub cases: Vec<TrafficCase>,
+    /// Kernels the scenario applies to.
+    pub kernels: &'static [Flavour],
+    /// Shell run in every guest after the namespaces exist and before the
+    /// bearers are enabled.
+    pub before_bearers: Option<&'static str>,
+    /// Crossovers the tracepoint must show; any other pair is a failure.
+    pub crossovers: CrossoverExpectation,
+}
+
+/// Both kernels.
+pub const BOTH: &[Flavour] = &[Flavour::Stock, Flavour::Patched];
+/// Only the patched kernel: the scenario needs something the series adds.
+pub const PATCHED_ONLY: &[Flavour] = &[Flavour::Patched];
+
+/// How the namespaces are placed and joined.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Topology {
+    /// One guest: ns1 and ns2 joined by a veth (veth1, veth2).
+    VethPair,
+    /// One guest: ns1..nsN, each with a veth (vethK) whose peer is a port of
+    /// the bridge br0 in the root namespace.
+    Bridge(u8),
+    /// Two guests joined by `-netdev dgram`: guest `a` holds ns1 with eth0,
+    /// guest `b` holds ns2 with eth0. Two kernels: never a crossover.
+    TwoGuests,
+    /// Two guests: guest `a` holds ns1 and ns2 on the bridge br0, which also
+    /// has eth0 as a port; guest `b` holds ns3 with eth0.
+    Mixed,
+}
+
+impl Topology {
+    /// The guest roles (`None`: a single guest).
+    pub fn roles(self) -> Vec<Option<&'static str>> {
+        match self {
+            Topology::VethPair | Topology::Bridge(_) => vec![None],
+            Topology::TwoGuests | Topology::Mixed => vec![Some("a"), Some("b")],
+        }
+    }
+
+    /// The namespaces the guest of `role` holds.
+    pub fn namespaces(self, role: Option<&str>) -> Vec<&'static str> {
+        const NAMES: [&str; 8] = ["ns1", "ns2", "ns3", "ns4", "ns5", "ns6", "ns7", "ns8"];
+        match (self, role) {
+            (Topology::VethPair, _) => vec!["ns1", "ns2"],
+            (Topology::Bridge(n), _) => NAMES[..usize::from(n).min(NAMES.len())].to_vec(),
+            (Topology::TwoGuests, Some("a")) => vec!["ns1"],
+            (Topology::TwoGuests, _) => vec!["ns2"],
+            (Topology::Mixed, Some("a")) => vec!["ns1", "ns2"],
+            (Topology::Mixed, _) => vec!["ns3"],
+        }
+    }
+
+    /// The guest role that holds `ns`.
+    pub fn role_of(self, ns: &str) -> Option<&'static str> {
+        self.roles()
+            .into_iter()
+            .find(|r| self.namespaces(*r).contains(&ns))
+            .flatten()
+    }
+
+    /// Unicast links each namespace has once every node is up.
+    pub fn links_per_ns(self) -> usize {
+        match self {
+            Topology::VethPair | Topology::TwoGuests => 1,
+            Topology::Bridge(n) => usize::from(n).saturating_sub(1),
+            Topology::Mixed => 2,
+        }
+    }
+}
