@@ -1,6 +1,7 @@
 //! tipc-agent: drives real AF_TIPC sockets inside a guest and writes a JSON
 //! result the host compares (see README.md for the contract).
 
+mod inject;
 mod model;
 mod payload;
 mod recv;
@@ -68,6 +69,85 @@ enum Cmd {
     /// Wait for the destination, send --count messages of --size bytes, wait for the ack.
     #[command(long_about = SEND_ABOUT)]
     Send(SendArgs),
+    /// Learn a node's discovery message, then send forged ones on a raw socket.
+    #[command(long_about = INJECT_ABOUT)]
+    Inject(InjectCli),
+}
+
+const INJECT_ABOUT: &str = "\
+Send forged TIPC discovery requests (LINK_CONFIG, user 13) on a raw packet
+socket, to show that none of them opens a crossover.
+
+First listens on --sniff-dev (until --timeout) for a real discovery message of
+the node to impersonate and takes its node id, address, cluster id and proof;
+then sends --count broadcast requests on --dev, wrong per --mode:
+  forged-proof     the victim's node id and cluster id, a made-up proof
+  wrong-cluster    the victim's node id and real proof, another cluster id
+  replay-other-id  the victim's real proof under another node id
+  raw-hash         another node id, no proof, a raw value in word 9 (the
+                   first posting of the upstream patch sent hash_mix there)
+Needs CAP_NET_RAW. The JSON result (--out) names what was claimed and the
+frames sent. Exit status: 0 success, 1 failure, 2 bad arguments.";
+
+#[derive(Debug, Args)]
+struct InjectCli {
+    /// Device to send the forged frames on.
+    #[arg(long, value_name = "DEV")]
+    dev: String,
+    /// Device to learn the victim's discovery message from.
+    #[arg(long, value_name = "DEV")]
+    sniff_dev: String,
+    /// How the frames are wrong.
+    #[arg(long, value_enum)]
+    mode: inject::Mode,
+    /// Number of frames.
+    #[arg(long, value_name = "N", default_value_t = 1000)]
+    count: u64,
+    /// Pause between frames in microseconds.
+    #[arg(long, value_name = "US", default_value_t = 500)]
+    interval_us: u64,
+    /// Seconds to wait for the victim's discovery message.
+    #[arg(long, value_name = "SECS", default_value_t = 30)]
+    timeout: u64,
+    /// JSON result file.
+    #[arg(long, value_name = "FILE")]
+    out: PathBuf,
+}
+
+fn run_inject(a: InjectCli) -> ExitCode {
+    let mut report = inject::InjectReport {
+        role: "inject",
+        mode: a.mode,
+        victim: None,
+        claimed_node_id: None,
+        claimed_cluster_id: None,
+        claimed_proof: None,
+        frames_sent: 0,
+        first_error: None,
+    };
+    let args = inject::InjectArgs {
+        dev: &a.dev,
+        sniff_dev: &a.sniff_dev,
+        mode: a.mode,
+        count: a.count,
+        interval: Duration::from_micros(a.interval_us),
+        timeout: Duration::from_secs(a.timeout),
+    };
+    let result = inject::run(&args, &mut report);
+    if let Err(e) = &result {
+        report.first_error = Some(format!("{e:#}"));
+    }
+    if let Err(e) = inject::write(&report, &a.out) {
+        eprintln!("tipc-agent inject: {e:#}");
+        return ExitCode::from(1);
+    }
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("tipc-agent inject: {e:#}");
+            ExitCode::from(1)
+        }
+    }
 }
 
 const RECV_ABOUT: &str = "\
@@ -360,6 +440,7 @@ fn main() -> ExitCode {
             }
             run_send(a)
         }
+        Cmd::Inject(a) => run_inject(a),
     }
 }
 

@@ -306,6 +306,48 @@ pub fn bearer_cycle() -> Scenario {
     }
 }
 
+/// Forged discovery frames injected on the bridge with a raw packet socket:
+/// none of them may open a crossover.
+pub fn forged_discovery() -> Scenario {
+    Scenario {
+        name: "forged_discovery",
+        topology: Topology::Bridge(2),
+        description: "ns1 and ns2 on a bridge; from the root namespace, forged discovery frames claiming a third \
+                      namespace's node (forged proof, wrong cluster id, its real proof replayed under another node \
+                      id, a raw hash in word 9): no crossover opens but ns1<->ns2",
+        captures: vec![
+            CapturePoint::lo("ns1-lo", "ns1"),
+            CapturePoint::lo("ns2-lo", "ns2"),
+            CapturePoint::bearer("ns1-veth1", "ns1", "veth1"),
+        ],
+        cases: vec![
+            TrafficCase::named("before_forgery", "rdm", "19301:1", 30, 1024),
+            TrafficCase {
+                before: Some(
+                    "for mode in forged-proof wrong-cluster replay-other-id raw-hash; do\n\
+                     \ttipc-agent inject --dev br0 --sniff-dev isor --mode $mode --count 500 \
+                     --out $RES/inject-$mode.json || rc=1\n\
+                     done\n\
+                     sleep 2",
+                ),
+                ..TrafficCase::named("after_forgery", "rdm", "19302:1", 30, 1024)
+            },
+        ],
+        kernels: BOTH,
+        // The victim: a TIPC namespace of this kernel whose bearer is a veth
+        // that leads nowhere but to the root namespace, where the attacker
+        // learns its discovery messages.
+        before_bearers: Some(
+            "ns_add victim\n\
+             $IP link add iso netns victim type veth peer name isor\n\
+             $IP -n victim link set iso up\n\
+             $IP link set isor up\n\
+             bearer victim iso",
+        ),
+        crossovers: both_ways("ns1", "ns2"),
+    }
+}
+
 /// Every scenario, in the order `make check` runs them.
 pub fn catalogue() -> Vec<Scenario> {
     vec![
@@ -314,6 +356,7 @@ pub fn catalogue() -> Vec<Scenario> {
         crossover_off(),
         bridge_four(),
         bearer_cycle(),
+        forged_discovery(),
         two_guests(),
         mixed(),
     ]

@@ -206,6 +206,7 @@ pub fn judge(
     for case in &scn.cases {
         checks.extend(judge_case(scn, case, share, &captures, kernel));
     }
+    checks.extend(judge_injections(share));
     if kernel == Flavour::Patched {
         checks.extend(judge_crossover_events(scn, share));
     }
@@ -410,4 +411,60 @@ fn judge_crossover_events(scn: &Scenario, share: &Path) -> Vec<Check> {
         ));
     }
     checks
+}
+
+/// What `tipc-agent inject` reported (the subset the judge reads).
+#[derive(Debug, Deserialize)]
+struct InjectResult {
+    frames_sent: u64,
+    first_error: Option<String>,
+    claimed_node_id: Option<String>,
+}
+
+/// Every forged-discovery run the guest made (`results/inject-*.json`)
+/// must have sent its frames: otherwise the scenario proved nothing.
+fn judge_injections(share: &Path) -> Vec<Check> {
+    let Ok(dir) = std::fs::read_dir(share.join("results")) else {
+        return Vec::new();
+    };
+    let mut files: Vec<_> = dir
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with("inject-") && n.ends_with(".json"))
+        })
+        .collect();
+    files.sort();
+    files
+        .iter()
+        .map(|path| {
+            let mode = path
+                .file_stem()
+                .and_then(|n| n.to_str())
+                .unwrap_or("inject")
+                .replace('-', "_");
+            let result = std::fs::read_to_string(path)
+                .with_context(|| format!("reading {}", path.display()))
+                .and_then(|t| {
+                    serde_json::from_str::<InjectResult>(&t)
+                        .with_context(|| format!("parsing {}", path.display()))
+                });
+            match result {
+                Ok(r) => Check::new(
+                    format!("{mode}_frames_sent"),
+                    r.frames_sent > 0 && r.first_error.is_none(),
+                    format!(
+                        "{} forged discovery frame(s) claiming node {}{}",
+                        r.frames_sent,
+                        r.claimed_node_id.as_deref().unwrap_or("?"),
+                        r.first_error
+                            .map(|e| format!(", error: {e}"))
+                            .unwrap_or_default()
+                    ),
+                ),
+                Err(e) => Check::new(format!("{mode}_frames_sent"), false, format!("{e:#}")),
+            }
+        })
+        .collect()
 }

@@ -165,8 +165,7 @@ impl Scenario {
         let suffix = role_suffix(role);
         let _ = writeln!(
             s,
-            "crossover_trace_stop $RES/crossover-trace{suffix}.txt\nnetns_inodes {} > $RES/netns{suffix}.txt",
-            here.join(" ")
+            "crossover_trace_stop $RES/crossover-trace{suffix}.txt\nnetns_inodes $(ls /run/netns) > $RES/netns{suffix}.txt"
         );
         s.push_str("capture_stop_all\n");
         for ns in &here {

@@ -1,0 +1,308 @@
+//! `tipc-agent inject`: forged TIPC discovery frames on a raw packet socket.
+//!
+//! The attacker of the verifier's `forged_discovery` scenario. It first
+//! listens on `--sniff-dev` for a real discovery message (LINK_CONFIG, user
+//! 13) of the namespace it impersonates, to learn that node's 128-bit id,
+//! address, cluster id and proof, then sends `--count` discovery requests
+//! on `--dev` that are wrong in the way `--mode` says:
+//!
+//! - `forged-proof`: the victim's node id and cluster id, a made-up proof;
+//! - `wrong-cluster`: the victim's node id and real proof, another cluster id;
+//! - `replay-other-id`: the victim's real proof under another node id;
+//! - `raw-hash`: another node id, word 13 zero and a raw 32-bit value in
+//!   word 9, where the first posting of the upstream patch put `hash_mix`.
+//!
+//! None of them may ever open a crossover. Frame layout: Ethernet
+//! (broadcast, ethertype 0x88CA) + 60-byte TIPC v2 LINK_CONFIG header +
+//! 16-byte node id (`net/tipc/discover.c`, `msg.h`).
+
+use anyhow::{bail, Context, Result};
+use serde::Serialize;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+/// TIPC's ethertype.
+const ETH_P_TIPC: u16 = 0x88ca;
+const LINK_CONFIG: u32 = 13;
+const DSC_REQ: u32 = 0;
+const HDR_SIZE: usize = 60;
+const NODE_ID_LEN: usize = 16;
+/// Word of the media address, its type byte and address offset (`bearer.h`).
+const MEDIA_WORD: usize = 5;
+const MEDIA_TYPE_ETH: u8 = 1;
+/// The source and media address of every forged frame: locally administered.
+const FORGED_MAC: [u8; 6] = [0x02, 0x00, 0x5e, 0x00, 0x00, 0xaa];
+
+/// How the forged frames are wrong.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Mode {
+    ForgedProof,
+    WrongCluster,
+    ReplayOtherId,
+    RawHash,
+}
+
+/// What a real discovery message told about its sender.
+#[derive(Debug, Clone, Serialize)]
+pub struct Sniffed {
+    pub node_id: String,
+    pub addr: u32,
+    pub cluster_id: u32,
+    pub proof: u32,
+    pub capabilities: u32,
+}
+
+/// The JSON result of `inject`.
+#[derive(Debug, Serialize)]
+pub struct InjectReport {
+    pub role: &'static str,
+    pub mode: Mode,
+    pub victim: Option<Sniffed>,
+    pub claimed_node_id: Option<String>,
+    pub claimed_cluster_id: Option<u32>,
+    pub claimed_proof: Option<u32>,
+    pub frames_sent: u64,
+    pub first_error: Option<String>,
+}
+
+fn word(frame: &[u8], w: usize) -> u32 {
+    let o = 14 + 4 * w;
+    u32::from_be_bytes([frame[o], frame[o + 1], frame[o + 2], frame[o + 3]])
+}
+
+/// Reads a discovery message's fields from an Ethernet frame, if it is one.
+fn parse_discovery(frame: &[u8]) -> Option<Sniffed> {
+    if frame.len() < 14 + HDR_SIZE + NODE_ID_LEN || frame[12..14] != ETH_P_TIPC.to_be_bytes() {
+        return None;
+    }
+    let w0 = word(frame, 0);
+    let hdr = (((w0 >> 21) & 0xf) * 4) as usize;
+    if w0 >> 29 != 2 || (w0 >> 25) & 0xf != LINK_CONFIG || hdr != HDR_SIZE {
+        return None;
+    }
+    let id = &frame[14 + HDR_SIZE..14 + HDR_SIZE + NODE_ID_LEN];
+    Some(Sniffed {
+        node_id: hex::encode(id),
+        addr: word(frame, 3),
+        cluster_id: word(frame, 4),
+        proof: word(frame, 13),
+        capabilities: (word(frame, 1) >> 15) & 0x1fff,
+    })
+}
+
+/// Builds one forged discovery request.
+fn forged_frame(node_id: &[u8; NODE_ID_LEN], addr: u32, cluster_id: u32, caps: u32) -> Vec<u8> {
+    let mut f = Vec::with_capacity(14 + HDR_SIZE + NODE_ID_LEN);
+    f.extend_from_slice(&[0xff; 6]);
+    f.extend_from_slice(&FORGED_MAC);
+    f.extend_from_slice(&ETH_P_TIPC.to_be_bytes());
+    let size = (HDR_SIZE + NODE_ID_LEN) as u32;
+    let mut words = [0u32; HDR_SIZE / 4];
+    words[0] = (2 << 29) | (LINK_CONFIG << 25) | (((HDR_SIZE / 4) as u32) << 21) | size;
+    words[1] = (DSC_REQ << 29) | ((caps & 0x1fff) << 15) | (addr & 0xffff);
+    words[3] = addr;
+    words[4] = cluster_id;
+    for w in words {
+        f.extend_from_slice(&w.to_be_bytes());
+    }
+    let media = 14 + 4 * MEDIA_WORD;
+    f[media + 3] = MEDIA_TYPE_ETH;
+    f[media + 4..media + 10].copy_from_slice(&FORGED_MAC);
+    f.extend_from_slice(node_id);
+    f
+}
+
+fn set_word(frame: &mut [u8], w: usize, v: u32) {
+    let o = 14 + 4 * w;
+    frame[o..o + 4].copy_from_slice(&v.to_be_bytes());
+}
+
+/// A raw packet socket bound to `dev` for TIPC frames.
+struct RawSocket {
+    fd: libc::c_int,
+}
+
+impl RawSocket {
+    fn open(dev: &str) -> Result<Self> {
+        let name = std::ffi::CString::new(dev).context("device name")?;
+        // SAFETY: `name` is a valid NUL-terminated string.
+        let ifindex = unsafe { libc::if_nametoindex(name.as_ptr()) };
+        if ifindex == 0 {
+            bail!("no network device {dev:?} in this namespace");
+        }
+        let proto = ETH_P_TIPC.to_be();
+        // SAFETY: plain socket(2) call.
+        let fd = unsafe { libc::socket(libc::AF_PACKET, libc::SOCK_RAW, libc::c_int::from(proto)) };
+        if fd < 0 {
+            return Err(std::io::Error::last_os_error()).context("socket(AF_PACKET, SOCK_RAW)");
+        }
+        let sock = RawSocket { fd };
+        // SAFETY: all-zero is a valid sockaddr_ll.
+        let mut sll: libc::sockaddr_ll = unsafe { std::mem::zeroed() };
+        sll.sll_family = libc::AF_PACKET as u16;
+        sll.sll_protocol = proto;
+        sll.sll_ifindex = ifindex as i32;
+        // SAFETY: `sll` is a sockaddr_ll of the size passed.
+        let rc = unsafe {
+            libc::bind(
+                fd,
+                (&sll as *const libc::sockaddr_ll).cast(),
+                std::mem::size_of::<libc::sockaddr_ll>() as u32,
+            )
+        };
+        if rc < 0 {
+            return Err(std::io::Error::last_os_error()).with_context(|| format!("bind to {dev}"));
+        }
+        Ok(sock)
+    }
+
+    fn send(&self, frame: &[u8]) -> Result<()> {
+        // SAFETY: `frame` is valid for reads of its length.
+        let n = unsafe { libc::send(self.fd, frame.as_ptr().cast(), frame.len(), 0) };
+        if n < 0 {
+            return Err(std::io::Error::last_os_error()).context("send");
+        }
+        Ok(())
+    }
+
+    /// Receives one frame, waiting at most `wait`.
+    fn recv(&self, buf: &mut [u8], wait: Duration) -> Result<Option<usize>> {
+        let mut pfd = libc::pollfd {
+            fd: self.fd,
+            events: libc::POLLIN,
+            revents: 0,
+        };
+        let ms = wait.as_millis().min(i32::MAX as u128) as i32;
+        // SAFETY: one valid pollfd.
+        let rc = unsafe { libc::poll(&mut pfd, 1, ms) };
+        if rc < 0 {
+            return Err(std::io::Error::last_os_error()).context("poll");
+        }
+        if rc == 0 {
+            return Ok(None);
+        }
+        // SAFETY: `buf` is valid for writes of its length.
+        let n = unsafe { libc::recv(self.fd, buf.as_mut_ptr().cast(), buf.len(), 0) };
+        if n < 0 {
+            return Err(std::io::Error::last_os_error()).context("recv");
+        }
+        Ok(Some(n as usize))
+    }
+}
+
+impl Drop for RawSocket {
+    fn drop(&mut self) {
+        // SAFETY: `fd` is owned by this socket.
+        unsafe { libc::close(self.fd) };
+    }
+}
+
+/// Waits up to `wait` for a discovery message on `dev`.
+fn sniff(dev: &str, wait: Duration) -> Result<Sniffed> {
+    let sock = RawSocket::open(dev)?;
+    let end = Instant::now() + wait;
+    let mut buf = vec![0u8; 65536];
+    while let Some(left) = end.checked_duration_since(Instant::now()) {
+        if let Some(n) = sock.recv(&mut buf, left)? {
+            if let Some(s) = parse_discovery(&buf[..n]) {
+                return Ok(s);
+            }
+        }
+    }
+    bail!("no discovery message on {dev} within {}s", wait.as_secs())
+}
+
+/// Arguments of `inject` (see `main.rs`).
+pub struct InjectArgs<'a> {
+    pub dev: &'a str,
+    pub sniff_dev: &'a str,
+    pub mode: Mode,
+    pub count: u64,
+    pub interval: Duration,
+    pub timeout: Duration,
+}
+
+/// Sniffs, then sends; fills `report` as it goes so a failure keeps what
+/// was done.
+pub fn run(a: &InjectArgs<'_>, report: &mut InjectReport) -> Result<()> {
+    let victim = sniff(a.sniff_dev, a.timeout)?;
+    report.victim = Some(victim.clone());
+    let mut id = [0u8; NODE_ID_LEN];
+    hex::decode_to_slice(&victim.node_id, &mut id).context("sniffed node id")?;
+    // Another node id and address: the victim's, with the last bits flipped.
+    let mut other = id;
+    other[NODE_ID_LEN - 1] ^= 0x5a;
+    let other_addr = victim.addr ^ 0x0000_5a5a;
+    let (claim_id, addr, cluster, proof, word9) = match a.mode {
+        Mode::ForgedProof => (
+            id,
+            victim.addr,
+            victim.cluster_id,
+            victim.proof ^ 0x3c5a_a5c3,
+            0,
+        ),
+        Mode::WrongCluster => (id, victim.addr, victim.cluster_id + 1, victim.proof, 0),
+        Mode::ReplayOtherId => (other, other_addr, victim.cluster_id, victim.proof, 0),
+        Mode::RawHash => (other, other_addr, victim.cluster_id, 0, 0x1d2c_3b4a),
+    };
+    report.claimed_node_id = Some(hex::encode(claim_id));
+    report.claimed_cluster_id = Some(cluster);
+    report.claimed_proof = Some(proof);
+    let mut frame = forged_frame(&claim_id, addr, cluster, victim.capabilities);
+    set_word(&mut frame, 13, proof);
+    if word9 != 0 {
+        set_word(&mut frame, 9, word9);
+    }
+    let sock = RawSocket::open(a.dev)?;
+    for _ in 0..a.count {
+        sock.send(&frame)?;
+        report.frames_sent += 1;
+        if !a.interval.is_zero() {
+            std::thread::sleep(a.interval);
+        }
+    }
+    Ok(())
+}
+
+/// Writes the report as JSON (temp file + rename).
+pub fn write(report: &InjectReport, out: &Path) -> Result<()> {
+    let tmp = out.with_extension("tmp");
+    std::fs::write(&tmp, serde_json::to_vec_pretty(report)?)
+        .with_context(|| format!("writing {}", tmp.display()))?;
+    std::fs::rename(&tmp, out).with_context(|| format!("renaming to {}", out.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_forged_frame_parses_as_the_discovery_it_claims() {
+        let id: [u8; 16] = *b"0123456789abcdef";
+        let mut f = forged_frame(&id, 0x1234_5678, 4711, 0x7ff);
+        set_word(&mut f, 13, 0xdead_beef);
+        assert_eq!(f.len(), 14 + 60 + 16);
+        let s = parse_discovery(&f).expect("a discovery frame");
+        assert_eq!(s.node_id, hex::encode(id));
+        assert_eq!(s.addr, 0x1234_5678);
+        assert_eq!(s.cluster_id, 4711);
+        assert_eq!(s.proof, 0xdead_beef);
+        assert_eq!(s.capabilities, 0x7ff);
+        // The media address is the forged MAC, not broadcast.
+        assert_eq!(f[14 + 20 + 3], MEDIA_TYPE_ETH);
+        assert_eq!(f[14 + 24..14 + 30], FORGED_MAC);
+    }
+
+    #[test]
+    fn other_frames_are_not_discovery() {
+        let id = [7u8; 16];
+        let mut f = forged_frame(&id, 1, 1, 0);
+        f[12] = 0x08;
+        assert!(parse_discovery(&f).is_none(), "another ethertype");
+        let mut g = forged_frame(&id, 1, 1, 0);
+        g[14] = (2 << 5) | (12 << 1) | 1; // version 2, user 12, 60-byte header
+        assert!(parse_discovery(&g).is_none(), "another user");
+        assert!(parse_discovery(&f[..40]).is_none(), "too short");
+    }
+}

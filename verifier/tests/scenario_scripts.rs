@@ -1,0 +1,119 @@
+//! The guest scripts each topology produces, and the per-kernel paths of
+//! the catalogue.
+
+use tipc_verifier::kbuild::Flavour;
+use tipc_verifier::scenario::{self, MsgPath};
+
+fn script(scn: &scenario::Scenario, role: Option<&str>) -> String {
+    scn.guest_scripts()
+        .into_iter()
+        .find(|(r, _)| *r == role)
+        .map(|(_, s)| s)
+        .expect("a script for the role")
+}
+
+/// The lines after the shell library (the scenario's own steps).
+fn steps(script: &str) -> Vec<&str> {
+    let start = script
+        .find("\nrc=0\n")
+        .expect("the steps start after the library");
+    script[start..].lines().collect()
+}
+
+#[test]
+fn bridge_four_joins_four_namespaces_and_runs_every_pair() {
+    let scn = scenario::bridge_four();
+    let s = script(&scn, None);
+    let steps = steps(&s);
+    assert_eq!(
+        steps
+            .iter()
+            .filter(|l| l.starts_with("bridge_port "))
+            .count(),
+        4
+    );
+    assert_eq!(steps.iter().filter(|l| l.starts_with("bearer ")).count(), 4);
+    assert!(steps.contains(&"wait_links ns4 3 60 || rc=1"));
+    assert_eq!(
+        steps
+            .iter()
+            .filter(|l| l.starts_with("log \"case "))
+            .count(),
+        12
+    );
+    assert!(s.contains("$IP netns exec ns3 tipc-agent send --sock rdm --service 19009:1"));
+    assert!(s.contains("$IP netns exec ns4 tipc-agent recv --sock rdm --service 19009:1"));
+}
+
+#[test]
+fn mixed_splits_cases_between_the_guests() {
+    let scn = scenario::mixed();
+    let a = script(&scn, Some("a"));
+    let b = script(&scn, Some("b"));
+    // Guest a: a local pair, its own senders to ns3, a receiver for ns3's sender.
+    assert!(a.contains("$IP link set eth0 master br0 up"));
+    assert!(a.contains("$IP netns exec ns1 tipc-agent recv --sock rdm --service 19105:1"));
+    assert!(a.contains("$IP netns exec ns1 tipc-agent send --sock rdm --service 19103:1"));
+    assert!(!a.contains("ns3 tipc-agent"));
+    // Guest b: only ns3, receivers started before its sender.
+    let recv = b
+        .find("ns3 tipc-agent recv --sock rdm --service 19103:1")
+        .unwrap();
+    let send = b
+        .find("ns3 tipc-agent send --sock rdm --service 19105:1")
+        .unwrap();
+    assert!(recv < send);
+    assert!(b.contains("$IP link set eth0 netns ns3"));
+    assert!(!b.contains("ns1 tipc-agent"));
+    assert!(b.contains("wait_links ns3 2 60 || rc=1"));
+}
+
+#[test]
+fn the_switch_is_set_before_the_bearers() {
+    let s = script(&scenario::crossover_off(), None);
+    let switch = s.find("/proc/sys/net/tipc/crossover").unwrap();
+    let bearer = s.find("\nbearer ns1 veth1").unwrap();
+    assert!(switch < bearer);
+}
+
+#[test]
+fn every_script_records_the_tracepoint_and_the_namespace_inodes() {
+    for scn in scenario::catalogue() {
+        for (role, s) in scn.guest_scripts() {
+            assert!(
+                s.contains("crossover_trace_start\n"),
+                "{} {role:?}",
+                scn.name
+            );
+            assert!(
+                s.contains("crossover_trace_stop $RES/crossover-trace"),
+                "{}",
+                scn.name
+            );
+            assert!(s.contains("netns_inodes $(ls /run/netns)"), "{}", scn.name);
+        }
+    }
+}
+
+#[test]
+fn group_unicast_changes_path_with_the_series_and_says_why() {
+    let scn = scenario::veth_classes();
+    let unicast = scn.cases.iter().find(|c| c.id == "group_unicast").unwrap();
+    assert_eq!(unicast.expect_on(Flavour::Stock).0, MsgPath::Bearer);
+    let (path, why) = unicast.expect_on(Flavour::Patched);
+    assert_eq!(path, MsgPath::Crossover);
+    assert!(why.contains("patch 4"), "{why}");
+    let rdm = scn.cases.iter().find(|c| c.id == "rdm_1byte").unwrap();
+    assert_eq!(
+        rdm.expect_on(Flavour::Stock),
+        rdm.expect_on(Flavour::Patched)
+    );
+}
+
+#[test]
+fn scenarios_that_need_the_series_run_on_the_patched_kernel_only() {
+    assert_eq!(scenario::crossover_off().kernels, &[Flavour::Patched]);
+    for scn in scenario::catalogue() {
+        assert!(scn.kernels.contains(&Flavour::Patched), "{}", scn.name);
+    }
+}
