@@ -7,7 +7,7 @@ use crate::progress::{self, Phase};
 use crate::qemu::{self, RunOptions, VmSpec};
 use crate::report::{self, Report, ScenarioRun};
 use crate::scenario::{self, Scenario};
-use crate::{cache, setup};
+use crate::{cache, differential, setup};
 use anyhow::{bail, Context, Result};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -124,6 +124,7 @@ pub fn run(project: &Path, opts: &CheckOptions) -> Result<Option<(Report, PathBu
             } else {
                 (Vec::new(), Default::default())
             };
+            let paths = scenario::observed_paths(scn, &share, &captures);
             runs.push(ScenarioRun::new(
                 k.flavour.name(),
                 scn.name,
@@ -131,11 +132,13 @@ pub fn run(project: &Path, opts: &CheckOptions) -> Result<Option<(Report, PathBu
                 vms,
                 checks,
                 captures,
+                paths,
             ));
         }
         phase.done("judged");
     }
-    let ok = runs.iter().all(|r| r.ok);
+    let differential = differential::table(&runs);
+    let ok = runs.iter().all(|r| r.ok) && differential.iter().all(|r| r.ok);
     let rep = Report {
         tool: "tipc-verifier",
         version: env!("CARGO_PKG_VERSION"),
@@ -143,6 +146,7 @@ pub fn run(project: &Path, opts: &CheckOptions) -> Result<Option<(Report, PathBu
         accelerator_note: report::TCG_NOTE,
         kernels,
         runs,
+        differential,
         ok,
     };
     let json = out.join("report.json");
@@ -260,11 +264,14 @@ fn dry_run(
 
 /// Prints KTAP to stdout and the report path to stderr; fails on any failure.
 pub fn finish(rep: &Report, json: &Path) -> Result<()> {
-    print!("{}", report::ktap(&rep.runs));
+    print!("{}", report::ktap(&rep.runs, &rep.differential));
     for run in rep.runs.iter().filter(|r| !r.ok) {
         for c in run.checks.iter().filter(|c| !c.ok) {
             eprintln!("FAIL {} {}: {}", run.name, c.name, c.detail);
         }
+    }
+    for row in rep.differential.iter().filter(|r| !r.ok) {
+        eprintln!("FAIL differential {}: {}", row.name(), row.detail());
     }
     eprintln!("report: {}", json.display());
     if let Some(dir) = json.parent() {
@@ -272,9 +279,11 @@ pub fn finish(rep: &Report, json: &Path) -> Result<()> {
     }
     if !rep.ok {
         bail!(
-            "{} of {} scenario run(s) failed",
+            "{} of {} scenario run(s) and {} of {} differential row(s) failed",
             rep.runs.iter().filter(|r| !r.ok).count(),
-            rep.runs.len()
+            rep.runs.len(),
+            rep.differential.iter().filter(|r| !r.ok).count(),
+            rep.differential.len()
         );
     }
     Ok(())

@@ -8,6 +8,7 @@ pub mod cache;
 pub mod check;
 pub mod console;
 pub mod decode;
+pub mod differential;
 pub mod guest_image;
 pub mod kbuild;
 pub mod progress;

@@ -1,7 +1,8 @@
 //! Results of a check run: KTAP for kernel CI on stdout, JSON for tools.
 
+use crate::differential::Row;
 use crate::qemu::VmOutcome;
-use crate::scenario::{CaptureCounts, Check};
+use crate::scenario::{CaptureCounts, Check, ObservedPath};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -17,6 +18,8 @@ pub struct ScenarioRun {
     pub ok: bool,
     pub checks: Vec<Check>,
     pub captures: BTreeMap<String, CaptureCounts>,
+    /// Where each case's data was seen, by case id.
+    pub paths: BTreeMap<String, ObservedPath>,
     pub vms: Vec<VmOutcome>,
     pub share: PathBuf,
 }
@@ -29,6 +32,7 @@ impl ScenarioRun {
         vms: Vec<VmOutcome>,
         mut checks: Vec<Check>,
         captures: BTreeMap<String, CaptureCounts>,
+        paths: BTreeMap<String, ObservedPath>,
     ) -> Self {
         for vm in &vms {
             checks.insert(
@@ -67,6 +71,7 @@ impl ScenarioRun {
             ok,
             checks,
             captures,
+            paths,
             vms,
             share,
         }
@@ -82,16 +87,21 @@ pub struct Report {
     pub accelerator_note: &'static str,
     pub kernels: Vec<crate::kbuild::BuiltKernel>,
     pub runs: Vec<ScenarioRun>,
+    /// Message class -> path on the stock and on the patched kernel.
+    pub differential: Vec<Row>,
     pub ok: bool,
 }
 
 pub const TCG_NOTE: &str =
     "guests run under QEMU TCG (software emulation); timings are emulation-bound";
 
-/// KTAP: one top-level test per scenario run, one subtest per check.
-pub fn ktap(runs: &[ScenarioRun]) -> String {
+/// KTAP: one top-level test per scenario run, one subtest per check, then
+/// (when both kernels ran) the differential table as one test, a subtest
+/// per message class.
+pub fn ktap(runs: &[ScenarioRun], differential: &[Row]) -> String {
     let mut s = String::from("KTAP version 1\n");
-    let _ = writeln!(s, "1..{}", runs.len());
+    let with_diff = !differential.is_empty();
+    let _ = writeln!(s, "1..{}", runs.len() + usize::from(with_diff));
     for (i, run) in runs.iter().enumerate() {
         let _ = writeln!(
             s,
@@ -117,8 +127,35 @@ pub fn ktap(runs: &[ScenarioRun]) -> String {
             run.name
         );
     }
-    let passed = runs.iter().filter(|r| r.ok).count();
-    let _ = writeln!(s, "# {} passed, {} failed", passed, runs.len() - passed);
+    let mut passed = runs.iter().filter(|r| r.ok).count();
+    let mut total = runs.len();
+    if with_diff {
+        let _ = writeln!(
+            s,
+            "    KTAP version 1\n    # Subtest: differential\n    1..{}",
+            differential.len()
+        );
+        for (j, row) in differential.iter().enumerate() {
+            let _ = writeln!(
+                s,
+                "    {} {} {} # {}",
+                if row.ok { "ok" } else { "not ok" },
+                j + 1,
+                row.name(),
+                row.detail().replace('#', "no.")
+            );
+        }
+        let ok = differential.iter().all(|r| r.ok);
+        let _ = writeln!(
+            s,
+            "{} {} differential",
+            if ok { "ok" } else { "not ok" },
+            runs.len() + 1
+        );
+        passed += usize::from(ok);
+        total += 1;
+    }
+    let _ = writeln!(s, "# {} passed, {} failed", passed, total - passed);
     s
 }
 

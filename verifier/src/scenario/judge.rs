@@ -471,3 +471,61 @@ fn judge_injections(share: &Path) -> Vec<Check> {
         })
         .collect()
 }
+
+/// The path a case's data was seen taking in the captures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ObservedPath {
+    /// Only as trace clones on a loopback.
+    Crossover,
+    /// Only on a bearer.
+    Bearer,
+    /// On a loopback and on a bearer.
+    Both,
+    /// Nowhere (no capture saw it, or the sender did not report its socket).
+    Unseen,
+}
+
+impl ObservedPath {
+    /// Whether this is what `expect` means.
+    pub fn is(self, expect: MsgPath) -> bool {
+        matches!(
+            (self, expect),
+            (ObservedPath::Crossover, MsgPath::Crossover) | (ObservedPath::Bearer, MsgPath::Bearer)
+        )
+    }
+}
+
+/// Where each case's data was seen, by case id.
+pub fn observed_paths(
+    scn: &Scenario,
+    share: &Path,
+    captures: &BTreeMap<String, CaptureCounts>,
+) -> BTreeMap<String, ObservedPath> {
+    scn.cases
+        .iter()
+        .map(|case| {
+            let sent = read_agent(&share.join("results").join(format!("{}.send.json", case.id)));
+            let origin = sent
+                .ok()
+                .and_then(|s| s.own_node.zip(s.own_ref))
+                .map(|(node, port)| origin_key(node, port));
+            let seen = |bearer: bool| -> u64 {
+                let Some(origin) = &origin else { return 0 };
+                scn.captures
+                    .iter()
+                    .filter(|c| c.bearer == bearer)
+                    .filter_map(|c| captures.get(c.name))
+                    .map(|counts| counts.data_by_origin.get(origin).copied().unwrap_or(0))
+                    .sum()
+            };
+            let path = match (seen(false) > 0, seen(true) > 0) {
+                (true, false) => ObservedPath::Crossover,
+                (false, true) => ObservedPath::Bearer,
+                (true, true) => ObservedPath::Both,
+                (false, false) => ObservedPath::Unseen,
+            };
+            (case.id.to_string(), path)
+        })
+        .collect()
+}

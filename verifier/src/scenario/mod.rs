@@ -19,8 +19,8 @@ pub use catalogue::{
     veth_rdm,
 };
 pub use judge::{
-    count_capture, judge, origin_key, parse_tcpdump_stats, AgentResult, CaptureCounts, Check,
-    TcpdumpStats, IN_FLIGHT_AT_STOP,
+    count_capture, judge, observed_paths, origin_key, parse_tcpdump_stats, AgentResult,
+    CaptureCounts, Check, ObservedPath, TcpdumpStats, IN_FLIGHT_AT_STOP,
 };
 
 use crate::kbuild::Flavour;

@@ -1,0 +1,86 @@
+//! The differential table: for every traffic case run on both kernels, the
+//! path its data was seen taking on the stock kernel (the upstream C
+//! crossover) and on the patched kernel. They must be the same, except
+//! where the case names a path the series changes on purpose, with the
+//! reason.
+
+use crate::kbuild::Flavour;
+use crate::report::ScenarioRun;
+use crate::scenario::{self, MsgPath, ObservedPath};
+use serde::Serialize;
+
+/// One message class of one scenario on both kernels.
+#[derive(Debug, Clone, Serialize)]
+pub struct Row {
+    pub scenario: String,
+    pub case: String,
+    pub stock: ObservedPath,
+    pub patched: ObservedPath,
+    /// The path the series takes this class on, where it changed it.
+    pub changed_to: Option<MsgPath>,
+    /// Why it changed (empty when it did not).
+    pub reason: String,
+    pub ok: bool,
+}
+
+impl Row {
+    /// The KTAP name of the row.
+    pub fn name(&self) -> String {
+        format!("{}_{}", self.scenario, self.case)
+    }
+
+    /// One line for humans.
+    pub fn detail(&self) -> String {
+        let same = if self.stock == self.patched {
+            "same path"
+        } else {
+            "paths differ"
+        };
+        let path = |p: ObservedPath| serde_json::to_string(&p).unwrap_or_default();
+        let mut s = format!(
+            "stock {}, patched {}: {same}",
+            path(self.stock).trim_matches('"'),
+            path(self.patched).trim_matches('"')
+        );
+        if !self.reason.is_empty() {
+            s.push_str(&format!(" (changed on purpose: {})", self.reason));
+        }
+        s
+    }
+}
+
+/// The rows for every scenario that ran on both kernels.
+pub fn table(runs: &[ScenarioRun]) -> Vec<Row> {
+    let mut rows = Vec::new();
+    for scn in scenario::catalogue() {
+        let run_on = |k: Flavour| {
+            runs.iter()
+                .find(|r| r.scenario == scn.name && r.kernel == k.name())
+        };
+        let (Some(stock), Some(patched)) = (run_on(Flavour::Stock), run_on(Flavour::Patched))
+        else {
+            continue;
+        };
+        for case in &scn.cases {
+            let seen = |run: &ScenarioRun| {
+                run.paths
+                    .get(case.id)
+                    .copied()
+                    .unwrap_or(ObservedPath::Unseen)
+            };
+            let (s, p) = (seen(stock), seen(patched));
+            let ok =
+                s.is(case.expect_on(Flavour::Stock).0) && p.is(case.expect_on(Flavour::Patched).0);
+            rows.push(Row {
+                scenario: scn.name.to_string(),
+                case: case.id.to_string(),
+                stock: s,
+                patched: p,
+                changed_to: case.patched.map(|c| c.path),
+                reason: case.patched.map(|c| c.why.to_string()).unwrap_or_default(),
+                ok,
+            });
+        }
+    }
+    rows
+}
