@@ -134,3 +134,10 @@ netns_inodes() {
 		echo "$ns $(stat -L -c %i "/run/netns/$ns")"
 	done
 }
+
+# set_mac NS DEV MAC: TIPC derives a node's id from its first bearer's MAC.
+set_mac() {
+	$IP -n "$1" link set "$2" down
+	$IP -n "$1" link set "$2" address "$3"
+	$IP -n "$1" link set "$2" up
+}

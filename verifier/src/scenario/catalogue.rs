@@ -348,6 +348,65 @@ pub fn forged_discovery() -> Scenario {
     }
 }
 
+/// ns2 deleted while ns1 sends to it, then a new namespace with ns2's node
+/// identity: the crossover closes with the namespace and opens to the new one.
+pub fn netns_recreate() -> Scenario {
+    Scenario {
+        name: "netns_recreate",
+        topology: Topology::VethPair,
+        description: "ns1 sends to ns2 over the crossover; ns2 is deleted while ns1 floods it; ns3 comes up with \
+                      ns2's node identity and gets the crossover",
+        // ns2 and the first veth go away: the captures that must stay whole
+        // are in ns1 and, once it exists, ns3.
+        captures: vec![
+            CapturePoint::lo("ns1-lo", "ns1"),
+            CapturePoint {
+                late: true,
+                ..CapturePoint::lo("ns3-lo", "ns3")
+            },
+            CapturePoint {
+                late: true,
+                ..CapturePoint::bearer("ns1-veth1", "ns1", "veth1")
+            },
+        ],
+        cases: vec![
+            TrafficCase::named("before_delete", "rdm", "19401:1", 30, 1024),
+            TrafficCase {
+                // ns3 is made first, so that it cannot reuse ns2's inode.
+                interrupt: Some(
+                    "ns_add ns3\n\
+                     $IP netns pids ns2 | xargs -r kill\n\
+                     sleep 0.5\n\
+                     $IP netns del ns2\n\
+                     log \"ns2 deleted\"",
+                ),
+                ..TrafficCase::named("during_delete", "rdm", "19402:1", 1_000_000, 1024)
+            },
+            TrafficCase {
+                to_ns: "ns3",
+                before: Some(
+                    "veth ns1 veth1 ns3 veth3\n\
+                     set_mac ns3 veth3 02:00:5e:00:01:02\n\
+                     capture_start ns3-lo ns3 lo\n\
+                     capture_start ns1-veth1 ns1 veth1\n\
+                     bearer ns1 veth1\n\
+                     bearer ns3 veth3\n\
+                     wait_links ns1 1 60 || rc=1\n\
+                     wait_links ns3 1 60 || rc=1",
+                ),
+                ..TrafficCase::named("after_recreate", "rdm", "19403:1", 30, 1024)
+            },
+        ],
+        kernels: BOTH,
+        before_bearers: Some("set_mac ns2 veth2 02:00:5e:00:01:02"),
+        crossovers: CrossoverExpectation {
+            pairs: vec![("ns1", "ns2"), ("ns2", "ns1"), ("ns1", "ns3"), ("ns3", "ns1")],
+            min_assigned: 1,
+            cleared: vec!["peer exit"],
+        },
+    }
+}
+
 /// Every scenario, in the order `make check` runs them.
 pub fn catalogue() -> Vec<Scenario> {
     vec![
@@ -357,6 +416,7 @@ pub fn catalogue() -> Vec<Scenario> {
         bridge_four(),
         bearer_cycle(),
         forged_discovery(),
+        netns_recreate(),
         two_guests(),
         mixed(),
     ]

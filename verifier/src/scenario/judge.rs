@@ -230,6 +230,26 @@ fn judge_case(
     let recv = read_agent(&results.join(format!("{}.recv.json", case.id)));
     let n = u64::from(case.count);
     let name = |what: &str| format!("{}_{what}", case.id);
+    if case.interrupt.is_some() {
+        // The receiver was taken away mid-flow: the sender must have ended
+        // on its own, with every message sent or an error it reported.
+        let (ok, detail) = match &sent {
+            Ok(s) => (
+                s.messages == n || s.first_error.is_some(),
+                format!(
+                    "sent {} of {n} msgs before the receiver went away{}",
+                    s.messages,
+                    s.first_error
+                        .as_deref()
+                        .map(|e| format!(", then: {e}"))
+                        .unwrap_or_default()
+                ),
+            ),
+            Err(e) => (false, format!("{e:#}")),
+        };
+        checks.push(Check::new(name("sender_ended_cleanly"), ok, detail));
+        return checks;
+    }
     let (s, r) = match (&sent, &recv) {
         (Ok(s), Ok(r)) => (s, r),
         (Err(e), _) | (_, Err(e)) => {

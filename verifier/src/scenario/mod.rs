@@ -15,8 +15,8 @@ mod judge;
 mod script;
 
 pub use catalogue::{
-    bearer_cycle, bridge_four, by_name, catalogue, crossover_off, mixed, two_guests, veth_classes,
-    veth_rdm,
+    bearer_cycle, bridge_four, by_name, catalogue, crossover_off, forged_discovery, mixed,
+    netns_recreate, two_guests, veth_classes, veth_rdm,
 };
 pub use judge::{
     count_capture, judge, observed_paths, origin_key, parse_tcpdump_stats, AgentResult,
@@ -68,6 +68,10 @@ pub struct TrafficCase {
     pub patched: Option<PathChange>,
     /// Shell run in the sending guest just before the case.
     pub before: Option<&'static str>,
+    /// Shell run while the sender is still sending (2 s after it started),
+    /// which takes the receiver away: the sender must then end cleanly,
+    /// and what arrived is not counted.
+    pub interrupt: Option<&'static str>,
 }
 
 impl TrafficCase {
@@ -94,6 +98,7 @@ impl TrafficCase {
             why: "user data between namespaces of one kernel",
             patched: None,
             before: None,
+            interrupt: None,
         }
     }
 
