@@ -113,6 +113,17 @@ fn forged_frame(node_id: &[u8; NODE_ID_LEN], addr: u32, cluster_id: u32, caps: u
     f
 }
 
+/// Makes `frame` claim the `i`-th node of a series: the last four bytes of
+/// the node id count up from 0, the address from `base` + 1.
+fn claim_distinct(frame: &mut [u8], base: u32, i: u32) {
+    let id_tail = 14 + HDR_SIZE + NODE_ID_LEN - 4;
+    frame[id_tail..id_tail + 4].copy_from_slice(&i.to_be_bytes());
+    let addr = base.wrapping_add(i + 1);
+    set_word(frame, 3, addr);
+    let w1 = word(frame, 1);
+    set_word(frame, 1, (w1 & !0xffff) | (addr & 0xffff));
+}
+
 fn set_word(frame: &mut [u8], w: usize, v: u32) {
     let o = 14 + 4 * w;
     frame[o..o + 4].copy_from_slice(&v.to_be_bytes());
@@ -216,7 +227,13 @@ fn sniff(dev: &str, wait: Duration) -> Result<Sniffed> {
 /// Arguments of `inject` (see `main.rs`).
 pub struct InjectArgs<'a> {
     pub dev: &'a str,
-    pub sniff_dev: &'a str,
+    /// Where to learn the victim's discovery message; without it, a made-up
+    /// node in cluster `cluster_id` is claimed.
+    pub sniff_dev: Option<&'a str>,
+    pub cluster_id: u32,
+    /// Each frame claims a node id and address of its own, so that every
+    /// frame is a first contact for the receiver.
+    pub distinct: bool,
     pub mode: Mode,
     pub count: u64,
     pub interval: Duration,
@@ -226,8 +243,20 @@ pub struct InjectArgs<'a> {
 /// Sniffs, then sends; fills `report` as it goes so a failure keeps what
 /// was done.
 pub fn run(a: &InjectArgs<'_>, report: &mut InjectReport) -> Result<()> {
-    let victim = sniff(a.sniff_dev, a.timeout)?;
-    report.victim = Some(victim.clone());
+    let victim = match a.sniff_dev {
+        Some(dev) => {
+            let v = sniff(dev, a.timeout)?;
+            report.victim = Some(v.clone());
+            v
+        }
+        None => Sniffed {
+            node_id: hex::encode(*b"tipc-verifier-00"),
+            addr: 0x0100_1000,
+            cluster_id: a.cluster_id,
+            proof: 0,
+            capabilities: 0xfff,
+        },
+    };
     let mut id = [0u8; NODE_ID_LEN];
     hex::decode_to_slice(&victim.node_id, &mut id).context("sniffed node id")?;
     // Another node id and address: the victim's, with the last bits flipped.
@@ -255,7 +284,10 @@ pub fn run(a: &InjectArgs<'_>, report: &mut InjectReport) -> Result<()> {
         set_word(&mut frame, 9, word9);
     }
     let sock = RawSocket::open(a.dev)?;
-    for _ in 0..a.count {
+    for i in 0..a.count {
+        if a.distinct {
+            claim_distinct(&mut frame, addr, i as u32);
+        }
         sock.send(&frame)?;
         report.frames_sent += 1;
         if !a.interval.is_zero() {
@@ -292,6 +324,22 @@ mod tests {
         // The media address is the forged MAC, not broadcast.
         assert_eq!(f[14 + 20 + 3], MEDIA_TYPE_ETH);
         assert_eq!(f[14 + 24..14 + 30], FORGED_MAC);
+    }
+
+    #[test]
+    fn distinct_claims_are_new_nodes() {
+        let mut f = forged_frame(b"tipc-verifier-00", 0x100, 4711, 0xfff);
+        claim_distinct(&mut f, 0x100, 7);
+        let s = parse_discovery(&f).unwrap();
+        assert!(s.node_id.ends_with("00000007"), "{}", s.node_id);
+        assert!(s.node_id.starts_with(&hex::encode(b"tipc-verifier-")[..24]));
+        assert_eq!(s.addr, 0x108);
+        assert_eq!(
+            word(&f, 1) & 0xffff,
+            0x108,
+            "node signature follows the address"
+        );
+        assert_eq!(s.cluster_id, 4711);
     }
 
     #[test]

@@ -79,8 +79,10 @@ Send forged TIPC discovery requests (LINK_CONFIG, user 13) on a raw packet
 socket, to show that none of them opens a crossover.
 
 First listens on --sniff-dev (until --timeout) for a real discovery message of
-the node to impersonate and takes its node id, address, cluster id and proof;
-then sends --count broadcast requests on --dev, wrong per --mode:
+the node to impersonate and takes its node id, address, cluster id and proof
+(without --sniff-dev: a made-up node in --cluster); then sends --count
+broadcast requests on --dev, wrong per --mode (with --distinct, each frame
+claims a node id and address of its own):
   forged-proof     the victim's node id and cluster id, a made-up proof
   wrong-cluster    the victim's node id and real proof, another cluster id
   replay-other-id  the victim's real proof under another node id
@@ -94,9 +96,17 @@ struct InjectCli {
     /// Device to send the forged frames on.
     #[arg(long, value_name = "DEV")]
     dev: String,
-    /// Device to learn the victim's discovery message from.
+    /// Device to learn the victim's discovery message from (default: claim a
+    /// made-up node in cluster --cluster).
     #[arg(long, value_name = "DEV")]
-    sniff_dev: String,
+    sniff_dev: Option<String>,
+    /// Cluster id of the made-up node (without --sniff-dev).
+    #[arg(long, value_name = "ID", default_value_t = 4711)]
+    cluster: u32,
+    /// Every frame claims a node id and address of its own (a first contact
+    /// each time: the receiver creates a node and looks for its namespace).
+    #[arg(long)]
+    distinct: bool,
     /// How the frames are wrong.
     #[arg(long, value_enum)]
     mode: inject::Mode,
@@ -127,7 +137,9 @@ fn run_inject(a: InjectCli) -> ExitCode {
     };
     let args = inject::InjectArgs {
         dev: &a.dev,
-        sniff_dev: &a.sniff_dev,
+        sniff_dev: a.sniff_dev.as_deref(),
+        cluster_id: a.cluster,
+        distinct: a.distinct,
         mode: a.mode,
         count: a.count,
         interval: Duration::from_micros(a.interval_us),

@@ -1,5 +1,5 @@
-//! The differential table: for every traffic case run on both kernels, the
-//! path its data was seen taking on the stock kernel (the upstream C
+//! The differential table: for every traffic case run on both kernels
+//! whose path the captures can tell, the path its data was seen taking on the stock kernel (the upstream C
 //! crossover) and on the patched kernel. They must be the same, except
 //! where the case names a path the series changes on purpose, with the
 //! reason.
@@ -61,7 +61,7 @@ pub fn table(runs: &[ScenarioRun]) -> Vec<Row> {
         else {
             continue;
         };
-        for case in &scn.cases {
+        for case in scn.cases.iter().filter(|c| scn.path_observable(c)) {
             let seen = |run: &ScenarioRun| {
                 run.paths
                     .get(case.id)

@@ -93,3 +93,16 @@ fn without_both_kernels_there_is_no_table() {
     assert!(rows.is_empty());
     assert!(!report::ktap(&[], &rows).contains("differential"));
 }
+
+#[test]
+fn cases_the_captures_cannot_see_are_left_out() {
+    let scn = scenario::netns_recreate();
+    let observable: Vec<_> = scn
+        .cases
+        .iter()
+        .filter(|c| scn.path_observable(c))
+        .map(|c| c.id)
+        .collect();
+    // ns2 is never captured (it is deleted); the flood is cut short.
+    assert_eq!(observable, ["after_recreate"]);
+}

@@ -179,6 +179,18 @@ pub struct Scenario {
     pub crossovers: CrossoverExpectation,
 }
 
+impl Scenario {
+    /// Whether the captures can tell `case`'s path: its receiver's loopback
+    /// is captured and the flow was not cut short on purpose.
+    pub fn path_observable(&self, case: &TrafficCase) -> bool {
+        case.interrupt.is_none()
+            && self
+                .captures
+                .iter()
+                .any(|c| !c.bearer && c.ns == case.to_ns)
+    }
+}
+
 /// Both kernels.
 pub const BOTH: &[Flavour] = &[Flavour::Stock, Flavour::Patched];
 /// Only the patched kernel: the scenario needs something the series adds.
