@@ -234,6 +234,8 @@ pub struct InjectArgs<'a> {
     /// Each frame claims a node id and address of its own, so that every
     /// frame is a first contact for the receiver.
     pub distinct: bool,
+    /// Index of the first of those claims (runs use different ranges).
+    pub first: u32,
     pub mode: Mode,
     pub count: u64,
     pub interval: Duration,
@@ -251,7 +253,7 @@ pub fn run(a: &InjectArgs<'_>, report: &mut InjectReport) -> Result<()> {
         }
         None => Sniffed {
             node_id: hex::encode(*b"tipc-verifier-00"),
-            addr: 0x0100_1000,
+            addr: 0x0100_1800,
             cluster_id: a.cluster_id,
             proof: 0,
             capabilities: 0xfff,
@@ -286,7 +288,7 @@ pub fn run(a: &InjectArgs<'_>, report: &mut InjectReport) -> Result<()> {
     let sock = RawSocket::open(a.dev)?;
     for i in 0..a.count {
         if a.distinct {
-            claim_distinct(&mut frame, addr, i as u32);
+            claim_distinct(&mut frame, addr, a.first.wrapping_add(i as u32));
         }
         sock.send(&frame)?;
         report.frames_sent += 1;

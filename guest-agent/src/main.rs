@@ -107,6 +107,9 @@ struct InjectCli {
     /// each time: the receiver creates a node and looks for its namespace).
     #[arg(long)]
     distinct: bool,
+    /// With --distinct: the index of the first claimed node.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    first: u32,
     /// How the frames are wrong.
     #[arg(long, value_enum)]
     mode: inject::Mode,
@@ -140,6 +143,7 @@ fn run_inject(a: InjectCli) -> ExitCode {
         sniff_dev: a.sniff_dev.as_deref(),
         cluster_id: a.cluster,
         distinct: a.distinct,
+        first: a.first,
         mode: a.mode,
         count: a.count,
         interval: Duration::from_micros(a.interval_us),

@@ -141,3 +141,37 @@ set_mac() {
 	$IP -n "$1" link set "$2" address "$3"
 	$IP -n "$1" link set "$2" up
 }
+
+# bystanders FIRST LAST: TIPC namespaces bFIRST..bLAST with final (legacy)
+# addresses and no bearer: candidates every discovery lookup may consider.
+bystanders() {
+	for i in $(seq "$1" "$2"); do
+		$IP netns add "b$i"
+		$IP netns exec "b$i" $TIPC node set address "1.1.$((100 + i))"
+	done
+}
+
+# discovery_profile LABEL FRAMES FIRST: a fresh probe namespace with a final
+# address and a bearer on a veth to the root namespace receives FRAMES
+# forged first-contact discovery messages (node ids FIRST...); the function
+# profiler times tipc_disc_rcv and tipc_node_check_dest meanwhile.
+discovery_profile() {
+	p="probe-$1"
+	$IP netns add "$p"
+	$IP link add pv netns "$p" type veth peer name "pr-$1"
+	$IP -n "$p" link set pv up
+	$IP link set "pr-$1" up
+	$IP netns exec "$p" $TIPC node set address "1.1.$((60 + $(ls /run/netns | grep -c probe-)))"
+	bearer "$p" pv
+	echo "tipc_disc_rcv tipc_node_check_dest" > $TRACING/set_ftrace_filter
+	echo 1 > $TRACING/function_profile_enabled
+	tipc-agent inject --dev "pr-$1" --mode forged-proof --distinct --first "$3" --count "$2" \
+		--interval-us 2000 --out "$RES/inject-scale-$1.json" || rc=1
+	sleep 1
+	echo 0 > $TRACING/function_profile_enabled
+	{
+		echo "# namespaces: $(($(ls /run/netns | wc -l) + 1))"
+		cat $TRACING/trace_stat/function0
+	} > "$RES/discovery-profile-$1.txt"
+	$IP link del "pr-$1"
+}

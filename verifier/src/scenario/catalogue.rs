@@ -46,6 +46,8 @@ pub fn veth_rdm() -> Scenario {
         kernels: BOTH,
         before_bearers: None,
         crossovers: both_ways("ns1", "ns2"),
+        after_links: None,
+        discovery_cost: false,
     }
 }
 
@@ -117,6 +119,8 @@ pub fn veth_classes() -> Scenario {
         kernels: BOTH,
         before_bearers: None,
         crossovers: both_ways("ns1", "ns2"),
+        after_links: None,
+        discovery_cost: false,
     }
 }
 
@@ -139,6 +143,8 @@ pub fn crossover_off() -> Scenario {
             "for ns in ns1 ns2; do $IP netns exec $ns sh -c 'echo 0 > /proc/sys/net/tipc/crossover'; done",
         ),
         crossovers: CrossoverExpectation::default(),
+        after_links: None,
+        discovery_cost: false,
     }
 }
 
@@ -195,6 +201,8 @@ pub fn bridge_four() -> Scenario {
             min_assigned: 1,
             cleared: Vec::new(),
         },
+        after_links: None,
+        discovery_cost: false,
     }
 }
 
@@ -233,6 +241,8 @@ pub fn two_guests() -> Scenario {
         kernels: BOTH,
         before_bearers: None,
         crossovers: CrossoverExpectation::default(),
+        after_links: None,
+        discovery_cost: false,
     }
 }
 
@@ -271,6 +281,8 @@ pub fn mixed() -> Scenario {
         kernels: BOTH,
         before_bearers: None,
         crossovers: both_ways("ns1", "ns2"),
+        after_links: None,
+        discovery_cost: false,
     }
 }
 
@@ -303,6 +315,8 @@ pub fn bearer_cycle() -> Scenario {
             min_assigned: 2,
             cleared: vec!["lost contact"],
         },
+        after_links: None,
+        discovery_cost: false,
     }
 }
 
@@ -345,6 +359,8 @@ pub fn forged_discovery() -> Scenario {
              bearer victim iso",
         ),
         crossovers: both_ways("ns1", "ns2"),
+        after_links: None,
+        discovery_cost: false,
     }
 }
 
@@ -404,6 +420,34 @@ pub fn netns_recreate() -> Scenario {
             min_assigned: 1,
             cleared: vec!["peer exit"],
         },
+        after_links: None,
+        discovery_cost: false,
+    }
+}
+
+/// First-contact discovery timed with 0, 8, 32 and 64 namespaces besides
+/// the receiver: the patched kernel's cost must not grow with them.
+pub fn discovery_scale() -> Scenario {
+    Scenario {
+        name: "discovery_scale",
+        topology: Topology::Standalone,
+        description: "300 forged first-contact discovery messages each into fresh probe namespaces while 0, 8, 32 \
+                      and 64 other TIPC namespaces exist; function profiler on tipc_disc_rcv",
+        captures: Vec::new(),
+        cases: Vec::new(),
+        kernels: BOTH,
+        before_bearers: None,
+        crossovers: CrossoverExpectation::default(),
+        after_links: Some(
+            "discovery_profile n0 300 0\n\
+             bystanders 1 8\n\
+             discovery_profile n8 300 300\n\
+             bystanders 9 32\n\
+             discovery_profile n32 300 600\n\
+             bystanders 33 64\n\
+             discovery_profile n64 300 900",
+        ),
+        discovery_cost: true,
     }
 }
 
@@ -417,6 +461,7 @@ pub fn catalogue() -> Vec<Scenario> {
         bearer_cycle(),
         forged_discovery(),
         netns_recreate(),
+        discovery_scale(),
         two_guests(),
         mixed(),
     ]

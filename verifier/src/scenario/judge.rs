@@ -2,6 +2,7 @@
 //! (through the project's one decoder) and the crossover tracepoint.
 
 use super::crossover_events::{self, CrossoverEvent};
+use super::discovery_cost;
 use super::script::role_suffix;
 use super::{MsgPath, Scenario, TrafficCase};
 use crate::decode;
@@ -210,6 +211,9 @@ pub fn judge(
         checks.extend(judge_case(scn, case, share, &captures, kernel));
     }
     checks.extend(judge_injections(share));
+    if scn.discovery_cost {
+        checks.extend(judge_discovery_cost(share, kernel));
+    }
     if kernel == Flavour::Patched {
         checks.extend(judge_crossover_events(scn, share));
     }
@@ -548,4 +552,67 @@ pub fn observed_paths(
             (case.id.to_string(), path)
         })
         .collect()
+}
+
+/// The labels `discovery_scale` measures at, fewest namespaces first.
+const SCALE_LABELS: [&str; 4] = ["n0", "n8", "n32", "n64"];
+
+/// One check per measurement, then the verdict: on the patched kernel the
+/// cost must stay flat; on the stock kernel its growth is reported.
+fn judge_discovery_cost(share: &Path, kernel: Flavour) -> Vec<Check> {
+    let points = match discovery_cost::points(&share.join("results"), &SCALE_LABELS) {
+        Ok(p) => p,
+        Err(e) => {
+            return vec![Check::new(
+                "discovery_cost_measured",
+                false,
+                format!("{e:#}"),
+            )]
+        }
+    };
+    let mut checks: Vec<Check> = points
+        .iter()
+        .map(|p| {
+            Check::new(
+                format!("discovery_cost_{}", p.label),
+                p.hits > 0,
+                format!(
+                    "{} namespaces: {} {} call(s), {:.2} us each (TCG)",
+                    p.namespaces,
+                    p.hits,
+                    discovery_cost::MEASURED,
+                    p.avg_us
+                ),
+            )
+        })
+        .collect();
+    let growth = discovery_cost::growth(&points);
+    let detail = |g: f64| {
+        let (first, last) = (&points[0], &points[points.len() - 1]);
+        format!(
+            "{:.2} us at {} namespaces, {:.2} us at {}: x{g:.2}",
+            first.avg_us, first.namespaces, last.avg_us, last.namespaces
+        )
+    };
+    checks.push(match (kernel, growth) {
+        (_, None) => Check::new(
+            "discovery_cost_growth",
+            false,
+            "no cost at the fewest namespaces",
+        ),
+        (Flavour::Patched, Some(g)) => Check::new(
+            "discovery_cost_flat",
+            g <= discovery_cost::FLAT_LIMIT,
+            format!("{} (limit x{})", detail(g), discovery_cost::FLAT_LIMIT),
+        ),
+        (Flavour::Stock, Some(g)) => Check::new(
+            "discovery_cost_growth",
+            true,
+            format!(
+                "{} (the C walk visits every namespace; reported, not judged)",
+                detail(g)
+            ),
+        ),
+    });
+    checks
 }

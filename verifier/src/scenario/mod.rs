@@ -11,6 +11,7 @@
 
 mod catalogue;
 pub mod crossover_events;
+pub mod discovery_cost;
 mod judge;
 mod script;
 
@@ -177,6 +178,11 @@ pub struct Scenario {
     pub before_bearers: Option<&'static str>,
     /// Crossovers the tracepoint must show; any other pair is a failure.
     pub crossovers: CrossoverExpectation,
+    /// Shell run once every link is up, before the traffic cases.
+    pub after_links: Option<&'static str>,
+    /// The run times first-contact discovery at several namespace counts
+    /// (`discovery_profile` in `vm/guest/lib.sh`).
+    pub discovery_cost: bool,
 }
 
 impl Scenario {
@@ -211,13 +217,15 @@ pub enum Topology {
     /// Two guests: guest `a` holds ns1 and ns2 on the bridge br0, which also
     /// has eth0 as a port; guest `b` holds ns3 with eth0.
     Mixed,
+    /// One guest whose namespaces the scenario's own steps make.
+    Standalone,
 }
 
 impl Topology {
     /// The guest roles (`None`: a single guest).
     pub fn roles(self) -> Vec<Option<&'static str>> {
         match self {
-            Topology::VethPair | Topology::Bridge(_) => vec![None],
+            Topology::VethPair | Topology::Bridge(_) | Topology::Standalone => vec![None],
             Topology::TwoGuests | Topology::Mixed => vec![Some("a"), Some("b")],
         }
     }
@@ -232,6 +240,7 @@ impl Topology {
             (Topology::TwoGuests, _) => vec!["ns2"],
             (Topology::Mixed, Some("a")) => vec!["ns1", "ns2"],
             (Topology::Mixed, _) => vec!["ns3"],
+            (Topology::Standalone, _) => Vec::new(),
         }
     }
 
@@ -249,6 +258,7 @@ impl Topology {
             Topology::VethPair | Topology::TwoGuests => 1,
             Topology::Bridge(n) => usize::from(n).saturating_sub(1),
             Topology::Mixed => 2,
+            Topology::Standalone => 0,
         }
     }
 }

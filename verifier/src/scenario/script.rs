@@ -32,6 +32,7 @@ impl Topology {
                                              ns_add ns1\nbridge_port ns1 veth1 br0 brp1\n\
                                              ns_add ns2\nbridge_port ns2 veth2 br0 brp2\n"
                 .into(),
+            (Topology::Standalone, _) => String::new(),
             (Topology::TwoGuests | Topology::Mixed, _) => {
                 let ns = self.namespaces(role)[0];
                 format!("ns_add {ns}\n$IP link set eth0 netns {ns}\n$IP -n {ns} link set eth0 up\n")
@@ -139,6 +140,9 @@ impl Scenario {
                 "wait_links {ns} {} {LINK_TIMEOUT} || rc=1",
                 self.topology.links_per_ns()
             );
+        }
+        if let Some(step) = self.after_links {
+            let _ = writeln!(s, "{step}");
         }
         // Receivers for senders in another guest start first and wait for
         // every case of that guest to go by.
