@@ -7,7 +7,7 @@ CARGO    ?= cargo
 VERIFIER := target/release/tipc-verifier
 ARGS     ?=
 
-.PHONY: check test host-test qemu-test setup tools fmt clean-out
+.PHONY: check test host-test qemu-test setup tools fmt clean-out trace-bench
 
 tools:
 	$(CARGO) build --release --locked -p tipc-verifier -p tipc-agent
@@ -31,3 +31,7 @@ fmt:
 
 clean-out:
 	rm -rf out
+
+# trace review against tshark on a 100,000-frame capture, side by side
+trace-bench: setup
+	$(VERIFIER) trace bench $(ARGS)

@@ -17,4 +17,5 @@ pub mod qemu;
 pub mod report;
 pub mod scenario;
 pub mod setup;
+pub mod trace_bench;
 pub mod trace_review;

@@ -64,6 +64,13 @@ enum Cmd {
 #[derive(Subcommand)]
 enum TraceCmd {
     Review(tipc_verifier::trace_review::ReviewArgs),
+    /// Time `trace review` against tshark on one large capture, side by side.
+    ///
+    /// Builds a capture of --frames frames by repeating the frames of real
+    /// captures, then times rounds of `tipc-verifier trace review FILE` and
+    /// `tshark -r FILE -T fields -e tipc.usr` (output discarded), alternating
+    /// which goes first, and prints the medians and their ratio.
+    Bench(tipc_verifier::trace_bench::BenchArgs),
 }
 
 #[derive(clap::Args)]
@@ -152,6 +159,10 @@ fn run(cli: Cli) -> Result<ExitCode> {
             }
         }
         Cmd::Trace(TraceCmd::Review(args)) => return Ok(tipc_verifier::trace_review::run(args)),
+        Cmd::Trace(TraceCmd::Bench(args)) => {
+            let res = tipc_verifier::trace_bench::run(&args)?;
+            tipc_verifier::trace_bench::print(&res, args.json)?;
+        }
     }
     Ok(ExitCode::SUCCESS)
 }
