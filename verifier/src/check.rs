@@ -116,7 +116,17 @@ pub fn run(project: &Path, opts: &CheckOptions) -> Result<Option<(Report, PathBu
             )?);
             groups.push((k, share, first..specs.len()));
         }
-        let outcomes = qemu::run_all(&specs, opts.run)?;
+        // A timing scenario runs its kernels one after the other, so that
+        // one guest's load does not distort the other's figures.
+        let outcomes = if scn.discovery_cost {
+            let mut all = Vec::new();
+            for (_, _, range) in &groups {
+                all.extend(qemu::run_all(&specs[range.clone()], opts.run)?);
+            }
+            all
+        } else {
+            qemu::run_all(&specs, opts.run)?
+        };
         for (k, share, range) in groups {
             let vms: Vec<_> = outcomes[range].to_vec();
             let (checks, captures) = if vms.iter().all(|v| v.end_status.is_some()) {
