@@ -305,8 +305,7 @@ pub unsafe extern "C" fn tipc_crossover_unregister(cookie: u64, id: *const u8) {
         node_id: *unsafe { node_id_from_c(id) },
         cookie,
     };
-    let removed = registry.lock().remove(&key);
-    drop(removed);
+    registry.lock().remove(&key);
 }
 
 /// Looks for the namespace of this kernel that sent a discovery message.
