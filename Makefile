@@ -7,7 +7,7 @@ CARGO    ?= cargo
 VERIFIER := target/release/tipc-verifier
 ARGS     ?=
 
-.PHONY: check test host-test qemu-test setup tools fmt clean-out trace-bench
+.PHONY: check test host-test qemu-test setup tools fmt clean-out trace-bench bench
 
 tools:
 	$(CARGO) build --release --locked -p tipc-verifier -p tipc-agent
@@ -35,3 +35,7 @@ clean-out:
 # trace review against tshark on a 100,000-frame capture, side by side
 trace-bench: setup
 	$(VERIFIER) trace bench $(ARGS)
+
+# throughput and latency: Rust crossover, C crossover, bearer, TCP, side by side
+bench: setup
+	$(VERIFIER) bench $(ARGS)

@@ -1,6 +1,7 @@
 //! tipc-agent: drives real AF_TIPC sockets inside a guest and writes a JSON
 //! result the host compares (see README.md for the contract).
 
+mod bench;
 mod inject;
 mod model;
 mod payload;
@@ -72,6 +73,129 @@ enum Cmd {
     /// Learn a node's discovery message, then send forged ones on a raw socket.
     #[command(long_about = INJECT_ABOUT)]
     Inject(InjectCli),
+    /// Benchmark server: accept --conns streams, read --bytes on each, ack.
+    Sink(SinkCli),
+    /// Benchmark client: --conns streams at once, --bytes each (or --rtt
+    /// round trips), JSON with Mb/s, messages/s or the round-trip time.
+    Blast(BlastCli),
+}
+
+#[derive(Debug, Args)]
+#[command(group(ArgGroup::new("endpoint").required(true).args(["service", "tcp"])))]
+struct BenchCommon {
+    /// TIPC SOCK_STREAM to/at service TYPE:INSTANCE.
+    #[arg(long, value_name = "SERVICE", value_parser = parse_service)]
+    service: Option<Service>,
+    /// TCP to/at ADDRESS:PORT instead.
+    #[arg(long, value_name = "ADDR:PORT")]
+    tcp: Option<std::net::SocketAddr>,
+    /// Connections, each in a thread of its own.
+    #[arg(long, default_value_t = 1)]
+    conns: u32,
+    /// Bytes per write (the message size).
+    #[arg(long, value_name = "BYTES", value_parser = parse_size)]
+    size: usize,
+    /// Bytes per connection (throughput).
+    #[arg(long, value_name = "N", conflicts_with = "rtt")]
+    bytes: Option<u64>,
+    /// Round trips per connection of one --size message each way (latency).
+    #[arg(long, value_name = "N")]
+    rtt: Option<u64>,
+    /// Seconds before giving up.
+    #[arg(long, value_name = "SECS", default_value_t = 120)]
+    timeout: u64,
+}
+
+impl BenchCommon {
+    fn args(&self) -> Result<bench::BenchArgs, String> {
+        let endpoint = match (self.service, self.tcp) {
+            (Some(s), None) => bench::Endpoint::Tipc(s),
+            (None, Some(a)) => bench::Endpoint::Tcp(a),
+            _ => return Err("give exactly one of --service and --tcp".into()),
+        };
+        let (amount, rtt) = match (self.bytes, self.rtt) {
+            (Some(b), None) => (b, false),
+            (None, Some(n)) => (n, true),
+            _ => return Err("give exactly one of --bytes and --rtt".into()),
+        };
+        if self.conns == 0 || amount == 0 {
+            return Err("--conns and --bytes/--rtt must be at least 1".into());
+        }
+        Ok(bench::BenchArgs {
+            endpoint,
+            conns: self.conns,
+            size: self.size,
+            amount,
+            rtt,
+            timeout: Duration::from_secs(self.timeout),
+        })
+    }
+}
+
+#[derive(Debug, Args)]
+struct SinkCli {
+    #[command(flatten)]
+    common: BenchCommon,
+    /// Written once the sink listens.
+    #[arg(long, value_name = "FILE")]
+    ready_file: PathBuf,
+}
+
+#[derive(Debug, Args)]
+struct BlastCli {
+    #[command(flatten)]
+    common: BenchCommon,
+    /// JSON result file.
+    #[arg(long, value_name = "FILE")]
+    out: PathBuf,
+}
+
+fn run_sink(a: SinkCli) -> ExitCode {
+    let args = match a.common.args() {
+        Ok(args) => args,
+        Err(msg) => usage_error("sink", ErrorKind::ArgumentConflict, msg),
+    };
+    match bench::sink(&args, &a.ready_file) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("tipc-agent sink: {e:#}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn run_blast(a: BlastCli) -> ExitCode {
+    let args = match a.common.args() {
+        Ok(args) => args,
+        Err(msg) => usage_error("blast", ErrorKind::ArgumentConflict, msg),
+    };
+    let mut report = bench::BlastReport {
+        role: "blast",
+        mode: if a.common.tcp.is_some() {
+            "tcp"
+        } else {
+            "tipc"
+        },
+        conns: args.conns,
+        size: args.size,
+        bytes_per_conn: if args.rtt { 0 } else { args.amount },
+        ..Default::default()
+    };
+    let result = bench::blast(&args, &mut report);
+    if let Err(e) = &result {
+        report.first_error = Some(format!("{e:#}"));
+    }
+    if let Err(e) = bench::write(&report, &a.out) {
+        eprintln!("tipc-agent blast: {e:#}");
+        return ExitCode::from(1);
+    }
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("tipc-agent blast: {e:#}");
+            ExitCode::from(1)
+        }
+    }
 }
 
 const INJECT_ABOUT: &str = "\
@@ -457,6 +581,8 @@ fn main() -> ExitCode {
             run_send(a)
         }
         Cmd::Inject(a) => run_inject(a),
+        Cmd::Sink(a) => run_sink(a),
+        Cmd::Blast(a) => run_blast(a),
     }
 }
 

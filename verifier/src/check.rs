@@ -24,7 +24,7 @@ pub struct CheckOptions {
 }
 
 /// A UTC time stamp usable in a directory name.
-fn stamp() -> String {
+pub(crate) fn stamp() -> String {
     humantime::format_rfc3339_seconds(std::time::SystemTime::now())
         .to_string()
         .replace([':', '-'], "")
@@ -47,7 +47,13 @@ fn select_scenarios(names: &[String]) -> Result<Vec<Scenario>> {
         .collect()
 }
 
-fn vm_spec(name: &str, kernel: &Path, initrd: &Path, share: &Path, timeout: Duration) -> VmSpec {
+pub(crate) fn vm_spec(
+    name: &str,
+    kernel: &Path,
+    initrd: &Path,
+    share: &Path,
+    timeout: Duration,
+) -> VmSpec {
     VmSpec {
         name: name.to_string(),
         kernel: kernel.to_path_buf(),

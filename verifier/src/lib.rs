@@ -4,6 +4,7 @@
 //!
 //! Each module has one job; `main.rs` only wires them to the command line.
 
+pub mod bench;
 pub mod cache;
 pub mod check;
 pub mod console;

@@ -59,6 +59,35 @@ enum Cmd {
     /// Read TIPC messages from pcap/pcapng captures.
     #[command(subcommand)]
     Trace(TraceCmd),
+    /// Throughput and latency: Rust crossover, C crossover, bearer, TCP.
+    ///
+    /// Boots the stock and the patched kernel side by side and runs, in each,
+    /// the same interleaved sequence of measurements with `tipc-agent
+    /// sink`/`blast` (SOCK_STREAM, or TCP over the veth): every repetition
+    /// covers every size, connection count and path before the next begins.
+    /// Prints medians with min and max, round-trip times, and the ratios
+    /// Rust/C, crossover/bearer and crossover/TCP; writes bench.json and
+    /// throughput.svg. Under QEMU TCG only the ratios mean anything.
+    Bench(BenchArgs),
+}
+
+#[derive(clap::Args)]
+struct BenchArgs {
+    /// Message sizes in bytes.
+    #[arg(long, value_delimiter = ',', default_value = "64,1024,16384,65536")]
+    sizes: Vec<usize>,
+    /// Connection counts.
+    #[arg(long, value_delimiter = ',', default_value = "1,8")]
+    conns: Vec<u32>,
+    /// Repetitions (interleaved).
+    #[arg(long, default_value_t = 5)]
+    reps: u32,
+    /// Output directory (default: out/bench-<UTC time> in the checkout).
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
+    /// Seconds the guests may run.
+    #[arg(long, default_value_t = 1800, value_name = "SECS")]
+    timeout: u64,
 }
 
 #[derive(Subcommand)]
@@ -159,6 +188,31 @@ fn run(cli: Cli) -> Result<ExitCode> {
             }
         }
         Cmd::Trace(TraceCmd::Review(args)) => return Ok(tipc_verifier::trace_review::run(args)),
+        Cmd::Bench(args) => {
+            if args.reps == 0 || args.sizes.is_empty() || args.conns.is_empty() {
+                anyhow::bail!("--reps, --sizes and --conns must not be empty");
+            }
+            if let Some(bad) = args.sizes.iter().find(|s| **s == 0 || **s > 66_000) {
+                anyhow::bail!("message size {bad} is outside 1..=66000");
+            }
+            let project = project::locate(cli.project.as_deref())?;
+            let opts = tipc_verifier::bench::BenchOptions {
+                plan: tipc_verifier::bench::plan::Plan {
+                    sizes: args.sizes,
+                    conns: args.conns,
+                    reps: args.reps,
+                    ..Default::default()
+                },
+                out: args.out,
+                run: qemu::RunOptions {
+                    accel: qemu::Accel::Tcg,
+                    verbose: cli.verbose,
+                },
+                jobs: jobs_default(),
+                vm_timeout: Duration::from_secs(args.timeout),
+            };
+            tipc_verifier::bench::run(&project, &opts)?;
+        }
         Cmd::Trace(TraceCmd::Bench(args)) => {
             let res = tipc_verifier::trace_bench::run(&args)?;
             tipc_verifier::trace_bench::print(&res, args.json)?;

@@ -175,3 +175,20 @@ discovery_profile() {
 	} > "$RES/discovery-profile-$1.txt"
 	$IP link del "pr-$1"
 }
+
+# bench_one FROM TO ENDPOINT "ARGS" LABEL: one `tipc-agent sink`/`blast`
+# measurement from namespace FROM to TO; the result is $RES/bench-LABEL.json.
+bench_one() {
+	rm -f /tmp/sink.ready
+	# shellcheck disable=SC2086
+	$IP netns exec "$2" tipc-agent sink $3 $4 --ready-file /tmp/sink.ready &
+	spid=$!
+	wait_file /tmp/sink.ready 30 || { kill "$spid" 2>/dev/null; return 1; }
+	# shellcheck disable=SC2086
+	if ! $IP netns exec "$1" tipc-agent blast $3 $4 --out "$RES/bench-$5.json"; then
+		kill "$spid" 2>/dev/null
+		wait "$spid" 2>/dev/null
+		return 1
+	fi
+	wait "$spid"
+}

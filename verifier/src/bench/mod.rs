@@ -1,0 +1,116 @@
+//! `tipc-verifier bench`: throughput and latency of the Rust crossover, the
+//! C crossover, the bearer in the same kernel and TCP, measured side by side
+//! in one run.
+//!
+//! The stock and the patched kernel boot at the same time, one guest each
+//! (the same QEMU accelerator, the same initramfs), and run the same
+//! interleaved sequence (`plan`). Results: a table on stdout, `bench.json`
+//! and `throughput.svg` in the output directory.
+
+pub mod plan;
+pub mod results;
+pub mod svg;
+
+use crate::check::{stamp, vm_spec};
+use crate::kbuild::{self, BuildContext, Flavour};
+use crate::progress::Phase;
+use crate::qemu::{self, RunOptions};
+use crate::{cache, guest_image, report, setup};
+use anyhow::{bail, Context, Result};
+use serde::Serialize;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+pub struct BenchOptions {
+    pub plan: plan::Plan,
+    pub out: Option<PathBuf>,
+    pub run: RunOptions,
+    pub jobs: usize,
+    pub vm_timeout: Duration,
+}
+
+#[derive(Serialize)]
+struct BenchReport<'a> {
+    tool: &'static str,
+    accelerator_note: &'static str,
+    plan: &'a plan::Plan,
+    figures: &'a results::Figures,
+}
+
+/// Runs the benchmark and prints the table; returns the output directory.
+pub fn run(project: &Path, opts: &BenchOptions) -> Result<PathBuf> {
+    let cache_root = cache::cache_root()?;
+    setup::ensure(&cache_root, false, false)?;
+    let ctx = BuildContext {
+        project: project.to_path_buf(),
+        cache: cache_root.clone(),
+        jobs: opts.jobs,
+    };
+    let agent = guest_image::build_agent(project)?;
+    let initrd = guest_image::ensure_image(project, &cache_root, &agent)?;
+    let out = opts
+        .out
+        .clone()
+        .unwrap_or_else(|| project.join("out").join(format!("bench-{}", stamp())));
+    let mut specs = Vec::new();
+    let mut shares = Vec::new();
+    for flavour in [Flavour::Stock, Flavour::Patched] {
+        let k = kbuild::ensure_kernel(&ctx, flavour)?;
+        let share = out.join(flavour.name());
+        std::fs::create_dir_all(share.join("results"))
+            .with_context(|| format!("creating {}", share.display()))?;
+        std::fs::write(share.join("run.sh"), opts.plan.script(flavour))?;
+        specs.push(vm_spec(
+            &format!("bench-{}", flavour.name()),
+            &k.bzimage,
+            &initrd,
+            &share,
+            opts.vm_timeout,
+        ));
+        shares.push(share);
+    }
+    let phase = Phase::start(&format!(
+        "bench: stock and patched guests side by side, {} repetitions of {} sizes x {} connection counts \
+         (guest logs: {})",
+        opts.plan.reps,
+        opts.plan.sizes.len(),
+        opts.plan.conns.len(),
+        out.display()
+    ));
+    let outcomes = qemu::run_all(&specs, opts.run)?;
+    phase.done("guests done");
+    for o in &outcomes {
+        if o.end_status != Some(0) || !o.splats.is_empty() {
+            eprintln!(
+                "bench: guest {} did not finish cleanly: {} (console {})",
+                o.name,
+                o.problem().unwrap_or_else(|| "splat in the console".into()),
+                o.console.display()
+            );
+        }
+    }
+    let dirs: Vec<PathBuf> = shares.iter().map(|s| s.join("results")).collect();
+    let figures = results::collect(&dirs)?;
+    if figures.throughput.is_empty() {
+        bail!(
+            "no measurement came back; see the guest logs in {}",
+            out.display()
+        );
+    }
+    print!("{}", results::table(&figures, report::TCG_NOTE));
+    let json = out.join("bench.json");
+    cache::write_atomic(
+        &json,
+        &serde_json::to_vec_pretty(&BenchReport {
+            tool: "tipc-verifier bench",
+            accelerator_note: report::TCG_NOTE,
+            plan: &opts.plan,
+            figures: &figures,
+        })?,
+    )?;
+    let svg = out.join("throughput.svg");
+    std::fs::write(&svg, svg::plot(&figures, report::TCG_NOTE))?;
+    eprintln!("bench: report {}", json.display());
+    eprintln!("bench: plot {}", svg.display());
+    Ok(out)
+}

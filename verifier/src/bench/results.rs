@@ -1,0 +1,256 @@
+//! The figures of a bench run: medians with min and max per path, size and
+//! connection count, and the ratios the project quotes.
+
+use super::plan::Path as BenchPath;
+use anyhow::{Context, Result};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// What `tipc-agent blast` wrote (the subset read here).
+#[derive(Debug, Deserialize)]
+struct Blast {
+    mbit_per_s: f64,
+    msgs_per_s: f64,
+    rtt_us: Option<f64>,
+    first_error: Option<String>,
+}
+
+/// Median, minimum and maximum of the repetitions.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct Spread {
+    pub median: f64,
+    pub min: f64,
+    pub max: f64,
+    pub n: usize,
+}
+
+impl Spread {
+    fn of(values: &[f64]) -> Option<Spread> {
+        if values.is_empty() {
+            return None;
+        }
+        let mut v = values.to_vec();
+        v.sort_by(|a, b| a.total_cmp(b));
+        Some(Spread {
+            median: v[v.len() / 2],
+            min: v[0],
+            max: v[v.len() - 1],
+            n: v.len(),
+        })
+    }
+}
+
+/// Throughput of one path at one size and connection count.
+#[derive(Debug, Clone, Serialize)]
+pub struct Throughput {
+    pub path: BenchPath,
+    pub size: usize,
+    pub conns: u32,
+    pub mbit_per_s: Spread,
+    pub msgs_per_s: Spread,
+}
+
+/// Round-trip time of one path (64 B, one connection).
+#[derive(Debug, Clone, Serialize)]
+pub struct Latency {
+    pub path: BenchPath,
+    pub rtt_us: Spread,
+}
+
+/// One ratio of medians at a size and connection count.
+#[derive(Debug, Clone, Serialize)]
+pub struct Ratio {
+    pub name: &'static str,
+    pub size: usize,
+    pub conns: u32,
+    pub value: f64,
+}
+
+#[derive(Debug, Default, Serialize)]
+pub struct Figures {
+    pub throughput: Vec<Throughput>,
+    pub latency: Vec<Latency>,
+    pub ratios: Vec<Ratio>,
+    /// Measurements that failed, with the agent's error.
+    pub errors: Vec<String>,
+}
+
+fn path_named(name: &str) -> Option<BenchPath> {
+    [
+        BenchPath::RustCrossover,
+        BenchPath::CCrossover,
+        BenchPath::Bearer,
+        BenchPath::Tcp,
+    ]
+    .into_iter()
+    .find(|p| p.name() == name)
+}
+
+/// Reads every `bench-*.json` in the result directories.
+pub fn collect(result_dirs: &[std::path::PathBuf]) -> Result<Figures> {
+    let mut tput: BTreeMap<(BenchPath, usize, u32), (Vec<f64>, Vec<f64>)> = BTreeMap::new();
+    let mut rtt: BTreeMap<BenchPath, Vec<f64>> = BTreeMap::new();
+    let mut figures = Figures::default();
+    for dir in result_dirs {
+        let entries =
+            std::fs::read_dir(dir).with_context(|| format!("reading {}", dir.display()))?;
+        for entry in entries {
+            let path = entry?.path();
+            let Some(label) = path
+                .file_name()
+                .and_then(|n| n.to_str())
+                .and_then(|n| n.strip_prefix("bench-"))
+                .and_then(|n| n.strip_suffix(".json"))
+            else {
+                continue;
+            };
+            let blast: Blast = read(&path)?;
+            if let Some(e) = blast.first_error {
+                figures.errors.push(format!("{label}: {e}"));
+                continue;
+            }
+            record(label, &blast, &mut tput, &mut rtt);
+        }
+    }
+    for ((path, size, conns), (mbit, msgs)) in tput {
+        if let (Some(m), Some(n)) = (Spread::of(&mbit), Spread::of(&msgs)) {
+            figures.throughput.push(Throughput {
+                path,
+                size,
+                conns,
+                mbit_per_s: m,
+                msgs_per_s: n,
+            });
+        }
+    }
+    for (path, v) in rtt {
+        if let Some(s) = Spread::of(&v) {
+            figures.latency.push(Latency { path, rtt_us: s });
+        }
+    }
+    figures.ratios = ratios(&figures.throughput);
+    Ok(figures)
+}
+
+type TputMap = BTreeMap<(BenchPath, usize, u32), (Vec<f64>, Vec<f64>)>;
+
+/// Files are `bench-PATH-SIZE-CONNS-REP.json` or `bench-rtt-PATH-REP.json`.
+fn record(label: &str, blast: &Blast, tput: &mut TputMap, rtt: &mut BTreeMap<BenchPath, Vec<f64>>) {
+    let parts: Vec<&str> = label.split('-').collect();
+    match parts.as_slice() {
+        ["rtt", path, _rep] => {
+            if let (Some(p), Some(us)) = (path_named(path), blast.rtt_us) {
+                rtt.entry(p).or_default().push(us);
+            }
+        }
+        [path, size, conns, _rep] => {
+            if let (Some(p), Ok(size), Ok(conns)) = (path_named(path), size.parse(), conns.parse())
+            {
+                let e = tput.entry((p, size, conns)).or_default();
+                e.0.push(blast.mbit_per_s);
+                e.1.push(blast.msgs_per_s);
+            }
+        }
+        _ => {}
+    }
+}
+
+fn read(path: &Path) -> Result<Blast> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    serde_json::from_str(&text).with_context(|| format!("parsing {}", path.display()))
+}
+
+/// Rust/C, crossover/bearer and crossover/TCP at every size and connection
+/// count where both sides were measured.
+fn ratios(tput: &[Throughput]) -> Vec<Ratio> {
+    let median = |p: BenchPath, size: usize, conns: u32| {
+        tput.iter()
+            .find(|t| t.path == p && t.size == size && t.conns == conns)
+            .map(|t| t.mbit_per_s.median)
+    };
+    let mut out = Vec::new();
+    let mut keys: Vec<(usize, u32)> = tput.iter().map(|t| (t.size, t.conns)).collect();
+    keys.sort();
+    keys.dedup();
+    for (size, conns) in keys {
+        for (name, a, b) in [
+            ("rust/c", BenchPath::RustCrossover, BenchPath::CCrossover),
+            (
+                "crossover/bearer",
+                BenchPath::RustCrossover,
+                BenchPath::Bearer,
+            ),
+            ("crossover/tcp", BenchPath::CCrossover, BenchPath::Tcp),
+        ] {
+            if let (Some(x), Some(y)) = (median(a, size, conns), median(b, size, conns)) {
+                if y > 0.0 {
+                    out.push(Ratio {
+                        name,
+                        size,
+                        conns,
+                        value: x / y,
+                    });
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The table printed on stdout.
+pub fn table(f: &Figures, accel_note: &str) -> String {
+    use std::fmt::Write as _;
+    let mut s = String::new();
+    let _ = writeln!(s, "# {accel_note}");
+    let _ = writeln!(
+        s,
+        "{:<16} {:>6} {:>5} {:>12} {:>12} {:>12} {:>12}",
+        "path", "size", "conns", "Mb/s median", "min", "max", "msgs/s"
+    );
+    for t in &f.throughput {
+        let _ = writeln!(
+            s,
+            "{:<16} {:>6} {:>5} {:>12.1} {:>12.1} {:>12.1} {:>12.0}",
+            t.path.name(),
+            t.size,
+            t.conns,
+            t.mbit_per_s.median,
+            t.mbit_per_s.min,
+            t.mbit_per_s.max,
+            t.msgs_per_s.median
+        );
+    }
+    let _ = writeln!(
+        s,
+        "\n{:<16} {:>12} {:>12} {:>12}",
+        "path", "rtt us (64 B)", "min", "max"
+    );
+    for l in &f.latency {
+        let _ = writeln!(
+            s,
+            "{:<16} {:>12.1} {:>12.1} {:>12.1}",
+            l.path.name(),
+            l.rtt_us.median,
+            l.rtt_us.min,
+            l.rtt_us.max
+        );
+    }
+    let _ = writeln!(
+        s,
+        "\n{:<18} {:>6} {:>5} {:>8}",
+        "ratio (medians)", "size", "conns", "value"
+    );
+    for r in &f.ratios {
+        let _ = writeln!(
+            s,
+            "{:<18} {:>6} {:>5} {:>8.3}",
+            r.name, r.size, r.conns, r.value
+        );
+    }
+    for e in &f.errors {
+        let _ = writeln!(s, "error: {e}");
+    }
+    s
+}

@@ -1,0 +1,103 @@
+//! `bench`: the guest sequence interleaves paths, the figures come out of
+//! the agent's JSON as medians with ratios, and the plot is an SVG.
+
+use std::fs;
+use tipc_verifier::bench::plan::{Path as BenchPath, Plan};
+use tipc_verifier::bench::{results, svg};
+use tipc_verifier::kbuild::Flavour;
+
+#[test]
+fn every_repetition_covers_every_path_before_the_next() {
+    let plan = Plan {
+        sizes: vec![64, 65536],
+        conns: vec![1, 8],
+        reps: 2,
+        rtt_count: 10,
+    };
+    let s = plan.script(Flavour::Patched);
+    let runs: Vec<&str> = s.lines().filter(|l| l.starts_with("bench_one ")).collect();
+    // 2 reps x (2 sizes x 2 conns x 3 paths + 3 latency runs).
+    assert_eq!(runs.len(), 2 * (2 * 2 * 3 + 3));
+    let first_rep2 = runs
+        .iter()
+        .position(|l| l.contains("-1-2 ") || l.ends_with("-2 || rc=1"))
+        .unwrap();
+    assert!(
+        runs[..first_rep2].iter().all(|l| l.contains("-1 || rc=1")),
+        "{runs:#?}"
+    );
+    assert!(
+        s.contains("echo 0 > /proc/sys/net/tipc/crossover"),
+        "the bearer pair"
+    );
+    assert!(s.contains("--tcp=10.77.0.2:"));
+    assert!(s.contains("--size 65536 --conns 8 --bytes"));
+    let stock = plan.script(Flavour::Stock);
+    assert!(
+        !stock.contains("/proc/sys/net/tipc/crossover"),
+        "the stock kernel has no switch"
+    );
+    assert!(stock.contains(" c_crossover-64-1-1 "));
+}
+
+fn blast(dir: &std::path::Path, label: &str, mbit: f64, rtt: Option<f64>) {
+    let json = serde_json::json!({
+        "mbit_per_s": mbit, "msgs_per_s": mbit * 10.0, "rtt_us": rtt, "first_error": null
+    });
+    fs::write(dir.join(format!("bench-{label}.json")), json.to_string()).unwrap();
+}
+
+#[test]
+fn figures_are_medians_and_ratios_of_medians() {
+    let stock = tempfile::tempdir().unwrap();
+    let patched = tempfile::tempdir().unwrap();
+    for (rep, (c, r, b)) in [
+        (100.0, 98.0, 30.0),
+        (110.0, 111.0, 31.0),
+        (90.0, 104.0, 29.0),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        blast(stock.path(), &format!("c_crossover-1024-1-{rep}"), c, None);
+        blast(
+            patched.path(),
+            &format!("rust_crossover-1024-1-{rep}"),
+            r,
+            None,
+        );
+        blast(patched.path(), &format!("bearer-1024-1-{rep}"), b, None);
+        blast(
+            patched.path(),
+            &format!("rtt-rust_crossover-{rep}"),
+            0.0,
+            Some(20.0 + rep as f64),
+        );
+    }
+    fs::write(
+        patched.path().join("bench-tcp-1024-1-9.json"),
+        r#"{"mbit_per_s":0,"msgs_per_s":0,"rtt_us":null,"first_error":"connect: refused"}"#,
+    )
+    .unwrap();
+    let f = results::collect(&[stock.path().into(), patched.path().into()]).unwrap();
+    let rust = f
+        .throughput
+        .iter()
+        .find(|t| t.path == BenchPath::RustCrossover)
+        .unwrap();
+    assert_eq!(rust.mbit_per_s.median, 104.0);
+    assert_eq!(
+        (rust.mbit_per_s.min, rust.mbit_per_s.max, rust.mbit_per_s.n),
+        (98.0, 111.0, 3)
+    );
+    let ratio = |name: &str| f.ratios.iter().find(|r| r.name == name).unwrap().value;
+    assert!((ratio("rust/c") - 104.0 / 100.0).abs() < 1e-9);
+    assert!((ratio("crossover/bearer") - 104.0 / 30.0).abs() < 1e-9);
+    assert_eq!(f.latency[0].rtt_us.median, 21.0);
+    assert_eq!(f.errors, vec!["tcp-1024-1-9: connect: refused".to_string()]);
+    let table = results::table(&f, "TCG");
+    assert!(table.contains("rust/c"), "{table}");
+    let plot = svg::plot(&f, "TCG");
+    assert!(plot.starts_with("<svg") && plot.trim_end().ends_with("</svg>"));
+    assert_eq!(plot.matches("<polyline").count(), 3);
+}
