@@ -89,7 +89,7 @@ fn path_named(name: &str) -> Option<BenchPath> {
 
 /// Reads every `bench-*.json` in the result directories.
 pub fn collect(result_dirs: &[std::path::PathBuf]) -> Result<Figures> {
-    let mut tput: BTreeMap<(BenchPath, usize, u32), (Vec<f64>, Vec<f64>)> = BTreeMap::new();
+    let mut tput: TputMap = BTreeMap::new();
     let mut rtt: BTreeMap<BenchPath, Vec<f64>> = BTreeMap::new();
     let mut figures = Figures::default();
     for dir in result_dirs {
