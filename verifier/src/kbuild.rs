@@ -32,7 +32,7 @@ const SERIES_STAMP: &str = ".tipc-verifier-series";
 const CONFIG_STAMP: &str = ".tipc-verifier-config";
 
 /// Which kernel to build.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
 pub enum Flavour {
     /// The pristine tree: the upstream C crossover, our reference.

@@ -79,7 +79,11 @@ fn figures_are_medians_and_ratios_of_medians() {
         r#"{"mbit_per_s":0,"msgs_per_s":0,"rtt_us":null,"first_error":"connect: refused"}"#,
     )
     .unwrap();
-    let f = results::collect(&[stock.path().into(), patched.path().into()]).unwrap();
+    let f = results::collect(&[
+        (Flavour::Stock, stock.path().into()),
+        (Flavour::Patched, patched.path().into()),
+    ])
+    .unwrap();
     let rust = f
         .throughput
         .iter()
@@ -94,7 +98,10 @@ fn figures_are_medians_and_ratios_of_medians() {
     assert!((ratio("rust/c") - 104.0 / 100.0).abs() < 1e-9);
     assert!((ratio("crossover/bearer") - 104.0 / 30.0).abs() < 1e-9);
     assert_eq!(f.latency[0].rtt_us.median, 21.0);
-    assert_eq!(f.errors, vec!["tcp-1024-1-9: connect: refused".to_string()]);
+    assert_eq!(
+        f.errors,
+        vec!["patched tcp-1024-1-9: connect: refused".to_string()]
+    );
     let table = results::table(&f, "TCG");
     assert!(table.contains("rust/c"), "{table}");
     let plot = svg::plot(&f, "TCG");

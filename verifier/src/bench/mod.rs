@@ -89,7 +89,10 @@ pub fn run(project: &Path, opts: &BenchOptions) -> Result<PathBuf> {
             );
         }
     }
-    let dirs: Vec<PathBuf> = shares.iter().map(|s| s.join("results")).collect();
+    let dirs: Vec<(Flavour, PathBuf)> = [Flavour::Stock, Flavour::Patched]
+        .into_iter()
+        .zip(shares.iter().map(|s| s.join("results")))
+        .collect();
     let figures = results::collect(&dirs)?;
     if figures.throughput.is_empty() {
         bail!(

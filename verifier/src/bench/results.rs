@@ -2,6 +2,7 @@
 //! connection count, and the ratios the project quotes.
 
 use super::plan::Path as BenchPath;
+use crate::kbuild::Flavour;
 use anyhow::{Context, Result};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -41,9 +42,10 @@ impl Spread {
     }
 }
 
-/// Throughput of one path at one size and connection count.
+/// Throughput of one path on one kernel at one size and connection count.
 #[derive(Debug, Clone, Serialize)]
 pub struct Throughput {
+    pub kernel: Flavour,
     pub path: BenchPath,
     pub size: usize,
     pub conns: u32,
@@ -51,9 +53,10 @@ pub struct Throughput {
     pub msgs_per_s: Spread,
 }
 
-/// Round-trip time of one path (64 B, one connection).
+/// Round-trip time of one path on one kernel (64 B, one connection).
 #[derive(Debug, Clone, Serialize)]
 pub struct Latency {
+    pub kernel: Flavour,
     pub path: BenchPath,
     pub rtt_us: Spread,
 }
@@ -87,12 +90,12 @@ fn path_named(name: &str) -> Option<BenchPath> {
     .find(|p| p.name() == name)
 }
 
-/// Reads every `bench-*.json` in the result directories.
-pub fn collect(result_dirs: &[std::path::PathBuf]) -> Result<Figures> {
+/// Reads every `bench-*.json` in each kernel's result directory.
+pub fn collect(result_dirs: &[(Flavour, std::path::PathBuf)]) -> Result<Figures> {
     let mut tput: TputMap = BTreeMap::new();
-    let mut rtt: BTreeMap<BenchPath, Vec<f64>> = BTreeMap::new();
+    let mut rtt: RttMap = BTreeMap::new();
     let mut figures = Figures::default();
-    for dir in result_dirs {
+    for (kernel, dir) in result_dirs {
         let entries =
             std::fs::read_dir(dir).with_context(|| format!("reading {}", dir.display()))?;
         for entry in entries {
@@ -107,15 +110,18 @@ pub fn collect(result_dirs: &[std::path::PathBuf]) -> Result<Figures> {
             };
             let blast: Blast = read(&path)?;
             if let Some(e) = blast.first_error {
-                figures.errors.push(format!("{label}: {e}"));
+                figures
+                    .errors
+                    .push(format!("{} {label}: {e}", kernel.name()));
                 continue;
             }
-            record(label, &blast, &mut tput, &mut rtt);
+            record(*kernel, label, &blast, &mut tput, &mut rtt);
         }
     }
-    for ((path, size, conns), (mbit, msgs)) in tput {
+    for ((kernel, path, size, conns), (mbit, msgs)) in tput {
         if let (Some(m), Some(n)) = (Spread::of(&mbit), Spread::of(&msgs)) {
             figures.throughput.push(Throughput {
+                kernel,
                 path,
                 size,
                 conns,
@@ -124,30 +130,35 @@ pub fn collect(result_dirs: &[std::path::PathBuf]) -> Result<Figures> {
             });
         }
     }
-    for (path, v) in rtt {
+    for ((kernel, path), v) in rtt {
         if let Some(s) = Spread::of(&v) {
-            figures.latency.push(Latency { path, rtt_us: s });
+            figures.latency.push(Latency {
+                kernel,
+                path,
+                rtt_us: s,
+            });
         }
     }
     figures.ratios = ratios(&figures.throughput);
     Ok(figures)
 }
 
-type TputMap = BTreeMap<(BenchPath, usize, u32), (Vec<f64>, Vec<f64>)>;
+type TputMap = BTreeMap<(Flavour, BenchPath, usize, u32), (Vec<f64>, Vec<f64>)>;
+type RttMap = BTreeMap<(Flavour, BenchPath), Vec<f64>>;
 
 /// Files are `bench-PATH-SIZE-CONNS-REP.json` or `bench-rtt-PATH-REP.json`.
-fn record(label: &str, blast: &Blast, tput: &mut TputMap, rtt: &mut BTreeMap<BenchPath, Vec<f64>>) {
+fn record(kernel: Flavour, label: &str, blast: &Blast, tput: &mut TputMap, rtt: &mut RttMap) {
     let parts: Vec<&str> = label.split('-').collect();
     match parts.as_slice() {
         ["rtt", path, _rep] => {
             if let (Some(p), Some(us)) = (path_named(path), blast.rtt_us) {
-                rtt.entry(p).or_default().push(us);
+                rtt.entry((kernel, p)).or_default().push(us);
             }
         }
         [path, size, conns, _rep] => {
             if let (Some(p), Ok(size), Ok(conns)) = (path_named(path), size.parse(), conns.parse())
             {
-                let e = tput.entry((p, size, conns)).or_default();
+                let e = tput.entry((kernel, p, size, conns)).or_default();
                 e.0.push(blast.mbit_per_s);
                 e.1.push(blast.msgs_per_s);
             }
@@ -162,28 +173,37 @@ fn read(path: &Path) -> Result<Blast> {
     serde_json::from_str(&text).with_context(|| format!("parsing {}", path.display()))
 }
 
-/// Rust/C, crossover/bearer and crossover/TCP at every size and connection
-/// count where both sides were measured.
+/// Rust/C, crossover/bearer and crossover/TCP (each kernel's crossover over
+/// TCP in the same guest) at every size and connection count where both
+/// sides were measured.
 fn ratios(tput: &[Throughput]) -> Vec<Ratio> {
-    let median = |p: BenchPath, size: usize, conns: u32| {
+    use BenchPath::{Bearer, CCrossover, RustCrossover, Tcp};
+    use Flavour::{Patched, Stock};
+    let median = |(k, p): (Flavour, BenchPath), size: usize, conns: u32| {
         tput.iter()
-            .find(|t| t.path == p && t.size == size && t.conns == conns)
+            .find(|t| t.kernel == k && t.path == p && t.size == size && t.conns == conns)
             .map(|t| t.mbit_per_s.median)
     };
-    let mut out = Vec::new();
     let mut keys: Vec<(usize, u32)> = tput.iter().map(|t| (t.size, t.conns)).collect();
     keys.sort();
     keys.dedup();
+    let pairs = [
+        ("rust/c", (Patched, RustCrossover), (Stock, CCrossover)),
+        (
+            "crossover/bearer",
+            (Patched, RustCrossover),
+            (Patched, Bearer),
+        ),
+        (
+            "rust crossover/tcp",
+            (Patched, RustCrossover),
+            (Patched, Tcp),
+        ),
+        ("c crossover/tcp", (Stock, CCrossover), (Stock, Tcp)),
+    ];
+    let mut out = Vec::new();
     for (size, conns) in keys {
-        for (name, a, b) in [
-            ("rust/c", BenchPath::RustCrossover, BenchPath::CCrossover),
-            (
-                "crossover/bearer",
-                BenchPath::RustCrossover,
-                BenchPath::Bearer,
-            ),
-            ("crossover/tcp", BenchPath::CCrossover, BenchPath::Tcp),
-        ] {
+        for (name, a, b) in pairs {
             if let (Some(x), Some(y)) = (median(a, size, conns), median(b, size, conns)) {
                 if y > 0.0 {
                     out.push(Ratio {
@@ -206,13 +226,14 @@ pub fn table(f: &Figures, accel_note: &str) -> String {
     let _ = writeln!(s, "# {accel_note}");
     let _ = writeln!(
         s,
-        "{:<16} {:>6} {:>5} {:>12} {:>12} {:>12} {:>12}",
-        "path", "size", "conns", "Mb/s median", "min", "max", "msgs/s"
+        "{:<8} {:<16} {:>6} {:>5} {:>12} {:>12} {:>12} {:>12}",
+        "kernel", "path", "size", "conns", "Mb/s median", "min", "max", "msgs/s"
     );
     for t in &f.throughput {
         let _ = writeln!(
             s,
-            "{:<16} {:>6} {:>5} {:>12.1} {:>12.1} {:>12.1} {:>12.0}",
+            "{:<8} {:<16} {:>6} {:>5} {:>12.1} {:>12.1} {:>12.1} {:>12.0}",
+            t.kernel.name(),
             t.path.name(),
             t.size,
             t.conns,
@@ -224,13 +245,14 @@ pub fn table(f: &Figures, accel_note: &str) -> String {
     }
     let _ = writeln!(
         s,
-        "\n{:<16} {:>12} {:>12} {:>12}",
-        "path", "rtt us (64 B)", "min", "max"
+        "\n{:<8} {:<16} {:>13} {:>12} {:>12}",
+        "kernel", "path", "rtt us (64 B)", "min", "max"
     );
     for l in &f.latency {
         let _ = writeln!(
             s,
-            "{:<16} {:>12.1} {:>12.1} {:>12.1}",
+            "{:<8} {:<16} {:>13.1} {:>12.1} {:>12.1}",
+            l.kernel.name(),
             l.path.name(),
             l.rtt_us.median,
             l.rtt_us.min,
@@ -239,13 +261,13 @@ pub fn table(f: &Figures, accel_note: &str) -> String {
     }
     let _ = writeln!(
         s,
-        "\n{:<18} {:>6} {:>5} {:>8}",
+        "\n{:<20} {:>6} {:>5} {:>8}",
         "ratio (medians)", "size", "conns", "value"
     );
     for r in &f.ratios {
         let _ = writeln!(
             s,
-            "{:<18} {:>6} {:>5} {:>8.3}",
+            "{:<20} {:>6} {:>5} {:>8.3}",
             r.name, r.size, r.conns, r.value
         );
     }

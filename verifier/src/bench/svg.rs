@@ -18,7 +18,7 @@ const COLOURS: [&str; 8] = [
 pub fn plot(f: &Figures, note: &str) -> String {
     let mut lines: Vec<(String, Vec<(f64, f64)>)> = Vec::new();
     for t in &f.throughput {
-        let name = format!("{} x{}", t.path.name(), t.conns);
+        let name = format!("{} {} x{}", t.kernel.name(), t.path.name(), t.conns);
         let point = (t.size as f64, t.mbit_per_s.median);
         match lines.iter_mut().find(|(n, _)| *n == name) {
             Some((_, pts)) => pts.push(point),
