@@ -214,7 +214,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             tipc_verifier::bench::run(&project, &opts)?;
         }
         Cmd::Trace(TraceCmd::Bench(args)) => {
-            let res = tipc_verifier::trace_bench::run(&args)?;
+            let res = tipc_verifier::trace_bench::run(&args, cli.project.as_deref())?;
             tipc_verifier::trace_bench::print(&res, args.json)?;
         }
     }

@@ -112,8 +112,8 @@ fn median(v: &[f64]) -> f64 {
     s[s.len() / 2]
 }
 
-fn default_sources() -> Result<Vec<PathBuf>> {
-    let dir = crate::project::locate(None)?.join("verifier/tests/data/captures");
+fn default_sources(project: Option<&Path>) -> Result<Vec<PathBuf>> {
+    let dir = crate::project::locate(project)?.join("verifier/tests/data/captures");
     let mut v: Vec<PathBuf> = std::fs::read_dir(&dir)
         .with_context(|| format!("reading {}", dir.display()))?
         .filter_map(|e| e.ok().map(|e| e.path()))
@@ -123,8 +123,8 @@ fn default_sources() -> Result<Vec<PathBuf>> {
     Ok(v)
 }
 
-/// Runs the benchmark.
-pub fn run(args: &BenchArgs) -> Result<BenchResult> {
+/// Runs the benchmark; `project` is where the default sources are.
+pub fn run(args: &BenchArgs, project: Option<&Path>) -> Result<BenchResult> {
     if args.rounds == 0 || args.frames == 0 {
         bail!("--rounds and --frames must be at least 1");
     }
@@ -132,7 +132,7 @@ pub fn run(args: &BenchArgs) -> Result<BenchResult> {
         bail!("tshark is not installed (tipc-verifier setup installs it)");
     }
     let sources = if args.sources.is_empty() {
-        default_sources()?
+        default_sources(project)?
     } else {
         args.sources.clone()
     };

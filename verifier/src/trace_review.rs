@@ -15,8 +15,8 @@ use std::process::ExitCode;
 
 use serde::Serialize;
 
-use crate::decode::tipc::{self, MacAddr, NodeAddr, TipcHeader, TrafficClass};
-use crate::decode::{self, DecodeError, LinkLayer, ObservedPath, TipcFrame};
+use crate::decode::tipc::{self, MacAddr, TipcHeader, TrafficClass};
+use crate::decode::{self, DecodeError, Direction, LinkLayer, ObservedPath, TipcFrame};
 
 /// Exit status: every message on its expected path.
 pub const EXIT_OK: u8 = 0;
@@ -325,6 +325,8 @@ struct Review<'a> {
     args: &'a ReviewArgs,
     by_type: BTreeMap<(u8, u8), TypeStats>,
     files: Vec<FileStats>,
+    /// The text line being written, reused so that a line costs no allocation.
+    line: String,
 }
 
 impl<'a> Review<'a> {
@@ -333,6 +335,7 @@ impl<'a> Review<'a> {
             args,
             by_type: BTreeMap::new(),
             files: Vec::new(),
+            line: String::with_capacity(256),
         }
     }
 
@@ -478,7 +481,10 @@ impl<'a> Review<'a> {
             serde_json::to_writer(&mut *out, &record).map_err(io::Error::other)?;
             writeln!(out)
         } else if !self.args.quiet || verdict == Verdict::WrongPath {
-            writeln!(out, "{}", text_line(frame, time, verdict, reason))
+            self.line.clear();
+            write_text_line(&mut self.line, frame, time, verdict, reason);
+            self.line.push('\n');
+            out.write_all(self.line.as_bytes())
         } else {
             Ok(())
         }
@@ -612,65 +618,163 @@ impl<'a> Review<'a> {
     }
 }
 
-fn endpoint(node: Option<u32>, port: Option<u32>) -> String {
-    let node = node.map_or_else(|| "?".to_string(), |n| NodeAddr(n).to_string());
-    match port {
-        Some(p) => format!("{node}:{p}"),
-        None => node,
+/// Spaces for padding columns.
+const SPACES: &str = "                                ";
+
+/// Appends `s` left-aligned in `width` columns.
+fn push_left(line: &mut String, s: &str, width: usize) {
+    line.push_str(s);
+    line.push_str(&SPACES[..width.saturating_sub(s.len()).min(SPACES.len())]);
+}
+
+/// Appends `s` right-aligned in `width` columns.
+fn push_right(line: &mut String, s: &str, width: usize) {
+    line.push_str(&SPACES[..width.saturating_sub(s.len()).min(SPACES.len())]);
+    line.push_str(s);
+}
+
+/// Appends ` key=value` with a decimal value.
+fn push_field(line: &mut String, key: &str, value: impl itoa::Integer) {
+    line.push(' ');
+    line.push_str(key);
+    line.push('=');
+    line.push_str(itoa::Buffer::new().format(value));
+}
+
+/// Appends ` key=0x` and `value` in `width` lower-case hex digits.
+fn push_hex_field(line: &mut String, key: &str, value: u32, width: usize) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    line.push(' ');
+    line.push_str(key);
+    line.push_str("=0x");
+    let digits = (((32 - value.leading_zeros()) as usize).div_ceil(4)).max(width);
+    for i in (0..digits).rev() {
+        line.push(char::from(HEX[((value >> (4 * i)) & 0xf) as usize]));
+    }
+}
+
+/// Appends bytes as lower-case hex.
+fn push_hex_bytes(line: &mut String, bytes: &[u8]) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    for b in bytes {
+        line.push(char::from(HEX[usize::from(b >> 4)]));
+        line.push(char::from(HEX[usize::from(b & 0xf)]));
+    }
+}
+
+/// Appends a node address as `<hex>`.
+fn push_node(line: &mut String, node: u32) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    line.push('<');
+    let digits = ((32 - node.leading_zeros()).max(1) as usize).div_ceil(4);
+    for i in (0..digits).rev() {
+        line.push(char::from(HEX[((node >> (4 * i)) & 0xf) as usize]));
+    }
+    line.push('>');
+}
+
+/// Appends `<node>:port` (`?` for a missing node, no `:port` without one).
+fn push_endpoint(line: &mut String, node: Option<u32>, port: Option<u32>) {
+    match node {
+        Some(n) => push_node(line, n),
+        None => line.push('?'),
+    }
+    if let Some(p) = port {
+        line.push(':');
+        line.push_str(itoa::Buffer::new().format(p));
     }
 }
 
 /// One text line for a message (see the long help for the columns).
 pub fn text_line(frame: &TipcFrame, time: f64, verdict: Verdict, reason: Option<&str>) -> String {
+    let mut line = String::with_capacity(160);
+    write_text_line(&mut line, frame, time, verdict, reason);
+    line
+}
+
+/// Appends the text line of a message to `line`. Written by hand rather
+/// than with `format!`: padding through `core::fmt` costs more than
+/// decoding the frame, and `trace review` reads captures of millions.
+fn write_text_line(
+    line: &mut String,
+    frame: &TipcFrame,
+    time: f64,
+    verdict: Verdict,
+    reason: Option<&str>,
+) {
     let h = &frame.header;
     let e = h.endpoint_header();
-    let iface = frame.frame.interface.as_deref().unwrap_or("-");
-    let dir = frame
-        .frame
-        .direction
-        .map_or("-".to_string(), |d| d.to_string());
-    let (from, to) = match &h.discovery {
-        Some(d) => (
-            endpoint(h.orig_node, None),
-            format!("domain {}", NodeAddr(d.dest_domain)),
-        ),
-        None => (
-            endpoint(e.orig_node, e.orig_port),
-            endpoint(e.dest_node, e.dest_port),
-        ),
+    let mut num = itoa::Buffer::new();
+    push_right(line, num.format(frame.frame.index), 7);
+    line.push(' ');
+    // Seconds with six decimals, from whole microseconds.
+    let micros = (time.max(0.0) * 1e6).round() as u64;
+    let mut t = String::with_capacity(16);
+    t.push_str(num.format(micros / 1_000_000));
+    t.push('.');
+    let frac = num.format(micros % 1_000_000);
+    t.push_str(&"000000"[frac.len()..]);
+    t.push_str(frac);
+    push_right(line, &t, 11);
+    line.push(' ');
+    push_left(line, frame.frame.interface.as_deref().unwrap_or("-"), 6);
+    line.push(' ');
+    let dir = match frame.frame.direction {
+        Some(Direction::In) => "in",
+        Some(Direction::Out) => "out",
+        None => "-",
     };
-    let mut line = format!(
-        "{:>7} {:>11.6} {:<6} {:<3} {:<8} {:<19} {:<16} {} -> {} size={}",
-        frame.frame.index,
-        time,
-        iface,
-        dir,
-        frame.observed_path(),
-        h.user_name(),
-        h.type_name(),
-        from,
-        to,
-        h.size
-    );
-    details(h, &mut line);
+    push_left(line, dir, 3);
+    line.push(' ');
+    let path = match frame.observed_path() {
+        ObservedPath::Loopback => "loopback",
+        ObservedPath::Bearer => "bearer",
+    };
+    push_left(line, path, 8);
+    line.push(' ');
+    push_left(line, h.user_name(), 19);
+    line.push(' ');
+    push_left(line, &h.type_name(), 16);
+    line.push(' ');
+    match &h.discovery {
+        Some(d) => {
+            push_endpoint(line, h.orig_node, None);
+            line.push_str(" -> domain ");
+            push_node(line, d.dest_domain);
+        }
+        None => {
+            push_endpoint(line, e.orig_node, e.orig_port);
+            line.push_str(" -> ");
+            push_endpoint(line, e.dest_node, e.dest_port);
+        }
+    }
+    line.push_str(" size=");
+    line.push_str(num.format(h.size));
+    details(h, line);
     match (verdict, reason) {
         (Verdict::WrongPath, Some(r)) => {
-            let _ = write!(line, " WRONG-PATH: {r}");
+            line.push_str(" WRONG-PATH: ");
+            line.push_str(r);
         }
         (Verdict::WrongPath, None) => line.push_str(" WRONG-PATH"),
         (Verdict::Ok, _) => line.push_str(" ok"),
         (Verdict::Local, _) => line.push_str(" local"),
         (Verdict::Unchecked, _) => line.push_str(" -"),
     }
-    line
 }
 
 fn name_fields(h: &TipcHeader, line: &mut String) {
     if let (Some(t), Some(i)) = (h.name_type, h.name_instance) {
-        let _ = match h.name_upper {
-            Some(u) => write!(line, " name={{{t},{i},{u}}}"),
-            None => write!(line, " name={{{t},{i}}}"),
-        };
+        let mut num = itoa::Buffer::new();
+        line.push_str(" name={");
+        line.push_str(num.format(t));
+        line.push(',');
+        line.push_str(num.format(i));
+        if let Some(u) = h.name_upper {
+            line.push(',');
+            line.push_str(num.format(u));
+        }
+        line.push('}');
     }
 }
 
@@ -680,7 +784,7 @@ fn details(h: &TipcHeader, line: &mut String) {
         line.push_str(" syn");
     }
     if h.error != 0 {
-        let _ = write!(line, " err={}", h.error);
+        push_field(line, "err", h.error);
     }
     if let Some(f) = &h.fragment {
         let kind = match f.kind {
@@ -717,35 +821,35 @@ fn details(h: &TipcHeader, line: &mut String) {
         );
     }
     if let Some(d) = &h.discovery {
-        let _ = write!(
-            line,
-            " cluster={} sig=0x{:04x} caps=0x{:04x}",
-            d.cluster_id, d.node_signature, d.capabilities
-        );
+        push_field(line, "cluster", d.cluster_id);
+        push_hex_field(line, "sig", u32::from(d.node_signature), 4);
+        push_hex_field(line, "caps", u32::from(d.capabilities), 4);
         if let Some(m) = &d.media {
             let _ = write!(line, " media={m}");
         }
         if let Some(p) = d.proof {
-            let _ = write!(line, " proof=0x{p:08x}");
+            push_hex_field(line, "proof", p, 8);
         }
         if let Some(s) = d.suggested_addr {
-            let _ = write!(line, " sugg={}", NodeAddr(s));
+            line.push_str(" sugg=");
+            push_node(line, s);
         }
         if let Some(id) = &d.node_id {
-            let _ = write!(line, " node_id={}", tipc::hex_string(id));
+            line.push_str(" node_id=");
+            push_hex_bytes(line, id);
         }
     }
     if let Some(l) = &h.link {
-        let _ = write!(
-            line,
-            " session={} bearer={} plane={} prio={}",
-            l.session, l.bearer_id, l.net_plane, l.priority
-        );
+        push_field(line, "session", l.session);
+        push_field(line, "bearer", l.bearer_id);
+        line.push_str(" plane=");
+        line.push(l.net_plane);
+        push_field(line, "prio", l.priority);
         if let Some(t) = l.tolerance {
-            let _ = write!(line, " tol={t}");
+            push_field(line, "tol", t);
         }
         if let Some(m) = l.max_pkt {
-            let _ = write!(line, " max_pkt={m}");
+            push_field(line, "max_pkt", m);
         }
         if l.probe {
             line.push_str(" probe");
