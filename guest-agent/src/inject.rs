@@ -26,6 +26,8 @@ const ETH_P_TIPC: u16 = 0x88ca;
 const LINK_CONFIG: u32 = 13;
 const DSC_REQ: u32 = 0;
 const HDR_SIZE: usize = 60;
+/// Word 0 bit 20: `msg_non_seq()`.
+const NON_SEQ: u32 = 1 << 20;
 const NODE_ID_LEN: usize = 16;
 /// Word of the media address, its type byte and address offset (`bearer.h`).
 const MEDIA_WORD: usize = 5;
@@ -99,7 +101,10 @@ fn forged_frame(node_id: &[u8; NODE_ID_LEN], addr: u32, cluster_id: u32, caps: u
     f.extend_from_slice(&ETH_P_TIPC.to_be_bytes());
     let size = (HDR_SIZE + NODE_ID_LEN) as u32;
     let mut words = [0u32; HDR_SIZE / 4];
-    words[0] = (2 << 29) | (LINK_CONFIG << 25) | (((HDR_SIZE / 4) as u32) << 21) | size;
+    // Discovery is not sequenced on a link: without the non-sequenced bit
+    // (word 0 bit 20), tipc_rcv() takes the frame for link traffic from an
+    // unknown node and drops it before discovery sees it.
+    words[0] = (2 << 29) | (LINK_CONFIG << 25) | (((HDR_SIZE / 4) as u32) << 21) | NON_SEQ | size;
     words[1] = (DSC_REQ << 29) | ((caps & 0x1fff) << 15) | (addr & 0xffff);
     words[3] = addr;
     words[4] = cluster_id;
@@ -323,6 +328,7 @@ mod tests {
         assert_eq!(s.cluster_id, 4711);
         assert_eq!(s.proof, 0xdead_beef);
         assert_eq!(s.capabilities, 0x7ff);
+        assert_ne!(word(&f, 0) & NON_SEQ, 0, "discovery is non-sequenced");
         // The media address is the forged MAC, not broadcast.
         assert_eq!(f[14 + 20 + 3], MEDIA_TYPE_ETH);
         assert_eq!(f[14 + 24..14 + 30], FORGED_MAC);

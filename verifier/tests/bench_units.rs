@@ -7,32 +7,25 @@ use tipc_verifier::bench::{results, svg};
 use tipc_verifier::kbuild::Flavour;
 
 #[test]
-fn every_repetition_covers_every_path_before_the_next() {
+fn a_repetition_covers_every_size_count_and_path() {
     let plan = Plan {
         sizes: vec![64, 65536],
         conns: vec![1, 8],
         reps: 2,
         rtt_count: 10,
     };
-    let s = plan.script(Flavour::Patched);
+    let s = plan.script(Flavour::Patched, 2);
     let runs: Vec<&str> = s.lines().filter(|l| l.starts_with("bench_one ")).collect();
-    // 2 reps x (2 sizes x 2 conns x 3 paths + 3 latency runs).
-    assert_eq!(runs.len(), 2 * (2 * 2 * 3 + 3));
-    let first_rep2 = runs
-        .iter()
-        .position(|l| l.contains("-1-2 ") || l.ends_with("-2 || rc=1"))
-        .unwrap();
-    assert!(
-        runs[..first_rep2].iter().all(|l| l.contains("-1 || rc=1")),
-        "{runs:#?}"
-    );
+    // 2 sizes x 2 conns x 3 paths + 3 latency runs, all of repetition 2.
+    assert_eq!(runs.len(), 2 * 2 * 3 + 3);
+    assert!(runs.iter().all(|l| l.ends_with("-2 || rc=1")), "{runs:#?}");
     assert!(
         s.contains("echo 0 > /proc/sys/net/tipc/crossover"),
         "the bearer pair"
     );
     assert!(s.contains("--tcp=10.77.0.2:"));
     assert!(s.contains("--size 65536 --conns 8 --bytes"));
-    let stock = plan.script(Flavour::Stock);
+    let stock = plan.script(Flavour::Stock, 1);
     assert!(
         !stock.contains("/proc/sys/net/tipc/crossover"),
         "the stock kernel has no switch"

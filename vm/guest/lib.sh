@@ -61,7 +61,10 @@ capture_stop_all() {
 		while kill -0 "$pid" 2>/dev/null; do sleep 0.1; done
 		rm -f "$p"
 	done
-	cp "$CAPS"/*.pcap "$CAPS"/*.stderr /share/captures/
+	for f in "$CAPS"/*.pcap "$CAPS"/*.stderr; do
+		[ -e "$f" ] && cp "$f" /share/captures/
+	done
+	return 0
 }
 
 # bearer NS DEV
@@ -163,15 +166,14 @@ discovery_profile() {
 	$IP link set "pr-$1" up
 	$IP netns exec "$p" $TIPC node set address "1.1.$((60 + $(ls /run/netns | grep -c probe-)))"
 	bearer "$p" pv
-	echo "tipc_disc_rcv tipc_node_check_dest" > $TRACING/set_ftrace_filter
-	echo 1 > $TRACING/function_profile_enabled
+	profile_start tipc_disc_rcv tipc_node_check_dest
 	tipc-agent inject --dev "pr-$1" --mode forged-proof --distinct --first "$3" --count "$2" \
 		--interval-us 2000 --out "$RES/inject-scale-$1.json" || rc=1
 	sleep 1
-	echo 0 > $TRACING/function_profile_enabled
+	profile_stop /tmp/profile
 	{
 		echo "# namespaces: $(($(ls /run/netns | wc -l) + 1))"
-		cat $TRACING/trace_stat/function0
+		cat /tmp/profile
 	} > "$RES/discovery-profile-$1.txt"
 	$IP link del "pr-$1"
 }
@@ -191,4 +193,17 @@ bench_one() {
 		return 1
 	fi
 	wait "$spid"
+}
+
+# profile_start FUNCTION...: the function profiler on these functions only.
+profile_start() {
+	echo "$*" > $TRACING/set_ftrace_filter
+	echo 1 > $TRACING/function_profile_enabled
+}
+
+# profile_stop FILE: stop and keep the profile.
+profile_stop() {
+	echo 0 > $TRACING/function_profile_enabled
+	cat $TRACING/trace_stat/function0 > "$1"
+	echo > $TRACING/set_ftrace_filter
 }

@@ -2,9 +2,9 @@
 //! C crossover, the bearer in the same kernel and TCP, measured side by side
 //! in one run.
 //!
-//! The stock and the patched kernel boot at the same time, one guest each
-//! (the same QEMU accelerator, the same initramfs), and run the same
-//! interleaved sequence (`plan`). Results: a table on stdout, `bench.json`
+//! For each repetition, the stock and the patched kernel boot one after the
+//! other, alone on the machine (the same QEMU accelerator, the same
+//! initramfs), and run the same sequence (`plan`). Results: a table on stdout, `bench.json`
 //! and `throughput.svg` in the output directory.
 
 pub mod plan;
@@ -52,41 +52,54 @@ pub fn run(project: &Path, opts: &BenchOptions) -> Result<PathBuf> {
         .out
         .clone()
         .unwrap_or_else(|| project.join("out").join(format!("bench-{}", stamp())));
-    let mut specs = Vec::new();
+    let kernels = [
+        kbuild::ensure_kernel(&ctx, Flavour::Stock)?,
+        kbuild::ensure_kernel(&ctx, Flavour::Patched)?,
+    ];
     let mut shares = Vec::new();
-    for flavour in [Flavour::Stock, Flavour::Patched] {
-        let k = kbuild::ensure_kernel(&ctx, flavour)?;
-        let share = out.join(flavour.name());
+    for k in &kernels {
+        let share = out.join(k.flavour.name());
         std::fs::create_dir_all(share.join("results"))
             .with_context(|| format!("creating {}", share.display()))?;
-        std::fs::write(share.join("run.sh"), opts.plan.script(flavour))?;
-        specs.push(vm_spec(
-            &format!("bench-{}", flavour.name()),
-            &k.bzimage,
-            &initrd,
-            &share,
-            opts.vm_timeout,
-        ));
         shares.push(share);
     }
-    let phase = Phase::start(&format!(
-        "bench: stock and patched guests side by side, {} repetitions of {} sizes x {} connection counts \
-         (guest logs: {})",
-        opts.plan.reps,
-        opts.plan.sizes.len(),
-        opts.plan.conns.len(),
-        out.display()
-    ));
-    let outcomes = qemu::run_all(&specs, opts.run)?;
-    phase.done("guests done");
-    for o in &outcomes {
-        if o.end_status != Some(0) || !o.splats.is_empty() {
-            eprintln!(
-                "bench: guest {} did not finish cleanly: {} (console {})",
-                o.name,
-                o.problem().unwrap_or_else(|| "splat in the console".into()),
-                o.console.display()
+    for rep in 1..=opts.plan.reps {
+        // Alternate which kernel goes first.
+        let order: [usize; 2] = if rep % 2 == 1 { [0, 1] } else { [1, 0] };
+        for i in order {
+            let (k, share) = (&kernels[i], &shares[i]);
+            let script = format!("run-{rep}.sh");
+            std::fs::write(share.join(&script), opts.plan.script(k.flavour, rep))?;
+            // The guest's /init runs run.sh: point it at this repetition's.
+            std::fs::write(share.join("run.sh"), format!("exec sh /share/{script}\n"))?;
+            let phase = Phase::start(&format!(
+                "bench: repetition {rep}/{}, {} kernel ({} sizes x {} connection counts)",
+                opts.plan.reps,
+                k.flavour.name(),
+                opts.plan.sizes.len(),
+                opts.plan.conns.len()
+            ));
+            let spec = vm_spec(
+                &format!("bench-{}-{rep}", k.flavour.name()),
+                &k.bzimage,
+                &initrd,
+                share,
+                opts.vm_timeout,
             );
+            let outcome = qemu::run_all(std::slice::from_ref(&spec), opts.run)?
+                .pop()
+                .context("no guest outcome")?;
+            if outcome.end_status != Some(0) || !outcome.splats.is_empty() {
+                eprintln!(
+                    "bench: guest {} did not finish cleanly: {} (console {})",
+                    outcome.name,
+                    outcome
+                        .problem()
+                        .unwrap_or_else(|| "splat in the console".into()),
+                    outcome.console.display()
+                );
+            }
+            phase.done("done");
         }
     }
     let dirs: Vec<(Flavour, PathBuf)> = [Flavour::Stock, Flavour::Patched]

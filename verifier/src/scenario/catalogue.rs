@@ -339,8 +339,11 @@ pub fn forged_discovery() -> Scenario {
             TrafficCase {
                 before: Some(
                     "for mode in forged-proof wrong-cluster replay-other-id raw-hash; do\n\
+                     \tprofile_start tipc_disc_rcv\n\
                      \ttipc-agent inject --dev br0 --sniff-dev isor --mode $mode --count 500 \
                      --out $RES/inject-$mode.json || rc=1\n\
+                     \tsleep 1\n\
+                     \tprofile_stop $RES/inject-$mode.profile\n\
                      done\n\
                      sleep 2",
                 ),

@@ -477,14 +477,31 @@ fn judge_injections(share: &Path) -> Vec<Check> {
                     serde_json::from_str::<InjectResult>(&t)
                         .with_context(|| format!("parsing {}", path.display()))
                 });
+            // The function profiler's count of discovery messages received
+            // while the frames went out: the proof that they reached
+            // discovery at all (each reaches every namespace on the bridge).
+            let received = std::fs::read_to_string(path.with_extension("profile"))
+                .ok()
+                .and_then(|t| discovery_cost::parse_profile(&t).ok())
+                .map(|p| {
+                    p.iter()
+                        .filter(|f| f.function == "tipc_disc_rcv")
+                        .map(|f| f.hits)
+                        .sum::<u64>()
+                });
             match result {
                 Ok(r) => Check::new(
                     format!("{mode}_frames_sent"),
-                    r.frames_sent > 0 && r.first_error.is_none(),
+                    r.frames_sent > 0
+                        && r.first_error.is_none()
+                        && received.is_none_or(|n| n >= r.frames_sent),
                     format!(
-                        "{} forged discovery frame(s) claiming node {}{}",
+                        "{} forged discovery frame(s) claiming node {}{}{}",
                         r.frames_sent,
                         r.claimed_node_id.as_deref().unwrap_or("?"),
+                        received
+                            .map(|n| format!(", tipc_disc_rcv ran {n} times meanwhile"))
+                            .unwrap_or_default(),
                         r.first_error
                             .map(|e| format!(", error: {e}"))
                             .unwrap_or_default()
