@@ -63,6 +63,7 @@ pub(crate) fn vm_spec(
         net: None,
         extra_append: String::new(),
         timeout,
+        icount: false,
     }
 }
 
@@ -203,6 +204,7 @@ fn guest_specs(
         .map(|role| {
             let name = format!("guest{}", role.map(|r| format!("-{r}")).unwrap_or_default());
             let mut spec = vm_spec(&name, kernel, initrd, share, timeout);
+            spec.icount = scn.discovery_cost;
             if let Some(r) = role {
                 spec.extra_append = format!("tipc_verifier.role={r}");
             }

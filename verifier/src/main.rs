@@ -61,13 +61,14 @@ enum Cmd {
     Trace(TraceCmd),
     /// Throughput and latency: Rust crossover, C crossover, bearer, TCP.
     ///
-    /// Boots the stock and the patched kernel side by side and runs, in each,
-    /// the same interleaved sequence of measurements with `tipc-agent
-    /// sink`/`blast` (SOCK_STREAM, or TCP over the veth): every repetition
-    /// covers every size, connection count and path before the next begins.
-    /// Prints medians with min and max, round-trip times, and the ratios
-    /// Rust/C, crossover/bearer and crossover/TCP; writes bench.json and
-    /// throughput.svg. Under QEMU TCG only the ratios mean anything.
+    /// Boots the stock and the patched kernel side by side, once per
+    /// repetition, and runs in each the same sequence of measurements with
+    /// `tipc-agent sink`/`blast` (SOCK_STREAM, or TCP over the veth): every
+    /// size, connection count and path. The guests run under TCG with
+    /// `-icount shift=0`, so their clocks count instructions: the figures
+    /// repeat and do not depend on the host's load. Prints medians with min
+    /// and max, round-trip times, and the ratios Rust/C, crossover/bearer and
+    /// crossover/TCP; writes bench.json and throughput.svg. Quote ratios.
     Bench(BenchArgs),
 }
 
@@ -79,8 +80,8 @@ struct BenchArgs {
     /// Connection counts.
     #[arg(long, value_delimiter = ',', default_value = "1,8")]
     conns: Vec<u32>,
-    /// Repetitions (interleaved).
-    #[arg(long, default_value_t = 5)]
+    /// Repetitions.
+    #[arg(long, default_value_t = 3)]
     reps: u32,
     /// Output directory (default: out/bench-<UTC time> in the checkout).
     #[arg(long, value_name = "DIR")]

@@ -55,6 +55,12 @@ pub struct VmSpec {
     pub net: Option<DgramLink>,
     pub extra_append: String,
     pub timeout: Duration,
+    /// Under TCG, run with `-icount shift=0`: the guest's clock advances one
+    /// nanosecond per instruction, so in-guest timings count instructions
+    /// and do not depend on the host's load or on TSC calibration (which
+    /// TCG guests otherwise get wrong at random and fall back to a 4 ms
+    /// jiffies clock). About four times slower.
+    pub icount: bool,
 }
 
 /// The kernel command line.
@@ -80,6 +86,9 @@ pub fn command(spec: &VmSpec, accel: Accel) -> Command {
     c.args(["-accel", accel.name()]);
     if accel == Accel::Kvm {
         c.args(["-cpu", "host"]);
+    }
+    if spec.icount && accel == Accel::Tcg {
+        c.args(["-icount", "shift=0"]);
     }
     c.args(["-smp", "1", "-m", &spec.memory_mb.to_string()]);
     c.arg("-kernel").arg(&spec.kernel);

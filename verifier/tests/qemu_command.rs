@@ -12,6 +12,7 @@ fn spec(name: &str) -> VmSpec {
         net: None,
         extra_append: String::new(),
         timeout: Duration::from_secs(60),
+        icount: false,
     }
 }
 
@@ -93,4 +94,15 @@ fn extra_kernel_arguments_are_appended() {
         append_line(&s),
         "console=ttyS0 panic=-1 rdinit=/init kasan.fault=panic"
     );
+}
+
+#[test]
+fn icount_applies_to_tcg_only() {
+    let mut s = spec("timed");
+    s.icount = true;
+    let tcg = args(&command(&s, Accel::Tcg));
+    assert_eq!(value_after(&tcg, "-icount"), vec!["shift=0".to_string()]);
+    let kvm = args(&command(&s, Accel::Kvm));
+    assert!(!kvm.contains(&"-icount".to_string()));
+    assert!(!args(&command(&spec("plain"), Accel::Tcg)).contains(&"-icount".to_string()));
 }
