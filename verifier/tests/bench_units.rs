@@ -101,3 +101,35 @@ fn figures_are_medians_and_ratios_of_medians() {
     assert!(plot.starts_with("<svg") && plot.trim_end().ends_with("</svg>"));
     assert_eq!(plot.matches("<polyline").count(), 3);
 }
+
+#[test]
+fn two_guests_pair_each_blast_with_a_sink_in_order() {
+    let plan = Plan {
+        sizes: vec![64, 1024],
+        conns: vec![1, 8],
+        reps: 1,
+        rtt_count: 10,
+    };
+    let (a, b) = plan.two_guest_scripts(3);
+    let blasts: Vec<&str> = a
+        .lines()
+        .filter(|l| l.contains("tipc-agent blast"))
+        .collect();
+    let sinks: Vec<&str> = b
+        .lines()
+        .filter(|l| l.contains("tipc-agent sink"))
+        .collect();
+    assert_eq!(blasts.len(), 2 * 2 + 1);
+    assert_eq!(sinks.len(), blasts.len());
+    for (blast, sink) in blasts.iter().zip(&sinks) {
+        let service = |l: &str| {
+            l.split_whitespace()
+                .find(|w| w.starts_with("--service="))
+                .map(str::to_string)
+        };
+        assert_eq!(service(blast), service(sink), "same service, same order");
+    }
+    assert!(a.contains("$IP link set eth0 netns ns1") && b.contains("$IP link set eth0 netns ns2"));
+    assert!(blasts[0].contains("bench-two_guests-64-1-3.json"));
+    assert!(blasts[4].contains("bench-rtt-two_guests-3.json"));
+}

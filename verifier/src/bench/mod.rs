@@ -70,6 +70,9 @@ pub fn run(project: &Path, opts: &BenchOptions) -> Result<PathBuf> {
             .with_context(|| format!("creating {}", share.display()))?;
         shares.push(share);
     }
+    let pair_share = out.join("two_guests");
+    std::fs::create_dir_all(pair_share.join("results"))
+        .with_context(|| format!("creating {}", pair_share.display()))?;
     for rep in 1..=opts.plan.reps {
         let mut specs = Vec::new();
         for (k, share) in kernels.iter().zip(&shares) {
@@ -106,11 +109,53 @@ pub fn run(project: &Path, opts: &BenchOptions) -> Result<PathBuf> {
             }
         }
         phase.done("done");
+        // Then TIPC between two patched kernels, the two guests on their own.
+        let (script_a, script_b) = opts.plan.two_guest_scripts(rep);
+        let mut pair = Vec::new();
+        for (role, script) in [("a", script_a), ("b", script_b)] {
+            let name = format!("run-{role}-{rep}.sh");
+            std::fs::write(pair_share.join(&name), script)?;
+            std::fs::write(
+                pair_share.join(format!("run-{role}.sh")),
+                format!("exec sh /share/{name}\n"),
+            )?;
+            let mut spec = vm_spec(
+                &format!("bench-two-guests-{role}-{rep}"),
+                &kernels[1].bzimage,
+                &initrd,
+                &pair_share,
+                opts.vm_timeout,
+            );
+            spec.extra_append = format!("tipc_verifier.role={role}");
+            spec.icount = true;
+            pair.push(spec);
+        }
+        let b = pair.pop().context("guest b")?;
+        let a = pair.pop().context("guest a")?;
+        let (a, b) = qemu::linked_pair(a, b)?;
+        let phase = Phase::start(&format!(
+            "bench: repetition {rep}/{}, two patched guests over -netdev dgram",
+            opts.plan.reps
+        ));
+        for outcome in qemu::run_all(&[a, b], opts.run)? {
+            if outcome.end_status != Some(0) || !outcome.splats.is_empty() {
+                eprintln!(
+                    "bench: guest {} did not finish cleanly: {} (console {})",
+                    outcome.name,
+                    outcome
+                        .problem()
+                        .unwrap_or_else(|| "splat in the console".into()),
+                    outcome.console.display()
+                );
+            }
+        }
+        phase.done("done");
     }
-    let dirs: Vec<(Flavour, PathBuf)> = [Flavour::Stock, Flavour::Patched]
+    let mut dirs: Vec<(Flavour, PathBuf)> = [Flavour::Stock, Flavour::Patched]
         .into_iter()
         .zip(shares.iter().map(|s| s.join("results")))
         .collect();
+    dirs.push((Flavour::Patched, pair_share.join("results")));
     let figures = results::collect(&dirs)?;
     if figures.throughput.is_empty() {
         bail!(

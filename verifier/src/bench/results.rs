@@ -85,6 +85,7 @@ fn path_named(name: &str) -> Option<BenchPath> {
         BenchPath::CCrossover,
         BenchPath::Bearer,
         BenchPath::Tcp,
+        BenchPath::TwoGuests,
     ]
     .into_iter()
     .find(|p| p.name() == name)
@@ -177,7 +178,7 @@ fn read(path: &Path) -> Result<Blast> {
 /// TCP in the same guest) at every size and connection count where both
 /// sides were measured.
 fn ratios(tput: &[Throughput]) -> Vec<Ratio> {
-    use BenchPath::{Bearer, CCrossover, RustCrossover, Tcp};
+    use BenchPath::{Bearer, CCrossover, RustCrossover, Tcp, TwoGuests};
     use Flavour::{Patched, Stock};
     let median = |(k, p): (Flavour, BenchPath), size: usize, conns: u32| {
         tput.iter()
@@ -200,6 +201,11 @@ fn ratios(tput: &[Throughput]) -> Vec<Ratio> {
             (Patched, Tcp),
         ),
         ("c crossover/tcp", (Stock, CCrossover), (Stock, Tcp)),
+        (
+            "crossover/two guests",
+            (Patched, RustCrossover),
+            (Patched, TwoGuests),
+        ),
     ];
     let mut out = Vec::new();
     for (size, conns) in keys {
