@@ -113,11 +113,11 @@ fn two_guests_pair_each_blast_with_a_sink_in_order() {
     let (a, b) = plan.two_guest_scripts(3);
     let blasts: Vec<&str> = a
         .lines()
-        .filter(|l| l.contains("tipc-agent blast"))
+        .filter(|l| l.starts_with("$IP netns exec ns1 tipc-agent blast"))
         .collect();
     let sinks: Vec<&str> = b
         .lines()
-        .filter(|l| l.contains("tipc-agent sink"))
+        .filter(|l| l.starts_with("$IP netns exec ns2 tipc-agent sink"))
         .collect();
     assert_eq!(blasts.len(), 2 * 2 + 1);
     assert_eq!(sinks.len(), blasts.len());
