@@ -81,7 +81,7 @@ struct BenchArgs {
     #[arg(long, value_delimiter = ',', default_value = "1,8")]
     conns: Vec<u32>,
     /// Repetitions.
-    #[arg(long, default_value_t = 3)]
+    #[arg(long, default_value_t = 5)]
     reps: u32,
     /// Output directory (default: out/bench-<UTC time> in the checkout).
     #[arg(long, value_name = "DIR")]
