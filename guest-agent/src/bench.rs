@@ -233,8 +233,5 @@ pub fn blast(args: &BenchArgs, report: &mut BlastReport) -> Result<()> {
 
 /// Writes a report as JSON (temp file + rename).
 pub fn write(report: &BlastReport, out: &Path) -> Result<()> {
-    let tmp = out.with_extension("tmp");
-    std::fs::write(&tmp, serde_json::to_vec_pretty(report)?)
-        .with_context(|| format!("writing {}", tmp.display()))?;
-    std::fs::rename(&tmp, out).with_context(|| format!("renaming to {}", out.display()))
+    crate::report::write_json(report, out)
 }

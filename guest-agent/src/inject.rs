@@ -306,10 +306,7 @@ pub fn run(a: &InjectArgs<'_>, report: &mut InjectReport) -> Result<()> {
 
 /// Writes the report as JSON (temp file + rename).
 pub fn write(report: &InjectReport, out: &Path) -> Result<()> {
-    let tmp = out.with_extension("tmp");
-    std::fs::write(&tmp, serde_json::to_vec_pretty(report)?)
-        .with_context(|| format!("writing {}", tmp.display()))?;
-    std::fs::rename(&tmp, out).with_context(|| format!("renaming to {}", out.display()))
+    crate::report::write_json(report, out)
 }
 
 #[cfg(test)]

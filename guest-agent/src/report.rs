@@ -118,7 +118,12 @@ pub fn build(c: Common, run: &Run, result: &anyhow::Result<()>) -> Report {
 }
 
 pub fn write(report: &Report, out: &Path) -> anyhow::Result<()> {
-    let mut text = serde_json::to_string_pretty(report)?;
+    write_json(report, out)
+}
+
+/// Writes any result as pretty JSON, atomically.
+pub fn write_json<T: serde::Serialize>(value: &T, out: &Path) -> anyhow::Result<()> {
+    let mut text = serde_json::to_string_pretty(value)?;
     text.push('\n');
     write_atomic(out, text.as_bytes())
 }

@@ -44,6 +44,21 @@ struct BenchReport<'a> {
     figures: &'a results::Figures,
 }
 
+/// Says which guests did not finish cleanly: their measurements are missing
+/// from the figures, which name the failed ones.
+fn warn_unclean(outcomes: &[qemu::VmOutcome]) {
+    for o in outcomes {
+        if o.end_status != Some(0) || !o.splats.is_empty() {
+            eprintln!(
+                "bench: guest {} did not finish cleanly: {} (console {})",
+                o.name,
+                o.problem().unwrap_or_else(|| "splat in the console".into()),
+                o.console.display()
+            );
+        }
+    }
+}
+
 /// Runs the benchmark and prints the table; returns the output directory.
 pub fn run(project: &Path, opts: &BenchOptions) -> Result<PathBuf> {
     let cache_root = cache::cache_root()?;
@@ -96,18 +111,7 @@ pub fn run(project: &Path, opts: &BenchOptions) -> Result<PathBuf> {
             opts.plan.sizes.len(),
             opts.plan.conns.len()
         ));
-        for outcome in qemu::run_all(&specs, opts.run)? {
-            if outcome.end_status != Some(0) || !outcome.splats.is_empty() {
-                eprintln!(
-                    "bench: guest {} did not finish cleanly: {} (console {})",
-                    outcome.name,
-                    outcome
-                        .problem()
-                        .unwrap_or_else(|| "splat in the console".into()),
-                    outcome.console.display()
-                );
-            }
-        }
+        warn_unclean(&qemu::run_all(&specs, opts.run)?);
         phase.done("done");
         // Then TIPC between two patched kernels, the two guests on their own.
         let (script_a, script_b) = opts.plan.two_guest_scripts(rep);
@@ -137,18 +141,7 @@ pub fn run(project: &Path, opts: &BenchOptions) -> Result<PathBuf> {
             "bench: repetition {rep}/{}, two patched guests over -netdev dgram",
             opts.plan.reps
         ));
-        for outcome in qemu::run_all(&[a, b], opts.run)? {
-            if outcome.end_status != Some(0) || !outcome.splats.is_empty() {
-                eprintln!(
-                    "bench: guest {} did not finish cleanly: {} (console {})",
-                    outcome.name,
-                    outcome
-                        .problem()
-                        .unwrap_or_else(|| "splat in the console".into()),
-                    outcome.console.display()
-                );
-            }
-        }
+        warn_unclean(&qemu::run_all(&[a, b], opts.run)?);
         phase.done("done");
     }
     let mut dirs: Vec<(Flavour, PathBuf)> = [Flavour::Stock, Flavour::Patched]
