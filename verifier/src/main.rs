@@ -83,6 +83,9 @@ struct BenchArgs {
     /// Repetitions.
     #[arg(long, default_value_t = 5)]
     reps: u32,
+    /// Namespace counts of the scale phase (0: skip it).
+    #[arg(long, value_delimiter = ',', default_value = "8,32,64")]
+    scale: Vec<u32>,
     /// Output directory (default: out/bench-<UTC time> in the checkout).
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
@@ -202,6 +205,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     sizes: args.sizes,
                     conns: args.conns,
                     reps: args.reps,
+                    scale: args.scale.into_iter().filter(|n| *n >= 2).collect(),
                     ..Default::default()
                 },
                 out: args.out,

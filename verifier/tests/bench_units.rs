@@ -13,6 +13,7 @@ fn a_repetition_covers_every_size_count_and_path() {
         conns: vec![1, 8],
         reps: 2,
         rtt_count: 10,
+        scale: vec![8],
     };
     let s = plan.script(Flavour::Patched, 2);
     let runs: Vec<&str> = s.lines().filter(|l| l.starts_with("bench_one ")).collect();
@@ -109,6 +110,7 @@ fn two_guests_pair_each_blast_with_a_sink_in_order() {
         conns: vec![1, 8],
         reps: 1,
         rtt_count: 10,
+        scale: vec![8],
     };
     let (a, b) = plan.two_guest_scripts(3);
     let blasts: Vec<&str> = a
@@ -132,4 +134,36 @@ fn two_guests_pair_each_blast_with_a_sink_in_order() {
     assert!(a.contains("$IP link set eth0 netns ns1") && b.contains("$IP link set eth0 netns ns2"));
     assert!(blasts[0].contains("bench-two_guests-64-1-3.json"));
     assert!(blasts[4].contains("bench-rtt-two_guests-3.json"));
+}
+
+#[test]
+fn the_scale_phase_brings_up_each_count_and_reads_back() {
+    let plan = Plan {
+        scale: vec![8, 32],
+        ..Plan::default()
+    };
+    let s = plan.scale_script(Flavour::Patched);
+    assert!(s.contains("\nbridge_add br0\ncrossover_trace_start\n"));
+    assert!(s.contains("scale_up 8 $RES/scale.txt") && s.contains("scale_up 32 $RES/scale.txt"));
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(
+        dir.path().join("scale.txt"),
+        "8 3.5 56 56\n32 20.25 992 992\n",
+    )
+    .unwrap();
+    let stock = tempfile::tempdir().unwrap();
+    fs::write(stock.path().join("scale.txt"), "8 3.4 56 -\n").unwrap();
+    let pts = results::collect_scale(&[
+        (Flavour::Stock, stock.path().into()),
+        (Flavour::Patched, dir.path().into()),
+    ])
+    .unwrap();
+    assert_eq!(pts.len(), 3);
+    assert_eq!(pts[0].assigned, None);
+    assert_eq!(
+        (pts[2].namespaces, pts[2].links_expected, pts[2].assigned),
+        (32, 992, Some(992))
+    );
+    fs::write(dir.path().join("scale.txt"), "8 x\n").unwrap();
+    assert!(results::collect_scale(&[(Flavour::Patched, dir.path().into())]).is_err());
 }

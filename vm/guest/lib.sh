@@ -207,3 +207,40 @@ profile_stop() {
 	cat $TRACING/trace_stat/function0 > "$1"
 	echo > $TRACING/set_ftrace_filter
 }
+
+# scale_up N RES: N namespaces s1..sN on the bridge br0, bearers enabled
+# together; waits until every namespace has N-1 links up and appends
+# "N SECONDS LINKS ASSIGNED" to RES (seconds of guest time from the first
+# bearer enable; ASSIGNED counts tipc_crossover_peer "assigned" records,
+# "-" without the tracepoint). Then removes the namespaces.
+scale_up() {
+	n=$1
+	for i in $(seq 1 "$n"); do
+		$IP netns add "s$i"
+		bridge_port "s$i" sv br0 "sp$i"
+	done
+	[ -d "$CROSSOVER_EVENT" ] && echo > $TRACING/trace
+	t0=$(cut -d' ' -f1 /proc/uptime)
+	for i in $(seq 1 "$n"); do
+		$IP netns exec "s$i" $TIPC bearer enable media eth device sv
+	done
+	want=$((n * (n - 1)))
+	links=0
+	i=0
+	while [ "$links" -lt "$want" ] && [ "$i" -lt 600 ]; do
+		links=0
+		for j in $(seq 1 "$n"); do
+			up=$($IP netns exec "s$j" $TIPC link list 2>/dev/null | grep -v broadcast-link | grep -c ': up' || true)
+			links=$((links + up))
+		done
+		i=$((i + 1))
+	done
+	t1=$(cut -d' ' -f1 /proc/uptime)
+	assigned=-
+	[ -d "$CROSSOVER_EVENT" ] && assigned=$(grep -c 'tipc_crossover_peer: .* assigned' $TRACING/trace || true)
+	echo "$n $(awk "BEGIN { print $t1 - $t0 }") $links $assigned" >> "$2"
+	for i in $(seq 1 "$n"); do
+		$IP netns del "s$i"
+	done
+	sleep 2
+}

@@ -144,12 +144,38 @@ pub fn run(project: &Path, opts: &BenchOptions) -> Result<PathBuf> {
         warn_unclean(&qemu::run_all(&[a, b], opts.run)?);
         phase.done("done");
     }
+    if !opts.plan.scale.is_empty() {
+        let mut specs = Vec::new();
+        for (k, share) in kernels.iter().zip(&shares) {
+            std::fs::write(
+                share.join("run-scale.sh"),
+                opts.plan.scale_script(k.flavour),
+            )?;
+            std::fs::write(share.join("run.sh"), "exec sh /share/run-scale.sh\n")?;
+            let mut spec = vm_spec(
+                &format!("bench-scale-{}", k.flavour.name()),
+                &k.bzimage,
+                &initrd,
+                share,
+                opts.vm_timeout,
+            );
+            spec.icount = true;
+            specs.push(spec);
+        }
+        let phase = Phase::start(&format!(
+            "bench: scale, {:?} namespaces on one bridge, stock and patched guests",
+            opts.plan.scale
+        ));
+        warn_unclean(&qemu::run_all(&specs, opts.run)?);
+        phase.done("done");
+    }
     let mut dirs: Vec<(Flavour, PathBuf)> = [Flavour::Stock, Flavour::Patched]
         .into_iter()
         .zip(shares.iter().map(|s| s.join("results")))
         .collect();
     dirs.push((Flavour::Patched, pair_share.join("results")));
-    let figures = results::collect(&dirs)?;
+    let mut figures = results::collect(&dirs)?;
+    figures.scale = results::collect_scale(&dirs)?;
     if figures.throughput.is_empty() {
         bail!(
             "no measurement came back; see the guest logs in {}",

@@ -70,6 +70,20 @@ pub struct Ratio {
     pub value: f64,
 }
 
+/// How long N namespaces on one bridge took until every pair was linked.
+#[derive(Debug, Clone, Serialize)]
+pub struct ScalePoint {
+    pub kernel: Flavour,
+    pub namespaces: u32,
+    /// Guest seconds (instructions / 10^9 under -icount) from the first
+    /// bearer enable until every pair's link was up.
+    pub seconds: f64,
+    pub links_up: u64,
+    pub links_expected: u64,
+    /// `tipc_crossover_peer` "assigned" records meanwhile (patched only).
+    pub assigned: Option<u64>,
+}
+
 #[derive(Debug, Default, Serialize)]
 pub struct Figures {
     pub throughput: Vec<Throughput>,
@@ -77,6 +91,34 @@ pub struct Figures {
     pub ratios: Vec<Ratio>,
     /// Measurements that failed, with the agent's error.
     pub errors: Vec<String>,
+    pub scale: Vec<ScalePoint>,
+}
+
+/// Reads `scale.txt` ("N SECONDS LINKS ASSIGNED" lines) of each kernel.
+pub fn collect_scale(dirs: &[(Flavour, std::path::PathBuf)]) -> Result<Vec<ScalePoint>> {
+    let mut out = Vec::new();
+    for (kernel, dir) in dirs {
+        let path = dir.join("scale.txt");
+        let Ok(text) = std::fs::read_to_string(&path) else {
+            continue;
+        };
+        for line in text.lines().filter(|l| !l.trim().is_empty()) {
+            let w: Vec<&str> = line.split_whitespace().collect();
+            let parsed = (|| -> Option<ScalePoint> {
+                let n: u32 = w.first()?.parse().ok()?;
+                Some(ScalePoint {
+                    kernel: *kernel,
+                    namespaces: n,
+                    seconds: w.get(1)?.parse().ok()?,
+                    links_up: w.get(2)?.parse().ok()?,
+                    links_expected: u64::from(n) * u64::from(n.saturating_sub(1)),
+                    assigned: w.get(3).and_then(|a| a.parse().ok()),
+                })
+            })();
+            out.push(parsed.with_context(|| format!("{}: bad line {line:?}", path.display()))?);
+        }
+    }
+    Ok(out)
 }
 
 fn path_named(name: &str) -> Option<BenchPath> {
@@ -276,6 +318,25 @@ pub fn table(f: &Figures, accel_note: &str) -> String {
             "{:<20} {:>6} {:>5} {:>8.3}",
             r.name, r.size, r.conns, r.value
         );
+    }
+    if !f.scale.is_empty() {
+        let _ = writeln!(
+            s,
+            "\n{:<8} {:>10} {:>14} {:>12} {:>10}",
+            "kernel", "namespaces", "until all up", "links up", "assigned"
+        );
+        for p in &f.scale {
+            let _ = writeln!(
+                s,
+                "{:<8} {:>10} {:>12.2} s {:>5}/{:<6} {:>10}",
+                p.kernel.name(),
+                p.namespaces,
+                p.seconds,
+                p.links_up,
+                p.links_expected,
+                p.assigned.map_or("-".to_string(), |a| a.to_string())
+            );
+        }
     }
     for e in &f.errors {
         let _ = writeln!(s, "error: {e}");
