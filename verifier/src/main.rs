@@ -59,16 +59,20 @@ enum Cmd {
     /// Read TIPC messages from pcap/pcapng captures.
     #[command(subcommand)]
     Trace(TraceCmd),
-    /// Throughput and latency: Rust crossover, C crossover, bearer, TCP.
+    /// Throughput and latency: Rust crossover, C crossover, bearer, TCP, two guests.
     ///
     /// Boots the stock and the patched kernel side by side, once per
     /// repetition, and runs in each the same sequence of measurements with
     /// `tipc-agent sink`/`blast` (SOCK_STREAM, or TCP over the veth): every
-    /// size, connection count and path. The guests run under TCG with
-    /// `-icount shift=0`, so their clocks count instructions: the figures
-    /// repeat and do not depend on the host's load. Prints medians with min
-    /// and max, round-trip times, and the ratios Rust/C, crossover/bearer and
-    /// crossover/TCP; writes bench.json and throughput.svg. Quote ratios.
+    /// size, connection count and path; then two patched guests joined by
+    /// `-netdev dgram`. Then the scale phase: N namespaces on one bridge and
+    /// the time until every pair is linked (and, with the series, has its
+    /// crossover). The guests run under TCG with `-icount shift=0`, so their
+    /// clocks count instructions: the figures repeat and do not depend on
+    /// the host's load. Prints medians with min and max, round-trip times,
+    /// the ratios Rust/C, crossover/bearer, crossover/TCP and crossover/two
+    /// guests, and the scale times; writes bench.json and throughput.svg.
+    /// Quote ratios.
     Bench(BenchArgs),
 }
 
