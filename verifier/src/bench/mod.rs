@@ -44,6 +44,33 @@ struct BenchReport<'a> {
     figures: &'a results::Figures,
 }
 
+/// Writes `script` into `share` as `name`, points the guest's entry script
+/// (`run.sh`, or `run-ROLE.sh` for a role) at it, and returns the spec of a
+/// guest that runs it under `-icount`.
+fn timed_guest(
+    (initrd, timeout): (&Path, Duration),
+    share: &Path,
+    name: &str,
+    script: String,
+    role: Option<&str>,
+    vm_name: &str,
+    kernel: &Path,
+) -> Result<qemu::VmSpec> {
+    std::fs::write(share.join(name), script)
+        .with_context(|| format!("writing {}/{name}", share.display()))?;
+    let entry = match role {
+        Some(r) => format!("run-{r}.sh"),
+        None => "run.sh".to_string(),
+    };
+    std::fs::write(share.join(entry), format!("exec sh /share/{name}\n"))?;
+    let mut spec = vm_spec(vm_name, kernel, initrd, share, timeout);
+    if let Some(r) = role {
+        spec.extra_append = format!("tipc_verifier.role={r}");
+    }
+    spec.icount = true;
+    Ok(spec)
+}
+
 /// Says which guests did not finish cleanly: their measurements are missing
 /// from the figures, which name the failed ones.
 fn warn_unclean(outcomes: &[qemu::VmOutcome]) {
@@ -91,19 +118,15 @@ pub fn run(project: &Path, opts: &BenchOptions) -> Result<PathBuf> {
     for rep in 1..=opts.plan.reps {
         let mut specs = Vec::new();
         for (k, share) in kernels.iter().zip(&shares) {
-            let script = format!("run-{rep}.sh");
-            std::fs::write(share.join(&script), opts.plan.script(k.flavour, rep))?;
-            // The guest's /init runs run.sh: point it at this repetition's.
-            std::fs::write(share.join("run.sh"), format!("exec sh /share/{script}\n"))?;
-            let mut spec = vm_spec(
+            specs.push(timed_guest(
+                (&initrd, opts.vm_timeout),
+                share,
+                &format!("run-{rep}.sh"),
+                opts.plan.script(k.flavour, rep),
+                None,
                 &format!("bench-{}-{rep}", k.flavour.name()),
                 &k.bzimage,
-                &initrd,
-                share,
-                opts.vm_timeout,
-            );
-            spec.icount = true;
-            specs.push(spec);
+            )?);
         }
         let phase = Phase::start(&format!(
             "bench: repetition {rep}/{}, stock and patched guests ({} sizes x {} connection counts)",
@@ -117,22 +140,15 @@ pub fn run(project: &Path, opts: &BenchOptions) -> Result<PathBuf> {
         let (script_a, script_b) = opts.plan.two_guest_scripts(rep);
         let mut pair = Vec::new();
         for (role, script) in [("a", script_a), ("b", script_b)] {
-            let name = format!("run-{role}-{rep}.sh");
-            std::fs::write(pair_share.join(&name), script)?;
-            std::fs::write(
-                pair_share.join(format!("run-{role}.sh")),
-                format!("exec sh /share/{name}\n"),
-            )?;
-            let mut spec = vm_spec(
+            pair.push(timed_guest(
+                (&initrd, opts.vm_timeout),
+                &pair_share,
+                &format!("run-{role}-{rep}.sh"),
+                script,
+                Some(role),
                 &format!("bench-two-guests-{role}-{rep}"),
                 &kernels[1].bzimage,
-                &initrd,
-                &pair_share,
-                opts.vm_timeout,
-            );
-            spec.extra_append = format!("tipc_verifier.role={role}");
-            spec.icount = true;
-            pair.push(spec);
+            )?);
         }
         let b = pair.pop().context("guest b")?;
         let a = pair.pop().context("guest a")?;
@@ -147,20 +163,15 @@ pub fn run(project: &Path, opts: &BenchOptions) -> Result<PathBuf> {
     if !opts.plan.scale.is_empty() {
         let mut specs = Vec::new();
         for (k, share) in kernels.iter().zip(&shares) {
-            std::fs::write(
-                share.join("run-scale.sh"),
+            specs.push(timed_guest(
+                (&initrd, opts.vm_timeout),
+                share,
+                "run-scale.sh",
                 opts.plan.scale_script(k.flavour),
-            )?;
-            std::fs::write(share.join("run.sh"), "exec sh /share/run-scale.sh\n")?;
-            let mut spec = vm_spec(
+                None,
                 &format!("bench-scale-{}", k.flavour.name()),
                 &k.bzimage,
-                &initrd,
-                share,
-                opts.vm_timeout,
-            );
-            spec.icount = true;
-            specs.push(spec);
+            )?);
         }
         let phase = Phase::start(&format!(
             "bench: scale, {:?} namespaces on one bridge, stock and patched guests",
