@@ -91,3 +91,28 @@ fn list_names_the_scenarios() {
         .success()
         .stdout(predicate::str::contains("veth_rdm"));
 }
+
+#[test]
+fn bench_refuses_a_zero_connection_count_before_booting_anything() {
+    let dir = tempfile::tempdir().unwrap();
+    verifier()
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("TIPC_VERIFIER_CACHE", dir.path())
+        .args(["bench", "--conns", "1,0"])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains(
+            "connection count must be at least 1",
+        ))
+        .stderr(predicate::str::contains("panicked").not());
+}
+
+#[test]
+fn bench_refuses_an_oversized_message() {
+    verifier()
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(["bench", "--sizes", "70000"])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("outside 1..=66000"));
+}

@@ -88,6 +88,7 @@ fn warn_unclean(outcomes: &[qemu::VmOutcome]) {
 
 /// Runs the benchmark and prints the table; returns the output directory.
 pub fn run(project: &Path, opts: &BenchOptions) -> Result<PathBuf> {
+    opts.plan.check()?;
     let cache_root = cache::cache_root()?;
     setup::ensure(&cache_root, false, false)?;
     let ctx = BuildContext {

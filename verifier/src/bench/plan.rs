@@ -77,6 +77,20 @@ impl Default for Plan {
 }
 
 impl Plan {
+    /// Checks the grid before anything is built or booted.
+    pub fn check(&self) -> anyhow::Result<()> {
+        if self.reps == 0 || self.sizes.is_empty() || self.conns.is_empty() {
+            anyhow::bail!("--reps, --sizes and --conns must not be empty or 0");
+        }
+        if let Some(bad) = self.sizes.iter().find(|s| **s == 0 || **s > 66_000) {
+            anyhow::bail!("message size {bad} is outside 1..=66000");
+        }
+        if self.conns.contains(&0) {
+            anyhow::bail!("a connection count must be at least 1");
+        }
+        Ok(())
+    }
+
     /// Bytes one measurement moves in all (split over its connections).
     /// Under `-icount` the figures repeat closely, so a few tens of
     /// thousands of messages suffice.
