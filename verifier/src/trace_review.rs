@@ -685,14 +685,8 @@ fn push_endpoint(line: &mut String, node: Option<u32>, port: Option<u32>) {
     }
 }
 
-/// One text line for a message (see the long help for the columns).
-pub fn text_line(frame: &TipcFrame, time: f64, verdict: Verdict, reason: Option<&str>) -> String {
-    let mut line = String::with_capacity(160);
-    write_text_line(&mut line, frame, time, verdict, reason);
-    line
-}
-
-/// Appends the text line of a message to `line`. Written by hand rather
+/// Appends the text line of a message (see the long help for the columns)
+/// to `line`. Written by hand rather
 /// than with `format!`: padding through `core::fmt` costs more than
 /// decoding the frame, and `trace review` reads captures of millions.
 fn write_text_line(
