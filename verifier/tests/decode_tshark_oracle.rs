@@ -4,10 +4,13 @@
 
 #[path = "data/pcapgen.rs"]
 mod pcapgen;
+#[path = "data/tshark.rs"]
+mod tshark;
 
 use pcapgen::*;
 use std::process::Command;
 use tipc_verifier::decode::tipc_messages;
+use tshark::tshark_fields;
 
 /// tshark prints node addresses in the legacy Z.C.N form.
 fn zcn(addr: u32) -> String {
@@ -66,24 +69,7 @@ fn tshark_agrees_on_header_fields() {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = write(dir.path(), "oracle.pcap", &pcap_eth(&frames));
 
-    let mut cmd = Command::new("tshark");
-    cmd.arg("-r")
-        .arg(&path)
-        .args(["-T", "fields", "-E", "separator=|"]);
-    for f in FIELDS {
-        cmd.args(["-e", f]);
-    }
-    let out = cmd.output().expect("run tshark");
-    assert!(
-        out.status.success(),
-        "tshark failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let text = String::from_utf8(out.stdout).expect("utf8");
-    let rows: Vec<Vec<String>> = text
-        .lines()
-        .map(|l| l.split('|').map(str::to_string).collect())
-        .collect();
+    let rows = tshark_fields(&path, &FIELDS);
 
     let ours: Vec<_> = tipc_messages(&path)
         .expect("open")

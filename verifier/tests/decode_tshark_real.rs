@@ -10,6 +10,10 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use tipc_verifier::decode::tipc_messages;
 
+#[path = "data/tshark.rs"]
+mod tshark;
+use tshark::tshark_fields;
+
 fn captures() -> Vec<PathBuf> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/captures");
     let mut v: Vec<_> = std::fs::read_dir(&dir)
@@ -84,17 +88,7 @@ fn tshark_agrees_with_our_decoder_on_real_captures() {
     let mut gaps = BTreeSet::new();
     let mut users = BTreeSet::new();
     for path in captures() {
-        let mut cmd = Command::new("tshark");
-        cmd.arg("-r")
-            .arg(&path)
-            .args(["-T", "fields", "-E", "separator=|"]);
-        for f in FIELDS {
-            cmd.args(["-e", f]);
-        }
-        let out = cmd.output().expect("run tshark");
-        assert!(out.status.success(), "tshark on {}", path.display());
-        let text = String::from_utf8(out.stdout).expect("utf8");
-        let rows: Vec<Vec<&str>> = text.lines().map(|l| l.split('|').collect()).collect();
+        let rows = tshark_fields(&path, &FIELDS);
         let ours: Vec<_> = tipc_messages(&path)
             .expect("open")
             .map(|r| r.expect("every real frame decodes"))
@@ -106,7 +100,7 @@ fn tshark_agrees_with_our_decoder_on_real_captures() {
             assert_eq!(row[0], m.frame.index.to_string(), "{name}");
             users.insert(h.user);
             let mut check = |field: &str, value: Option<u32>| {
-                let theirs = row[column(field)];
+                let theirs = row[column(field)].as_str();
                 match (theirs.is_empty(), value) {
                     (false, v) => {
                         assert_eq!(
