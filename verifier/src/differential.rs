@@ -6,7 +6,7 @@
 
 use crate::kbuild::Flavour;
 use crate::report::ScenarioRun;
-use crate::scenario::{self, MsgPath, ObservedPath};
+use crate::scenario::{self, CasePath, MsgPath};
 use serde::Serialize;
 
 /// One message class of one scenario on both kernels.
@@ -14,8 +14,8 @@ use serde::Serialize;
 pub struct Row {
     pub scenario: String,
     pub case: String,
-    pub stock: ObservedPath,
-    pub patched: ObservedPath,
+    pub stock: CasePath,
+    pub patched: CasePath,
     /// The path the series takes this class on, where it changed it.
     pub changed_to: Option<MsgPath>,
     /// Why it changed (empty when it did not).
@@ -36,7 +36,7 @@ impl Row {
         } else {
             "paths differ"
         };
-        let path = |p: ObservedPath| serde_json::to_string(&p).unwrap_or_default();
+        let path = |p: CasePath| serde_json::to_string(&p).unwrap_or_default();
         let mut s = format!(
             "stock {}, patched {}: {same}",
             path(self.stock).trim_matches('"'),
@@ -62,12 +62,8 @@ pub fn table(runs: &[ScenarioRun]) -> Vec<Row> {
             continue;
         };
         for case in scn.cases.iter().filter(|c| scn.path_observable(c)) {
-            let seen = |run: &ScenarioRun| {
-                run.paths
-                    .get(case.id)
-                    .copied()
-                    .unwrap_or(ObservedPath::Unseen)
-            };
+            let seen =
+                |run: &ScenarioRun| run.paths.get(case.id).copied().unwrap_or(CasePath::Unseen);
             let (s, p) = (seen(stock), seen(patched));
             let ok =
                 s.is(case.expect_on(Flavour::Stock).0) && p.is(case.expect_on(Flavour::Patched).0);

@@ -2,7 +2,7 @@
 
 use crate::differential::Row;
 use crate::qemu::VmOutcome;
-use crate::scenario::{CaptureCounts, Check, ObservedPath};
+use crate::scenario::{CaptureCounts, CasePath, Check};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -19,7 +19,7 @@ pub struct ScenarioRun {
     pub checks: Vec<Check>,
     pub captures: BTreeMap<String, CaptureCounts>,
     /// Where each case's data was seen, by case id.
-    pub paths: BTreeMap<String, ObservedPath>,
+    pub paths: BTreeMap<String, CasePath>,
     pub vms: Vec<VmOutcome>,
     pub share: PathBuf,
 }
@@ -32,7 +32,7 @@ impl ScenarioRun {
         vms: Vec<VmOutcome>,
         mut checks: Vec<Check>,
         captures: BTreeMap<String, CaptureCounts>,
-        paths: BTreeMap<String, ObservedPath>,
+        paths: BTreeMap<String, CasePath>,
     ) -> Self {
         for vm in &vms {
             checks.insert(

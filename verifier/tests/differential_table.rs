@@ -5,10 +5,10 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use tipc_verifier::differential;
 use tipc_verifier::report::{self, ScenarioRun};
-use tipc_verifier::scenario::{self, MsgPath, ObservedPath};
+use tipc_verifier::scenario::{self, CasePath, MsgPath};
 
-fn run(kernel: &str, paths: &[(&str, ObservedPath)]) -> ScenarioRun {
-    let paths: BTreeMap<String, ObservedPath> =
+fn run(kernel: &str, paths: &[(&str, CasePath)]) -> ScenarioRun {
+    let paths: BTreeMap<String, CasePath> =
         paths.iter().map(|(c, p)| (c.to_string(), *p)).collect();
     ScenarioRun::new(
         kernel,
@@ -23,15 +23,15 @@ fn run(kernel: &str, paths: &[(&str, ObservedPath)]) -> ScenarioRun {
 
 /// Every case of veth_classes as it behaves: group unicast on the bearer
 /// on stock, across on patched.
-fn observed(kernel: &str) -> Vec<(&'static str, ObservedPath)> {
+fn observed(kernel: &str) -> Vec<(&'static str, CasePath)> {
     scenario::veth_classes()
         .cases
         .iter()
         .map(|c| {
             let path = if c.patched.is_some() && kernel == "stock" {
-                ObservedPath::Bearer
+                CasePath::Bearer
             } else {
-                ObservedPath::Crossover
+                CasePath::Crossover
             };
             (c.id, path)
         })
@@ -67,7 +67,7 @@ fn an_unannounced_change_fails_its_row() {
     let mut patched = observed("patched");
     for (case, path) in &mut patched {
         if *case == "seqpacket" {
-            *path = ObservedPath::Bearer;
+            *path = CasePath::Bearer;
         }
     }
     let rows = differential::table(&[run("stock", &observed("stock")), run("patched", &patched)]);

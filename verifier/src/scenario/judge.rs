@@ -516,7 +516,7 @@ fn judge_injections(share: &Path) -> Vec<Check> {
 /// The path a case's data was seen taking in the captures.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
-pub enum ObservedPath {
+pub enum CasePath {
     /// Only as trace clones on a loopback.
     Crossover,
     /// Only on a bearer.
@@ -527,12 +527,12 @@ pub enum ObservedPath {
     Unseen,
 }
 
-impl ObservedPath {
+impl CasePath {
     /// Whether this is what `expect` means.
     pub fn is(self, expect: MsgPath) -> bool {
         matches!(
             (self, expect),
-            (ObservedPath::Crossover, MsgPath::Crossover) | (ObservedPath::Bearer, MsgPath::Bearer)
+            (CasePath::Crossover, MsgPath::Crossover) | (CasePath::Bearer, MsgPath::Bearer)
         )
     }
 }
@@ -542,7 +542,7 @@ pub fn observed_paths(
     scn: &Scenario,
     share: &Path,
     captures: &BTreeMap<String, CaptureCounts>,
-) -> BTreeMap<String, ObservedPath> {
+) -> BTreeMap<String, CasePath> {
     scn.cases
         .iter()
         .map(|case| {
@@ -561,10 +561,10 @@ pub fn observed_paths(
                     .sum()
             };
             let path = match (seen(false) > 0, seen(true) > 0) {
-                (true, false) => ObservedPath::Crossover,
-                (false, true) => ObservedPath::Bearer,
-                (true, true) => ObservedPath::Both,
-                (false, false) => ObservedPath::Unseen,
+                (true, false) => CasePath::Crossover,
+                (false, true) => CasePath::Bearer,
+                (true, true) => CasePath::Both,
+                (false, false) => CasePath::Unseen,
             };
             (case.id.to_string(), path)
         })

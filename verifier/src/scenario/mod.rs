@@ -21,7 +21,7 @@ pub use catalogue::{
 };
 pub use judge::{
     count_capture, judge, observed_paths, origin_key, parse_tcpdump_stats, AgentResult,
-    CaptureCounts, Check, ObservedPath, TcpdumpStats, IN_FLIGHT_AT_STOP,
+    CaptureCounts, CasePath, Check, TcpdumpStats, IN_FLIGHT_AT_STOP,
 };
 
 use crate::kbuild::Flavour;
