@@ -24,7 +24,7 @@ pub struct CheckOptions {
 }
 
 /// A UTC time stamp usable in a directory name.
-pub(crate) fn stamp() -> String {
+pub fn stamp() -> String {
     humantime::format_rfc3339_seconds(std::time::SystemTime::now())
         .to_string()
         .replace([':', '-'], "")

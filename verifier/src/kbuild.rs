@@ -72,7 +72,7 @@ pub fn make_vars(cache: &Path) -> Vec<String> {
     ]
 }
 
-fn make_command(tree: &Path, cache: &Path) -> Command {
+pub fn make_command(tree: &Path, cache: &Path) -> Command {
     let mut cmd = Command::new("make");
     cmd.current_dir(tree)
         .env("LIBCLANG_PATH", "/usr/lib/llvm-19/lib")
@@ -117,7 +117,7 @@ pub fn series_patches(project: &Path) -> Result<Vec<PathBuf>> {
                 .file_name()
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_default();
-            name.ends_with(".patch") && !name.starts_with("0000-")
+            name.ends_with(".patch") && !name.contains("0000-cover-letter")
         })
         .collect();
     v.sort();
@@ -310,13 +310,14 @@ pub fn ensure_kernel(ctx: &BuildContext, flavour: Flavour) -> Result<BuiltKernel
     Ok(built(false))
 }
 
-fn git(tree: &Path) -> Command {
+/// `git` in `tree` with the verifier's own identity (for `git am`).
+pub fn git(tree: &Path) -> Command {
     let mut cmd = Command::new("git");
     cmd.current_dir(tree).args(GIT_IDENTITY);
     cmd
 }
 
-fn trees_dir(cache: &Path, base: &str) -> PathBuf {
+pub fn trees_dir(cache: &Path, base: &str) -> PathBuf {
     let safe: String = base
         .chars()
         .map(|c| {
@@ -332,42 +333,56 @@ fn trees_dir(cache: &Path, base: &str) -> PathBuf {
 
 /// Returns the tree for a flavour, creating the repository or worktree first.
 fn ensure_tree(ctx: &BuildContext, flavour: Flavour, base: &str) -> Result<PathBuf> {
+    match flavour {
+        Flavour::Stock => ensure_base_repo(ctx, base),
+        Flavour::Patched => ensure_worktree(ctx, base, "patched"),
+    }
+}
+
+/// The base repository (`trees/<base>/stock`), unpacked and committed on
+/// first use.
+pub fn ensure_base_repo(ctx: &BuildContext, base: &str) -> Result<PathBuf> {
     let dir = trees_dir(&ctx.cache, base);
     if !cache::is_complete(&dir) {
         create_base_repo(ctx, &dir, base)?;
     }
-    let stock = dir.join("stock");
-    match flavour {
-        Flavour::Stock => Ok(stock),
-        Flavour::Patched => {
-            let wt = dir.join("patched");
-            let healthy = wt.join(".git").is_file()
-                && git(&wt)
-                    .args(["rev-parse", "--verify", "HEAD"])
-                    .output()
-                    .map(|o| o.status.success())
-                    .unwrap_or(false);
-            if !healthy {
-                let phase = Phase::start("kernel tree: creating the patched worktree");
-                if wt.exists() {
-                    fs::remove_dir_all(&wt)
-                        .with_context(|| format!("removing broken {}", wt.display()))?;
-                }
-                progress::capture("git worktree prune", {
-                    let mut c = git(&stock);
-                    c.args(["worktree", "prune"]);
-                    c
-                })?;
-                let mut add = git(&stock);
-                add.args(["worktree", "add", "--force", "-B", "patched"])
-                    .arg(&wt)
-                    .arg("base");
-                progress::capture("git worktree add", add)?;
-                phase.done("created");
-            }
-            Ok(wt)
+    Ok(dir.join("stock"))
+}
+
+/// Whether `wt` is a usable worktree (its `.git` file resolves to a commit).
+pub fn is_worktree(wt: &Path) -> bool {
+    wt.join(".git").is_file()
+        && git(wt)
+            .args(["rev-parse", "--verify", "HEAD"])
+            .output()
+            .map(|o| o.status.success())
+            .unwrap_or(false)
+}
+
+/// A worktree `trees/<base>/<name>` of the base repository on branch
+/// `<name>`, created at tag `base` when missing or broken. Callers hold the
+/// `kernel-trees` lock.
+pub fn ensure_worktree(ctx: &BuildContext, base: &str, name: &str) -> Result<PathBuf> {
+    let stock = ensure_base_repo(ctx, base)?;
+    let wt = trees_dir(&ctx.cache, base).join(name);
+    if !is_worktree(&wt) {
+        let phase = Phase::start(&format!("kernel tree: creating the {name} worktree"));
+        if wt.exists() {
+            fs::remove_dir_all(&wt).with_context(|| format!("removing broken {}", wt.display()))?;
         }
+        progress::capture("git worktree prune", {
+            let mut c = git(&stock);
+            c.args(["worktree", "prune"]);
+            c
+        })?;
+        let mut add = git(&stock);
+        add.args(["worktree", "add", "--force", "-B", name])
+            .arg(&wt)
+            .arg("base");
+        progress::capture("git worktree add", add)?;
+        phase.done("created");
     }
+    Ok(wt)
 }
 
 /// Unpacks the tarball and commits it as the repository's first commit.

@@ -5,7 +5,7 @@ use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
-use tipc_verifier::{cache, check, kbuild, project, qemu, scenario, setup};
+use tipc_verifier::{cache, check, kbuild, project, qemu, review, scenario, series, setup};
 
 /// Build, boot and check the TIPC Rust crossover series.
 ///
@@ -74,6 +74,98 @@ enum Cmd {
     /// guests, and the scale times; writes bench.json and throughput.svg.
     /// Quote ratios.
     Bench(BenchArgs),
+    /// Review the series the way netdev's CI does, patch by patch.
+    ///
+    /// On a fresh branch `review` of the cached base tree, applies each
+    /// patch with `git am` and runs: checkpatch --strict --codespell with
+    /// netdev's flags and ignore list; Signed-off-by from the author;
+    /// Fixes: tags (form, commit, subject); scripts/kernel-doc -none on the
+    /// touched C files before and after (warnings must not grow); rustfmt
+    /// --check on touched .rs files; an incremental `make W=1 vmlinux` with
+    /// the series' options (vm/kconfig/patched.config) on, failing on any
+    /// warning the base did not have; clippy (CLIPPY=1) where .rs files
+    /// changed; and the build again with the options off. The series: a
+    /// cover letter, one `[PATCH net-next vN M/K]` prefix, numbering
+    /// without gaps, at most 15 patches, Fixes: on patches for net.
+    ///
+    /// The first run builds the base once with W=1 (about 8 minutes on 2
+    /// cores); then each patch is an incremental build. Prints a table
+    /// (patch × check: pass, warn, FAIL, `-` for not applicable) and every
+    /// finding with its log; --json prints the same as JSON. Exits 1 if any
+    /// check fails.
+    Review(ReviewArgs),
+    /// Move the series between patches/ and a kernel git tree.
+    #[command(subcommand)]
+    Series(SeriesCmd),
+}
+
+#[derive(clap::Args)]
+struct ReviewArgs {
+    /// Patch files or directories of *.patch (default: the project's patches/).
+    #[arg(value_name = "PATCH")]
+    patches: Vec<PathBuf>,
+    /// Run only these checks (comma-separated; `apply` always runs).
+    #[arg(long, value_enum, value_delimiter = ',')]
+    only: Vec<tipc_verifier::review::Check>,
+    /// Print JSON instead of the table.
+    #[arg(long)]
+    json: bool,
+    /// Directory for the tools' logs (default: out/review-<UTC time>).
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
+    /// Parallel make jobs (default: the number of CPUs).
+    #[arg(short, long)]
+    jobs: Option<usize>,
+}
+
+#[derive(Subcommand)]
+enum SeriesCmd {
+    /// Apply patches/ with git am on a new branch, naming the patch and hunk that fails.
+    ///
+    /// Without --tree: our cached kernel work tree (trees/<base>/<branch>
+    /// in the cache), branch from patches/series.conf at the base; it is
+    /// where you edit the series. With --tree: your own git kernel tree,
+    /// branch created at its HEAD. Refuses a dirty tree, and a branch that
+    /// already has commits unless --force.
+    Apply {
+        /// Your kernel git tree (default: the cached work tree).
+        #[arg(long, value_name = "DIR")]
+        tree: Option<PathBuf>,
+        /// Branch to create (default: BRANCH of patches/series.conf).
+        #[arg(long)]
+        branch: Option<String>,
+        /// Replace the branch even if it has commits.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Copy kernel-rust/'s sources into the tree, to commit them into a patch.
+    Sync {
+        /// Kernel git tree (default: the cached work tree).
+        #[arg(long, value_name = "DIR")]
+        tree: Option<PathBuf>,
+    },
+    /// Regenerate patches/ from the branch (git format-patch --cover-letter --signoff).
+    ///
+    /// Subject prefix and version from patches/series.conf (or -v), the
+    /// cover letter's subject and text from patches/cover-letter.in, a
+    /// Signed-off-by from your git identity. Then kernel-rust/ takes the
+    /// branch's version of its files; if you edited one there and the
+    /// branch does not have the edit, nothing is written and you are told
+    /// to sync and commit it first.
+    Export {
+        /// Kernel git tree (default: the cached work tree).
+        #[arg(long, value_name = "DIR")]
+        tree: Option<PathBuf>,
+        /// Branch holding the series (default: BRANCH of patches/series.conf).
+        #[arg(long)]
+        branch: Option<String>,
+        /// The commit the series starts after (default: tag `base`).
+        #[arg(long)]
+        base: Option<String>,
+        /// Posting version: [PATCH net-next vN M/K].
+        #[arg(short = 'v', long = "reroll-count", value_name = "N")]
+        version: Option<u32>,
+    },
 }
 
 #[derive(clap::Args)]
@@ -215,6 +307,91 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 vm_timeout: Duration::from_secs(args.timeout),
             };
             tipc_verifier::bench::run(&project, &opts)?;
+        }
+        Cmd::Review(args) => {
+            let project = project::locate(cli.project.as_deref())?;
+            let cache = cache::cache_root()?;
+            setup::ensure(&cache, false, cli.verbose)?;
+            let ctx = kbuild::BuildContext {
+                project: project.clone(),
+                cache,
+                jobs: args.jobs.unwrap_or_else(jobs_default),
+            };
+            let inputs = if args.patches.is_empty() {
+                vec![project.join("patches")]
+            } else {
+                args.patches
+            };
+            let opts = review::ReviewOptions {
+                patches: review::collect_patch_files(&inputs)?,
+                only: args.only,
+                out: args.out.unwrap_or_else(|| {
+                    project
+                        .join("out")
+                        .join(format!("review-{}", check::stamp()))
+                }),
+            };
+            let result = review::run(&ctx, &opts)?;
+            if args.json {
+                println!("{}", serde_json::to_string_pretty(&result)?);
+            } else {
+                print!("{}", review::report::table(&result));
+            }
+            std::fs::write(
+                opts.out.join("review.json"),
+                serde_json::to_vec_pretty(&result)?,
+            )?;
+            if result.worst() == review::outcome::Status::Fail {
+                return Ok(ExitCode::FAILURE);
+            }
+        }
+        Cmd::Series(cmd) => {
+            let cache = cache::cache_root()?;
+            let ctx = kbuild::BuildContext {
+                project: project::locate(cli.project.as_deref())?,
+                cache,
+                jobs: jobs_default(),
+            };
+            match cmd {
+                SeriesCmd::Apply {
+                    tree,
+                    branch,
+                    force,
+                } => {
+                    let t = series::apply(
+                        &ctx,
+                        &series::ApplyOptions {
+                            tree,
+                            branch,
+                            force,
+                        },
+                    )?;
+                    println!("{}", t.display());
+                }
+                SeriesCmd::Sync { tree } => {
+                    let conf = series::read_conf(&ctx.project)?;
+                    let t = series::resolve_tree(&ctx, tree.as_deref(), &conf.branch)?;
+                    for f in series::sync(&ctx, &t)? {
+                        println!("{}", f.display());
+                    }
+                }
+                SeriesCmd::Export {
+                    tree,
+                    branch,
+                    base,
+                    version,
+                } => {
+                    let opts = series::ExportOptions {
+                        tree,
+                        branch,
+                        base,
+                        version,
+                    };
+                    for f in series::export(&ctx, &opts)? {
+                        println!("{}", f.display());
+                    }
+                }
+            }
         }
         Cmd::Trace(TraceCmd::Bench(args)) => {
             let res = tipc_verifier::trace_bench::run(&args, cli.project.as_deref())?;

@@ -52,6 +52,7 @@ pub const PACKAGES: &[Package] = &[
     pkg("rustc-web", "Rust compiler for the kernel (1.96)"),
     pkg("rust-web-src", "core library source matching rustc-web"),
     pkg("rust-web-clippy", "clippy matching rustc-web (CLIPPY=1)"),
+    pkg("rustfmt-web", "rustfmt matching rustc-web (review)"),
     pkg("clang-19", "LLVM=-19 kernel build"),
     pkg("lld-19", "LLVM=-19 kernel build"),
     pkg("llvm-19", "LLVM=-19 kernel build"),

@@ -1,0 +1,370 @@
+//! `tipc-verifier review`: the checks netdev's CI (NIPA) runs on a series,
+//! run locally before it is sent. Each patch is applied with `git am` on a
+//! fresh branch of the cached base tree and checked on its own: checkpatch
+//! with netdev's flags, sign-off, `Fixes:` tags, kernel-doc before and
+//! after, rustfmt, an incremental `W=1` build with the series' options on,
+//! clippy when Rust changes, and a build with the options off. The series
+//! as a whole is checked for a cover letter, one subject prefix, numbering
+//! and length.
+
+pub mod apply;
+pub mod outcome;
+pub mod patch;
+pub mod report;
+pub mod rules;
+pub mod tools;
+pub mod tree;
+
+use crate::cache;
+use crate::kbuild::BuildContext;
+use crate::progress::{self, Phase};
+use anyhow::{bail, Context, Result};
+use outcome::{Outcome, Status};
+use patch::PatchFile;
+use serde::Serialize;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+use tree::{BuildResult, ReviewTree};
+
+/// One column of the table, in the order they run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, clap::ValueEnum)]
+#[serde(rename_all = "snake_case")]
+pub enum Check {
+    /// `git am` onto the previous patch.
+    Apply,
+    /// scripts/checkpatch.pl -g HEAD --strict --codespell, netdev's ignores.
+    Checkpatch,
+    /// A Signed-off-by: from the author.
+    Signoff,
+    /// Fixes: tags well formed and naming a commit of the tree.
+    Fixes,
+    /// scripts/kernel-doc -none on touched C files: warnings must not grow.
+    Kdoc,
+    /// rustfmt --check on touched .rs files.
+    Rustfmt,
+    /// make W=1 vmlinux with the series' options on: no new warning.
+    Build,
+    /// make CLIPPY=1 of the directories whose .rs files changed.
+    Clippy,
+    /// make W=1 vmlinux with the series' options off.
+    BuildOff,
+}
+
+impl Check {
+    pub const ALL: [Check; 9] = [
+        Check::Apply,
+        Check::Checkpatch,
+        Check::Signoff,
+        Check::Fixes,
+        Check::Kdoc,
+        Check::Rustfmt,
+        Check::Build,
+        Check::Clippy,
+        Check::BuildOff,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Check::Apply => "apply",
+            Check::Checkpatch => "checkpatch",
+            Check::Signoff => "signoff",
+            Check::Fixes => "fixes",
+            Check::Kdoc => "kdoc",
+            Check::Rustfmt => "rustfmt",
+            Check::Build => "build",
+            Check::Clippy => "clippy",
+            Check::BuildOff => "build_off",
+        }
+    }
+
+    fn builds(self) -> bool {
+        matches!(self, Check::Build | Check::Clippy | Check::BuildOff)
+    }
+}
+
+pub struct ReviewOptions {
+    /// Patch files, cover letter included, in series order.
+    pub patches: Vec<PathBuf>,
+    /// Checks to run (empty: all).
+    pub only: Vec<Check>,
+    pub out: PathBuf,
+}
+
+#[derive(Debug, Serialize)]
+pub struct PatchReview {
+    pub file: String,
+    pub subject: String,
+    pub checks: Vec<Outcome>,
+    pub seconds: f64,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Review {
+    pub series: Vec<Outcome>,
+    pub patches: Vec<PatchReview>,
+    pub base_build_seconds: Option<f64>,
+    pub seconds: f64,
+    pub tree: PathBuf,
+    pub logs: PathBuf,
+}
+
+impl Review {
+    pub fn worst(&self) -> Status {
+        self.series
+            .iter()
+            .chain(self.patches.iter().flat_map(|p| &p.checks))
+            .map(|o| o.status)
+            .max()
+            .unwrap_or(Status::Pass)
+    }
+}
+
+/// The series' files: every `*.patch` of a directory (sorted), or the
+/// files given.
+pub fn collect_patch_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
+    let mut out = Vec::new();
+    for p in paths {
+        if p.is_dir() {
+            let mut v: Vec<PathBuf> = fs::read_dir(p)
+                .with_context(|| format!("reading {}", p.display()))?
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|f| f.extension().is_some_and(|e| e == "patch"))
+                .collect();
+            v.sort();
+            if v.is_empty() {
+                bail!("{}: no *.patch files", p.display());
+            }
+            out.extend(v);
+        } else if p.is_file() {
+            out.push(p.clone());
+        } else {
+            bail!("{}: no such patch file or directory", p.display());
+        }
+    }
+    Ok(out)
+}
+
+/// Runs the review. Errors are for the tool's own trouble (no tree, no
+/// make); a patch that fails a check is an outcome, not an error.
+pub fn run(ctx: &BuildContext, opts: &ReviewOptions) -> Result<Review> {
+    let start = Instant::now();
+    let selected = |c: Check| opts.only.is_empty() || opts.only.contains(&c) || c == Check::Apply;
+    let files: Vec<PatchFile> = opts
+        .patches
+        .iter()
+        .map(|p| PatchFile::read(p))
+        .collect::<Result<_>>()?;
+    let series_outcomes = rules::series(&files);
+    let body: Vec<&PatchFile> = files.iter().filter(|p| !p.is_cover_letter()).collect();
+    fs::create_dir_all(&opts.out).with_context(|| format!("creating {}", opts.out.display()))?;
+
+    // The review tree is ours alone; builds of the other trees may run.
+    let _lock = cache::Lock::acquire(&ctx.cache, "review-tree")?;
+    let phase = Phase::start("review tree: fresh branch `review` at the base");
+    let mut tree = ReviewTree::at_base(ctx)?;
+    phase.done("ready");
+    let building = Check::ALL.iter().any(|c| c.builds() && selected(*c));
+    let base_build_seconds = if building {
+        Some(tree.build_base(&opts.out)?.seconds)
+    } else {
+        None
+    };
+
+    let mut reviews = Vec::new();
+    let mut stopped: Option<String> = None;
+    for (i, patch) in body.iter().enumerate() {
+        let nn = format!("{:02}", i + 1);
+        let phase = Phase::start(&format!("[{}/{}] {}", i + 1, body.len(), patch.title));
+        let t = Instant::now();
+        let mut checks = Vec::new();
+        if let Some(why) = &stopped {
+            checks.extend(
+                Check::ALL
+                    .iter()
+                    .map(|c| Outcome::skip(c.name(), why.clone())),
+            );
+        } else {
+            review_one(
+                &mut tree,
+                patch,
+                &opts.out.join(&nn),
+                &selected,
+                &mut checks,
+            )?;
+            if checks.first().is_some_and(|o| o.status == Status::Fail) {
+                stopped = Some(format!("patch {} did not apply", i + 1));
+            }
+        }
+        let worst = checks
+            .iter()
+            .map(|o| o.status)
+            .filter(|s| *s != Status::Skip)
+            .max()
+            .unwrap_or(Status::Pass);
+        phase.done(worst.label());
+        reviews.push(PatchReview {
+            file: patch.file_name(),
+            subject: patch.title.clone(),
+            checks,
+            seconds: t.elapsed().as_secs_f64(),
+        });
+    }
+    Ok(Review {
+        series: series_outcomes,
+        patches: reviews,
+        base_build_seconds,
+        seconds: start.elapsed().as_secs_f64(),
+        tree: tree.path.clone(),
+        logs: opts.out.clone(),
+    })
+}
+
+/// Every check of one patch, in `Check::ALL` order.
+fn review_one(
+    tree: &mut ReviewTree,
+    patch: &PatchFile,
+    logs: &Path,
+    selected: &dyn Fn(Check) -> bool,
+    checks: &mut Vec<Outcome>,
+) -> Result<()> {
+    let log = |name: &str| PathBuf::from(format!("{}-{name}.log", logs.display()));
+    if let Err(failure) = apply::git_am(&tree.path, patch)? {
+        checks.push(Outcome::fail(Check::Apply.name(), failure.to_string()));
+        checks.extend(
+            Check::ALL[1..]
+                .iter()
+                .map(|c| Outcome::skip(c.name(), "the patch did not apply")),
+        );
+        return Ok(());
+    }
+    checks.push(Outcome::pass(Check::Apply.name(), "git am"));
+    let not_selected = |c: Check| Outcome::skip(c.name(), "not selected (--only)");
+    let mut push = |c: Check, f: &mut dyn FnMut() -> Result<Outcome>| -> Result<()> {
+        checks.push(if selected(c) { f()? } else { not_selected(c) });
+        Ok(())
+    };
+    push(Check::Checkpatch, &mut || {
+        tools::checkpatch(&tree.path, &log("checkpatch"))
+    })?;
+    push(Check::Signoff, &mut || Ok(rules::signoff(patch)))?;
+    push(Check::Fixes, &mut || tools::fixes(&tree.path, patch))?;
+    push(Check::Kdoc, &mut || {
+        tools::kernel_doc(&tree.path, patch, &log("kdoc"))
+    })?;
+    push(Check::Rustfmt, &mut || {
+        tools::rustfmt(&tree.path, patch, &log("rustfmt"))
+    })?;
+
+    let rust_dirs = rust_dirs(patch);
+    let mut built_ok = false;
+    if selected(Check::Build) {
+        let known = tree.set_options(true)?;
+        let r = tree.build(
+            &format!("build W=1 vmlinux, {} on", options_text(&known)),
+            &["vmlinux".to_string()],
+            false,
+            &log("build"),
+        )?;
+        built_ok = r.ok;
+        checks.push(build_outcome(Check::Build, &r, "vmlinux W=1"));
+    } else {
+        checks.push(not_selected(Check::Build));
+    }
+    let after_failed_build = |c: Check| Outcome::skip(c.name(), "the build failed");
+    if !selected(Check::Clippy) {
+        checks.push(not_selected(Check::Clippy));
+    } else if rust_dirs.is_empty() {
+        checks.push(Outcome::skip(Check::Clippy.name(), "no Rust file touched"));
+    } else if selected(Check::Build) && !built_ok {
+        checks.push(after_failed_build(Check::Clippy));
+    } else {
+        tree.set_options(true)?;
+        let r = tree.build(
+            &format!("clippy {}", rust_dirs.join(" ")),
+            &rust_dirs,
+            true,
+            &log("clippy"),
+        )?;
+        checks.push(build_outcome(Check::Clippy, &r, "CLIPPY=1"));
+    }
+    if !selected(Check::BuildOff) {
+        checks.push(not_selected(Check::BuildOff));
+    } else if selected(Check::Build) && !built_ok {
+        checks.push(after_failed_build(Check::BuildOff));
+    } else {
+        let known = tree.set_options(true)?;
+        if known.is_empty() {
+            checks.push(Outcome::skip(
+                Check::BuildOff.name(),
+                format!(
+                    "{} not in Kconfig yet: nothing to switch off",
+                    options_text(&tree.options)
+                ),
+            ));
+        } else {
+            tree.set_options(false)?;
+            let r = tree.build(
+                &format!("build W=1 vmlinux, {} off", options_text(&known)),
+                &["vmlinux".to_string()],
+                false,
+                &log("build-off"),
+            )?;
+            checks.push(build_outcome(
+                Check::BuildOff,
+                &r,
+                "vmlinux W=1, option off",
+            ));
+            tree.set_options(true)?;
+        }
+    }
+    Ok(())
+}
+
+fn options_text(options: &[String]) -> String {
+    if options.is_empty() {
+        return "no series option".into();
+    }
+    options
+        .iter()
+        .map(|o| format!("CONFIG_{o}"))
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// `net/tipc/` for `net/tipc/crossover.rs`: kbuild directory targets.
+fn rust_dirs(patch: &PatchFile) -> Vec<String> {
+    let mut dirs: Vec<String> = patch
+        .kept_files_with(&[".rs"])
+        .iter()
+        .filter_map(|f| f.rsplit_once('/').map(|(d, _)| format!("{d}/")))
+        .collect();
+    dirs.sort();
+    dirs.dedup();
+    dirs
+}
+
+fn build_outcome(check: Check, r: &BuildResult, what: &str) -> Outcome {
+    let o = if !r.ok {
+        Outcome::fail(
+            check.name(),
+            r.first_error
+                .clone()
+                .unwrap_or_else(|| "make failed".into()),
+        )
+    } else if let Some(first) = r.new_warnings.first() {
+        Outcome::fail(
+            check.name(),
+            format!("{} new warning(s): {}", r.new_warnings.len(), first.text),
+        )
+    } else {
+        Outcome::pass(
+            check.name(),
+            format!(
+                "{what}: no new warning ({})",
+                progress::fmt_duration(std::time::Duration::from_secs_f64(r.seconds))
+            ),
+        )
+    };
+    o.with_log(r.log.clone())
+}

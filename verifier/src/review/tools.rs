@@ -1,0 +1,258 @@
+//! The checks that run the kernel's own tools on the applied patch:
+//! checkpatch (netdev's flags), kernel-doc before and after, rustfmt, and
+//! `Fixes:` tags looked up in the tree.
+
+use super::outcome::Outcome;
+use super::patch::PatchFile;
+use super::rules;
+use crate::kbuild;
+use anyhow::{Context, Result};
+use std::fs;
+use std::path::Path;
+use std::process::Command;
+
+/// netdev CI's checkpatch flags (see the project notes on NIPA).
+pub const CHECKPATCH_FLAGS: &[&str] = &[
+    "--strict",
+    "--codespell",
+    "--max-line-length=80",
+    "--ignore=COMMIT_LOG_LONG_LINE,MACRO_ARG_REUSE,ALLOC_SIZEOF_STRUCT,NO_AUTHOR_SIGN_OFF,\
+GIT_COMMIT_ID,CAMELCASE,FILE_PATH_CHANGES,BAD_REPORTED_BY_LINK",
+];
+
+pub const RUSTFMT: &str = "/usr/bin/rustfmt";
+
+fn output_text(out: &std::process::Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+/// `scripts/checkpatch.pl -g HEAD` with netdev's flags: errors fail,
+/// warnings and checks warn (NIPA's exit 250).
+pub fn checkpatch(tree: &Path, log: &Path) -> Result<Outcome> {
+    const CHECK: &str = "checkpatch";
+    let out = Command::new("perl")
+        .current_dir(tree)
+        .arg("scripts/checkpatch.pl")
+        .args(["-g", "HEAD"])
+        .args(CHECKPATCH_FLAGS)
+        .output()
+        .context("running scripts/checkpatch.pl")?;
+    let text = output_text(&out);
+    fs::write(log, &text).with_context(|| format!("writing {}", log.display()))?;
+    let Some((t, first)) = rules::checkpatch_totals(&text) else {
+        return Ok(Outcome::fail(
+            CHECK,
+            format!(
+                "checkpatch printed no total: {}",
+                text.lines().next().unwrap_or("")
+            ),
+        )
+        .with_log(log.to_path_buf()));
+    };
+    let counts = format!(
+        "{} errors, {} warnings, {} checks",
+        t.errors, t.warnings, t.checks
+    );
+    let outcome = match (t.errors, t.warnings + t.checks, first) {
+        (0, 0, _) => Outcome::pass(CHECK, counts),
+        (0, _, first) => Outcome::warn(CHECK, format!("{counts}: {}", first.unwrap_or_default())),
+        (_, _, first) => Outcome::fail(CHECK, format!("{counts}: {}", first.unwrap_or_default())),
+    };
+    Ok(outcome.with_log(log.to_path_buf()))
+}
+
+/// Warnings of `scripts/kernel-doc -none` for one file.
+fn kernel_doc_warnings(tree: &Path, file: &Path) -> Result<Vec<String>> {
+    let out = Command::new("perl")
+        .current_dir(tree)
+        .arg("scripts/kernel-doc")
+        .arg("-none")
+        .arg(file)
+        .output()
+        .context("running scripts/kernel-doc")?;
+    Ok(output_text(&out)
+        .lines()
+        .filter(|l| l.contains("warning:") || l.contains("error:"))
+        .map(str::to_string)
+        .collect())
+}
+
+/// kernel-doc on every touched C file before (at `HEAD~1`) and after the
+/// patch: fails when a file's warnings grow.
+pub fn kernel_doc(tree: &Path, patch: &PatchFile, log: &Path) -> Result<Outcome> {
+    const CHECK: &str = "kdoc";
+    let files = patch.kept_files_with(&[".c", ".h"]);
+    if files.is_empty() {
+        return Ok(Outcome::skip(CHECK, "no C file touched"));
+    }
+    let before_dir = tempfile::tempdir().context("temporary directory for kernel-doc")?;
+    let mut report = String::new();
+    let mut grown: Vec<String> = Vec::new();
+    let (mut total_before, mut total_after) = (0, 0);
+    for f in &files {
+        let old = kbuild::git(tree)
+            .args(["show", &format!("HEAD~1:{f}")])
+            .output()
+            .context("git show")?;
+        let before = if old.status.success() {
+            let copy = before_dir.path().join(f);
+            if let Some(parent) = copy.parent() {
+                fs::create_dir_all(parent)?;
+            }
+            fs::write(&copy, &old.stdout)?;
+            kernel_doc_warnings(tree, &copy)?
+        } else {
+            Vec::new()
+        };
+        let after = kernel_doc_warnings(tree, Path::new(f))?;
+        report.push_str(&format!(
+            "{f}: {} before, {} after\n",
+            before.len(),
+            after.len()
+        ));
+        for w in &after {
+            report.push_str(&format!("  {w}\n"));
+        }
+        total_before += before.len();
+        total_after += after.len();
+        if after.len() > before.len() {
+            grown.push(
+                after
+                    .iter()
+                    .find(|w| !before.iter().any(|b| same_kdoc_warning(b, w)))
+                    .cloned()
+                    .unwrap_or_else(|| {
+                        format!("{f}: {} warnings, were {}", after.len(), before.len())
+                    }),
+            );
+        }
+    }
+    fs::write(log, &report).with_context(|| format!("writing {}", log.display()))?;
+    let outcome = if let Some(first) = grown.first() {
+        Outcome::fail(
+            CHECK,
+            format!("kernel-doc warnings {total_before} -> {total_after}: {first}"),
+        )
+    } else {
+        Outcome::pass(
+            CHECK,
+            format!(
+                "{} file(s), warnings {total_before} -> {total_after}",
+                files.len()
+            ),
+        )
+    };
+    Ok(outcome.with_log(log.to_path_buf()))
+}
+
+/// The same warning in the old copy (a temporary path, other line).
+fn same_kdoc_warning(before: &str, after: &str) -> bool {
+    let tail = |s: &str| s.split_once("warning:").map(|(_, t)| t.trim().to_string());
+    tail(before).is_some() && tail(before) == tail(after)
+}
+
+/// `rustfmt --check` with the tree's `.rustfmt.toml` on every touched
+/// `.rs` file.
+pub fn rustfmt(tree: &Path, patch: &PatchFile, log: &Path) -> Result<Outcome> {
+    const CHECK: &str = "rustfmt";
+    let files = patch.kept_files_with(&[".rs"]);
+    if files.is_empty() {
+        return Ok(Outcome::skip(CHECK, "no Rust file touched"));
+    }
+    if !Path::new(RUSTFMT).is_file() {
+        return Ok(Outcome::fail(
+            CHECK,
+            format!("{RUSTFMT} is missing (Debian package rustfmt-web; run tipc-verifier setup)"),
+        ));
+    }
+    let out = Command::new(RUSTFMT)
+        .current_dir(tree)
+        .arg("--check")
+        .arg("--config-path")
+        .arg(tree.join(".rustfmt.toml"))
+        .args(&files)
+        .output()
+        .context("running rustfmt")?;
+    let text = output_text(&out);
+    fs::write(log, &text).with_context(|| format!("writing {}", log.display()))?;
+    let outcome = if out.status.success() {
+        Outcome::pass(CHECK, format!("{} file(s) formatted", files.len()))
+    } else {
+        let first = text
+            .lines()
+            .find(|l| l.starts_with("Diff in") || l.starts_with("error"))
+            .unwrap_or("rustfmt --check failed")
+            .replace(&format!("{}/", tree.display()), "");
+        Outcome::fail(CHECK, first)
+    };
+    Ok(outcome.with_log(log.to_path_buf()))
+}
+
+/// Every `Fixes:` tag well formed and naming a commit of the tree with
+/// that subject. A tree whose history starts at the base (an unpacked
+/// source package) cannot show upstream commits: that is a warning.
+pub fn fixes(tree: &Path, patch: &PatchFile) -> Result<Outcome> {
+    const CHECK: &str = "fixes";
+    let tags: Vec<&str> = patch.trailer_values("Fixes").collect();
+    if tags.is_empty() {
+        return Ok(Outcome::pass(CHECK, "no Fixes: tag"));
+    }
+    let history = kbuild::git(tree)
+        .args(["rev-list", "--count", "HEAD~1"])
+        .output()
+        .ok()
+        .and_then(|o| {
+            String::from_utf8_lossy(&o.stdout)
+                .trim()
+                .parse::<u64>()
+                .ok()
+        })
+        .unwrap_or(0);
+    let mut unverifiable = Vec::new();
+    for value in &tags {
+        let tag = match rules::parse_fixes(value) {
+            Ok(t) => t,
+            Err(why) => return Ok(Outcome::fail(CHECK, why)),
+        };
+        let found = kbuild::git(tree)
+            .args(["log", "-1", "--format=%s"])
+            .arg(format!("{}^{{commit}}", tag.hash))
+            .arg("--")
+            .output()
+            .context("git log")?;
+        if found.status.success() {
+            let subject = String::from_utf8_lossy(&found.stdout).trim().to_string();
+            if subject != tag.subject {
+                return Ok(Outcome::fail(
+                    CHECK,
+                    format!(
+                        "Fixes: {} names \"{}\" but that commit is \"{subject}\"",
+                        tag.hash, tag.subject
+                    ),
+                ));
+            }
+        } else if history > 1 {
+            return Ok(Outcome::fail(
+                CHECK,
+                format!("Fixes: {}: no such commit in the tree", tag.hash),
+            ));
+        } else {
+            unverifiable.push(tag.hash);
+        }
+    }
+    Ok(if unverifiable.is_empty() {
+        Outcome::pass(CHECK, format!("{} tag(s), commits found", tags.len()))
+    } else {
+        Outcome::warn(
+            CHECK,
+            format!(
+                "cannot verify {}: the base tree has no history (an unpacked source); review with --tree on a git clone",
+                unverifiable.join(", ")
+            ),
+        )
+    })
+}

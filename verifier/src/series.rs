@@ -1,0 +1,337 @@
+//! `tipc-verifier series`: moves the series between `patches/` and a
+//! kernel git tree. `apply` makes a branch with `git am` (our cached work
+//! tree by default, or the user's own tree) and names the patch and hunk
+//! that fails; `sync` copies `kernel-rust/`'s sources into the tree;
+//! `export` regenerates `patches/` with `git format-patch --cover-letter`
+//! and brings `kernel-rust/` in step with the branch.
+
+use crate::kbuild::{self, BuildContext};
+use crate::review::apply;
+use crate::review::patch::PatchFile;
+use crate::{cache, progress};
+use anyhow::{bail, Context, Result};
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// `patches/series.conf`: identity, prefix, version, branch.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SeriesConf {
+    pub author_name: String,
+    pub author_email: String,
+    pub subject_prefix: String,
+    pub version: u32,
+    pub branch: String,
+}
+
+/// Reads the `KEY="value"` lines of series.conf (a shell fragment).
+pub fn parse_conf(text: &str) -> Result<SeriesConf> {
+    let vars: BTreeMap<&str, String> = text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.starts_with('#'))
+        .filter_map(|l| l.split_once('='))
+        .map(|(k, v)| (k.trim(), v.trim().trim_matches('"').to_string()))
+        .collect();
+    let get = |k: &str| {
+        vars.get(k)
+            .cloned()
+            .with_context(|| format!("series.conf has no {k}="))
+    };
+    Ok(SeriesConf {
+        author_name: get("AUTHOR_NAME")?,
+        author_email: get("AUTHOR_EMAIL")?,
+        subject_prefix: get("SUBJECT_PREFIX")?,
+        version: get("VERSION")?
+            .parse()
+            .context("series.conf: VERSION is not a number")?,
+        branch: get("BRANCH")?,
+    })
+}
+
+pub fn read_conf(project: &Path) -> Result<SeriesConf> {
+    let path = project.join("patches/series.conf");
+    let text = fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+    parse_conf(&text).with_context(|| format!("in {}", path.display()))
+}
+
+fn git(tree: &Path) -> Command {
+    let mut c = Command::new("git");
+    c.current_dir(tree);
+    c
+}
+
+fn git_out(tree: &Path, args: &[&str]) -> Result<String> {
+    let mut c = git(tree);
+    c.args(args);
+    progress::capture(&format!("git {}", args.join(" ")), c).map(|s| s.trim().to_string())
+}
+
+/// The tree to work in: the user's (must be a git work tree), or our
+/// cached work tree `trees/<base>/<branch>`.
+pub fn resolve_tree(ctx: &BuildContext, tree: Option<&Path>, branch: &str) -> Result<PathBuf> {
+    match tree {
+        Some(t) => {
+            let inside = git(t)
+                .args(["rev-parse", "--is-inside-work-tree"])
+                .output()
+                .map(|o| o.status.success())
+                .unwrap_or(false);
+            if !inside {
+                bail!(
+                    "{} is not a git work tree: git am needs one (in a plain source tree: \
+                     git init && git add -A && git commit -m base)",
+                    t.display()
+                );
+            }
+            Ok(t.to_path_buf())
+        }
+        None => {
+            let _lock = cache::Lock::acquire(&ctx.cache, "kernel-trees")?;
+            let base = kbuild::base_version()?;
+            kbuild::ensure_worktree(ctx, &base, branch)
+        }
+    }
+}
+
+pub struct ApplyOptions {
+    pub tree: Option<PathBuf>,
+    pub branch: Option<String>,
+    /// Replace an existing branch of that name.
+    pub force: bool,
+}
+
+/// Makes the branch at the base (our tree) or at HEAD (the user's) and
+/// applies every patch with `git am`. Returns the tree.
+pub fn apply(ctx: &BuildContext, opts: &ApplyOptions) -> Result<PathBuf> {
+    let conf = read_conf(&ctx.project)?;
+    let branch = opts.branch.clone().unwrap_or(conf.branch);
+    let tree = resolve_tree(ctx, opts.tree.as_deref(), &branch)?;
+    let start = if opts.tree.is_some() { "HEAD" } else { "base" };
+    let dirty = git_out(&tree, &["status", "--porcelain", "--untracked-files=no"])?;
+    if !dirty.is_empty() {
+        bail!(
+            "{}: the tree has uncommitted changes; commit or stash them first:\n{dirty}",
+            tree.display()
+        );
+    }
+    let exists = git(&tree)
+        .args([
+            "rev-parse",
+            "--verify",
+            "-q",
+            &format!("refs/heads/{branch}"),
+        ])
+        .output()
+        .map(|o| o.status.success())
+        .unwrap_or(false);
+    if exists && !opts.force {
+        let ahead = git_out(
+            &tree,
+            &["rev-list", "--count", &format!("{start}..{branch}")],
+        )
+        .unwrap_or_default();
+        if ahead != "0" {
+            bail!(
+                "{}: branch {branch} already exists with {ahead} commit(s) on {start}: export them \
+                 first (tipc-verifier series export) or pass --force to replace the branch",
+                tree.display()
+            );
+        }
+    }
+    let _ = git(&tree).args(["am", "--abort"]).output();
+    git_out(&tree, &["checkout", "-q", "-B", &branch, start])?;
+    let patches: Vec<PatchFile> = kbuild::series_patches(&ctx.project)?
+        .iter()
+        .map(|p| PatchFile::read(p))
+        .collect::<Result<_>>()?;
+    for (i, p) in patches.iter().enumerate() {
+        if let Err(failure) = apply::git_am(&tree, p)? {
+            bail!(
+                "patch {}/{} ({}) does not apply to {}:\n    {failure}\n  the branch {branch} holds \
+                 the {} patch(es) before it",
+                i + 1,
+                patches.len(),
+                p.file_name(),
+                tree.display(),
+                i
+            );
+        }
+        eprintln!("    applied {}/{} {}", i + 1, patches.len(), p.title);
+    }
+    Ok(tree)
+}
+
+/// Copies `kernel-rust/`'s kernel sources into the tree (to commit them
+/// into the right patch there). Returns the files that changed.
+pub fn sync(ctx: &BuildContext, tree: &Path) -> Result<Vec<PathBuf>> {
+    let mut changed = Vec::new();
+    for (rel, src) in kbuild::overlay_files(&ctx.project)? {
+        let dst = tree.join(&rel);
+        let new = fs::read(&src).with_context(|| format!("reading {}", src.display()))?;
+        if fs::read(&dst).ok().as_deref() != Some(new.as_slice()) {
+            if let Some(parent) = dst.parent() {
+                fs::create_dir_all(parent)?;
+            }
+            fs::write(&dst, &new).with_context(|| format!("writing {}", dst.display()))?;
+            changed.push(rel);
+        }
+    }
+    Ok(changed)
+}
+
+pub struct ExportOptions {
+    pub tree: Option<PathBuf>,
+    pub branch: Option<String>,
+    /// The commit the series starts after (default: tag `base`).
+    pub base: Option<String>,
+    /// Posting version (default: series.conf's VERSION).
+    pub version: Option<u32>,
+}
+
+/// What a `kernel-rust/` file should become on export.
+#[derive(Debug, PartialEq, Eq)]
+pub enum OverlayAction {
+    Unchanged,
+    /// Take the branch's version (no local edit would be lost).
+    Update,
+    /// Local uncommitted edits the branch does not have.
+    Conflict,
+}
+
+/// `project_head`: the file in the project's last commit (None if new).
+pub fn overlay_action(local: &[u8], branch: &[u8], project_head: Option<&[u8]>) -> OverlayAction {
+    if local == branch {
+        OverlayAction::Unchanged
+    } else if project_head == Some(local) {
+        OverlayAction::Update
+    } else {
+        OverlayAction::Conflict
+    }
+}
+
+/// Regenerates `patches/` from the branch and updates `kernel-rust/`.
+pub fn export(ctx: &BuildContext, opts: &ExportOptions) -> Result<Vec<PathBuf>> {
+    let conf = read_conf(&ctx.project)?;
+    let branch = opts.branch.clone().unwrap_or(conf.branch.clone());
+    let tree = resolve_tree(ctx, opts.tree.as_deref(), &branch)?;
+    let base = opts.base.clone().unwrap_or_else(|| "base".into());
+    let range = format!("{base}..{branch}");
+    let count = git_out(&tree, &["rev-list", "--count", &range]).with_context(|| {
+        format!(
+            "{}: no commits {range} (is the series applied?)",
+            tree.display()
+        )
+    })?;
+    if count == "0" {
+        bail!(
+            "{}: {range} has no commits: nothing to export",
+            tree.display()
+        );
+    }
+    let identity = (
+        git_out(&tree, &["config", "user.name"]).unwrap_or_default(),
+        git_out(&tree, &["config", "user.email"]).unwrap_or_default(),
+    );
+    if identity.0.is_empty() || identity.1.is_empty() {
+        bail!(
+            "no git identity for the Signed-off-by: set git config user.name and user.email \
+             (in {} or globally)",
+            tree.display()
+        );
+    }
+
+    // kernel-rust/ first: refuse before anything is written.
+    let mut updates = Vec::new();
+    for (rel, local_path) in kbuild::overlay_files(&ctx.project)? {
+        let rel_s = rel.to_string_lossy().into_owned();
+        let on_branch = git(&tree)
+            .args(["show", &format!("{branch}:{rel_s}")])
+            .output()
+            .context("git show")?;
+        if !on_branch.status.success() {
+            bail!(
+                "kernel-rust/{rel_s} is not on branch {branch} of {}",
+                tree.display()
+            );
+        }
+        let local = fs::read(&local_path)?;
+        let head = Command::new("git")
+            .current_dir(&ctx.project)
+            .args(["show", &format!("HEAD:kernel-rust/{rel_s}")])
+            .output()
+            .ok()
+            .filter(|o| o.status.success())
+            .map(|o| o.stdout);
+        match overlay_action(&local, &on_branch.stdout, head.as_deref()) {
+            OverlayAction::Unchanged => {}
+            OverlayAction::Update => updates.push((local_path, on_branch.stdout)),
+            OverlayAction::Conflict => bail!(
+                "kernel-rust/{rel_s} has edits branch {branch} does not have: run `tipc-verifier \
+                 series sync`, commit them into the right patch of {}, then export again",
+                tree.display()
+            ),
+        }
+    }
+
+    let staging = tempfile::tempdir().context("temporary directory for format-patch")?;
+    let version = opts.version.unwrap_or(conf.version);
+    let mut fp = git(&tree);
+    fp.args([
+        "format-patch",
+        "-q",
+        "--cover-letter",
+        "--zero-commit",
+        "--signoff",
+    ])
+    .arg(format!("--subject-prefix={}", conf.subject_prefix));
+    if version > 1 {
+        fp.arg(format!("-v{version}"));
+    }
+    fp.arg("-o").arg(staging.path()).arg(&range);
+    progress::capture("git format-patch", fp)?;
+    let cover_in = ctx.project.join("patches/cover-letter.in");
+    let cover_text =
+        fs::read_to_string(&cover_in).with_context(|| format!("reading {}", cover_in.display()))?;
+    let mut written = Vec::new();
+    let mut names: Vec<PathBuf> = fs::read_dir(staging.path())?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .collect();
+    names.sort();
+    let patches_dir = ctx.project.join("patches");
+    for old in kbuild::series_patches(&ctx.project)?.into_iter().chain(
+        fs::read_dir(&patches_dir)?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.to_string_lossy().ends_with("0000-cover-letter.patch")),
+    ) {
+        fs::remove_file(&old).with_context(|| format!("removing {}", old.display()))?;
+    }
+    for p in names {
+        let name = p.file_name().map(|n| n.to_os_string()).unwrap_or_default();
+        let mut text = fs::read_to_string(&p)?;
+        if name.to_string_lossy().contains("0000-cover-letter") {
+            text = fill_cover_letter(&text, &cover_text);
+        }
+        let dst = patches_dir.join(&name);
+        fs::write(&dst, text).with_context(|| format!("writing {}", dst.display()))?;
+        written.push(dst);
+    }
+    for (path, content) in updates {
+        fs::write(&path, content).with_context(|| format!("writing {}", path.display()))?;
+        eprintln!(
+            "    kernel-rust: {} taken from branch {branch}",
+            path.display()
+        );
+    }
+    Ok(written)
+}
+
+/// Puts cover-letter.in (first line: subject; the rest: text) into
+/// format-patch's template.
+pub fn fill_cover_letter(template: &str, source: &str) -> String {
+    let (subject, blurb) = source.split_once('\n').unwrap_or((source, ""));
+    template
+        .replacen("*** SUBJECT HERE ***", subject.trim(), 1)
+        .replacen("*** BLURB HERE ***", blurb.trim_matches('\n'), 1)
+}

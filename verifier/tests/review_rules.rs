@@ -1,0 +1,280 @@
+//! The review's text checks on the real series and on broken copies of it.
+
+use std::path::{Path, PathBuf};
+use tipc_verifier::review::apply::explain_failure;
+use tipc_verifier::review::outcome::Status;
+use tipc_verifier::review::patch::{parse_subject, PatchFile};
+use tipc_verifier::review::rules::{self, checkpatch_totals, diagnostics, parse_fixes};
+use tipc_verifier::series::{fill_cover_letter, overlay_action, parse_conf, OverlayAction};
+
+fn project() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn real_series() -> Vec<PatchFile> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(project().join("patches"))
+        .expect("patches/")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "patch"))
+        .collect();
+    files.sort();
+    files
+        .iter()
+        .map(|p| PatchFile::read(p).expect("readable"))
+        .collect()
+}
+
+fn status_of(outcomes: &[tipc_verifier::review::outcome::Outcome], check: &str) -> Status {
+    outcomes
+        .iter()
+        .find(|o| o.check == check)
+        .unwrap_or_else(|| panic!("no {check} outcome"))
+        .status
+}
+
+#[test]
+fn subject_prefixes_are_taken_apart() {
+    let (p, title) = parse_subject("[PATCH net-next v2 3/6] tipc: x").expect("prefix");
+    assert_eq!(p.words, ["PATCH", "net-next"]);
+    assert_eq!((p.version, p.index, p.total, p.numbered), (2, 3, 6, true));
+    assert_eq!(p.tree(), Some("net-next"));
+    assert_eq!(p.stem(), "PATCH net-next v2");
+    assert_eq!(title, "tipc: x");
+    let (p, _) = parse_subject("[RFC PATCH net 0/2] cover").expect("prefix");
+    assert_eq!(p.tree(), Some("net"));
+    assert_eq!(p.index, 0);
+    let (p, _) = parse_subject("[PATCH] lone").expect("prefix");
+    assert_eq!((p.tree(), p.numbered, p.total), (None, false, 1));
+    assert!(parse_subject("tipc: no prefix").is_none());
+}
+
+#[test]
+fn the_real_series_passes_the_text_checks() {
+    let series = real_series();
+    assert!(series.len() >= 2, "a cover letter and patches");
+    for o in rules::series(&series) {
+        assert_eq!(o.status, Status::Pass, "{}: {}", o.check, o.reason);
+    }
+    for p in series.iter().filter(|p| !p.is_cover_letter()) {
+        let o = rules::signoff(p);
+        assert_eq!(o.status, Status::Pass, "{}: {}", p.file_name(), o.reason);
+        assert!(!p.files.is_empty(), "{} touches files", p.file_name());
+        assert!(p.files.iter().all(|f| !f.hunks.is_empty() || f.created));
+    }
+}
+
+#[test]
+fn a_patch_without_the_authors_signoff_fails() {
+    let series = real_series();
+    let p = series
+        .iter()
+        .find(|p| !p.is_cover_letter())
+        .expect("a patch");
+    let broken: String = p
+        .raw
+        .lines()
+        .filter(|l| !l.starts_with("Signed-off-by:"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let o = rules::signoff(&PatchFile::parse(&p.path, broken));
+    assert_eq!(o.status, Status::Fail);
+    assert!(o.reason.contains("no Signed-off-by"), "{}", o.reason);
+
+    let other = p.raw.replacen(
+        "Signed-off-by: ",
+        "Signed-off-by: Someone Else <else@example.org>\nX-Old: ",
+        1,
+    );
+    let o = rules::signoff(&PatchFile::parse(&p.path, other));
+    assert_eq!(o.status, Status::Fail, "a sign-off by someone else only");
+}
+
+/// Rewrites every subject prefix of the series with `f`.
+fn with_prefix(f: impl Fn(u32, u32) -> String) -> Vec<PatchFile> {
+    real_series()
+        .into_iter()
+        .map(|p| {
+            let (prefix, _) = parse_subject(&p.subject).expect("prefix");
+            let old = format!("[{} {}/{}]", prefix.stem(), prefix.index, prefix.total);
+            assert!(p.raw.contains(&old), "{} has {old}", p.file_name());
+            let raw = p.raw.replacen(&old, &f(prefix.index, prefix.total), 1);
+            PatchFile::parse(&p.path, raw)
+        })
+        .collect()
+}
+
+#[test]
+fn a_wrong_subject_prefix_fails() {
+    let no_tree = with_prefix(|m, k| format!("[PATCH {m}/{k}]"));
+    let o = rules::series(&no_tree);
+    assert_eq!(status_of(&o, "subject_prefix"), Status::Fail);
+    assert!(
+        o[1].reason.contains("target tree name not specified"),
+        "{}",
+        o[1].reason
+    );
+
+    let wrong_tree = with_prefix(|m, k| format!("[PATCH net-nxt {m}/{k}]"));
+    assert_eq!(
+        status_of(&rules::series(&wrong_tree), "subject_prefix"),
+        Status::Fail
+    );
+
+    let mixed = with_prefix(|m, k| {
+        if m == 2 {
+            format!("[PATCH net-next v2 {m}/{k}]")
+        } else {
+            format!("[PATCH net-next {m}/{k}]")
+        }
+    });
+    assert_eq!(
+        status_of(&rules::series(&mixed), "subject_prefix"),
+        Status::Fail
+    );
+
+    let v3 = with_prefix(|m, k| format!("[PATCH net-next v3 {m}/{k}]"));
+    assert_eq!(
+        status_of(&rules::series(&v3), "subject_prefix"),
+        Status::Pass
+    );
+}
+
+#[test]
+fn gaps_and_wrong_totals_in_the_numbering_fail() {
+    let gap = with_prefix(|m, k| format!("[PATCH net-next {}/{k}]", if m == 2 { 7 } else { m }));
+    let o = rules::series(&gap);
+    assert_eq!(status_of(&o, "numbering"), Status::Fail);
+    let total = with_prefix(|m, k| format!("[PATCH net-next {m}/{}]", k + 1));
+    assert_eq!(status_of(&rules::series(&total), "numbering"), Status::Fail);
+}
+
+#[test]
+fn no_cover_letter_or_too_many_patches_fails() {
+    let body: Vec<PatchFile> = real_series()
+        .into_iter()
+        .filter(|p| !p.is_cover_letter())
+        .collect();
+    assert_eq!(
+        status_of(&rules::series(&body), "cover_letter"),
+        Status::Fail
+    );
+
+    let p = body[0].clone();
+    let many: Vec<PatchFile> = (1..=16)
+        .map(|i| {
+            let raw = p.raw.replacen("1/6]", &format!("{i}/16]"), 1);
+            PatchFile::parse(&PathBuf::from(format!("{i:04}-x.patch")), raw)
+        })
+        .collect();
+    assert_eq!(
+        status_of(&rules::series(&many), "patch_count"),
+        Status::Fail
+    );
+}
+
+#[test]
+fn a_series_for_net_needs_fixes_tags() {
+    let net = with_prefix(|m, k| format!("[PATCH net {m}/{k}]"));
+    assert_eq!(
+        status_of(&rules::series(&net), "fixes_present"),
+        Status::Fail
+    );
+}
+
+#[test]
+fn fixes_tags_are_checked_for_form() {
+    let t = parse_fixes("f73b12812a3d (\"tipc: improve throughput between nodes in netns\")")
+        .expect("well formed");
+    assert_eq!(t.hash, "f73b12812a3d");
+    assert!(parse_fixes("f73b128 (\"short id\")").is_err());
+    assert!(parse_fixes("f73b12812a3d tipc: no quotes").is_err());
+    assert!(parse_fixes("zzzzzzzzzzzz (\"not hex\")").is_err());
+}
+
+#[test]
+fn build_logs_give_warnings_without_line_numbers() {
+    let log = "  CC      net/tipc/node.o\n\
+net/tipc/node.c:120:6: warning: unused variable 'x' [-Wunused-variable]\n\
+  120 |  int x;\n\
+warning: unused import: `kernel::prelude`\n\
+ --> net/tipc/crossover.rs:3:5\n\
+  |\n\
+warning: 1 warning emitted\n\
+net/tipc/disc.c:9:1: error: expected ';'\n";
+    let d = diagnostics(log);
+    assert_eq!(d.len(), 3, "{d:#?}");
+    assert!(d
+        .iter()
+        .any(|d| d.file == "net/tipc/crossover.rs"
+            && d.message == "unused import: `kernel::prelude`"));
+    assert!(d
+        .iter()
+        .any(|d| d.file == "net/tipc/node.c" && d.message.starts_with("unused variable")));
+    assert!(d.iter().any(|d| d.severity == "error"));
+}
+
+#[test]
+fn checkpatch_totals_are_read() {
+    let out = "ERROR: trailing whitespace\n#20: FILE: net/tipc/a.c:3:\n\
+total: 1 errors, 2 warnings, 0 checks, 40 lines checked\n";
+    let (t, first) = checkpatch_totals(out).expect("a total");
+    assert_eq!((t.errors, t.warnings, t.checks), (1, 2, 0));
+    assert_eq!(first.as_deref(), Some("ERROR: trailing whitespace"));
+    assert!(checkpatch_totals("no total here").is_none());
+}
+
+#[test]
+fn a_failed_hunk_is_named() {
+    let series = real_series();
+    let p = series
+        .iter()
+        .find(|p| p.files.iter().any(|f| f.hunks.len() >= 2))
+        .expect("a patch with two hunks in one file");
+    let file = p.files.iter().find(|f| f.hunks.len() >= 2).expect("file");
+    let second = &file.hunks[1];
+    let git = format!(
+        "Applying: x\nerror: patch failed: {}:{}\nerror: {}: patch does not apply\n",
+        file.path, second.old_start, file.path
+    );
+    let f = explain_failure(p, &git);
+    assert_eq!(f.file.as_deref(), Some(file.path.as_str()));
+    assert_eq!(f.hunk.as_ref().map(|h| h.0), Some(2));
+    assert!(f.to_string().contains("hunk 2"), "{f}");
+}
+
+#[test]
+fn export_never_overwrites_local_edits() {
+    assert_eq!(
+        overlay_action(b"a", b"a", Some(b"a")),
+        OverlayAction::Unchanged
+    );
+    assert_eq!(
+        overlay_action(b"old", b"new", Some(b"old")),
+        OverlayAction::Update
+    );
+    assert_eq!(
+        overlay_action(b"edited", b"new", Some(b"old")),
+        OverlayAction::Conflict
+    );
+    assert_eq!(
+        overlay_action(b"edited", b"new", None),
+        OverlayAction::Conflict
+    );
+}
+
+#[test]
+fn series_conf_and_cover_letter() {
+    let text = std::fs::read_to_string(project().join("patches/series.conf")).expect("conf");
+    let conf = parse_conf(&text).expect("parses");
+    assert_eq!(conf.subject_prefix, "PATCH net-next");
+    assert!(conf.version >= 1);
+    assert!(parse_conf("AUTHOR_NAME=x\n").is_err());
+    let filled = fill_cover_letter(
+        "Subject: [PATCH 0/1] *** SUBJECT HERE ***\n\n*** BLURB HERE ***\n",
+        "tipc: a subject\n\nThe text.\n",
+    );
+    assert_eq!(
+        filled,
+        "Subject: [PATCH 0/1] tipc: a subject\n\nThe text.\n"
+    );
+}
