@@ -1,13 +1,14 @@
 # The two commands of the project (see README.md):
 #   make check   the main job: kernels, QEMU guests, path proofs, KTAP + JSON
-#   make test    the test suite: host tests, then the QEMU suite
+#   make test    the test suite: host tests, the QEMU suite, the review
+#   make review  netdev's checks on every patch of the series
 # Both install what is missing first (tipc-verifier setup, as root).
 
 CARGO    ?= cargo
 VERIFIER := target/release/tipc-verifier
 ARGS     ?=
 
-.PHONY: check test host-test qemu-test setup tools fmt clean-out trace-bench bench
+.PHONY: check test host-test qemu-test review review-test setup tools fmt clean-out trace-bench bench
 
 tools:
 	$(CARGO) build --release --locked -p tipc-verifier -p tipc-agent
@@ -18,13 +19,21 @@ setup: tools
 check: setup
 	$(VERIFIER) check $(ARGS)
 
-test: host-test qemu-test
+test: host-test qemu-test review-test review
 
 host-test: setup
 	$(CARGO) test --workspace --locked
 
 qemu-test: setup
 	$(VERIFIER) check $(ARGS)
+
+# netdev's checks on every patch of patches/, on a fresh branch of the base
+review: setup
+	$(VERIFIER) review $(ARGS)
+
+# every review check against a patch broken on purpose (needs the cached tree)
+review-test: setup
+	$(CARGO) test --locked -p tipc-verifier --test review_kernel_tree -- --include-ignored --test-threads=1
 
 fmt:
 	$(CARGO) fmt --all

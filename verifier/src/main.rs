@@ -144,6 +144,22 @@ enum SeriesCmd {
         #[arg(long, value_name = "DIR")]
         tree: Option<PathBuf>,
     },
+    /// Make your git identity the author and signer of every patch on the branch.
+    ///
+    /// Rewrites base..branch with git rebase: author reset to the tree's
+    /// git identity, the old author's Signed-off-by dropped, yours added
+    /// last. Run export afterwards.
+    Resign {
+        /// Kernel git tree (default: the cached work tree).
+        #[arg(long, value_name = "DIR")]
+        tree: Option<PathBuf>,
+        /// Branch holding the series (default: BRANCH of patches/series.conf).
+        #[arg(long)]
+        branch: Option<String>,
+        /// The commit the series starts after (default: tag `base`).
+        #[arg(long)]
+        base: Option<String>,
+    },
     /// Regenerate patches/ from the branch (git format-patch --cover-letter --signoff).
     ///
     /// Subject prefix and version from patches/series.conf (or -v), the
@@ -374,6 +390,13 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     for f in series::sync(&ctx, &t)? {
                         println!("{}", f.display());
                     }
+                }
+                SeriesCmd::Resign { tree, branch, base } => {
+                    let conf = series::read_conf(&ctx.project)?;
+                    let branch = branch.unwrap_or(conf.branch);
+                    let t = series::resolve_tree(&ctx, tree.as_deref(), &branch)?;
+                    let base = base.unwrap_or_else(|| "base".into());
+                    println!("{}", series::resign(&t, &base, &branch)?);
                 }
                 SeriesCmd::Export {
                     tree,

@@ -181,6 +181,40 @@ pub fn sync(ctx: &BuildContext, tree: &Path) -> Result<Vec<PathBuf>> {
     Ok(changed)
 }
 
+/// Makes the user (the tree's git identity) author and last signer of
+/// every commit of `base..branch`, dropping the old author's sign-off.
+/// Returns the new `hash author subject` lines.
+pub fn resign(tree: &Path, base: &str, branch: &str) -> Result<String> {
+    let name = git_out(tree, &["config", "user.name"]).unwrap_or_default();
+    let email = git_out(tree, &["config", "user.email"]).unwrap_or_default();
+    if name.is_empty() || email.is_empty() {
+        bail!("no git identity: set git config user.name and user.email first");
+    }
+    let dirty = git_out(tree, &["status", "--porcelain", "--untracked-files=no"])?;
+    if !dirty.is_empty() {
+        bail!(
+            "{}: uncommitted changes; commit or stash them first",
+            tree.display()
+        );
+    }
+    git_out(tree, &["checkout", "-q", branch])?;
+    // Run by git rebase --exec after each commit, with SERIES_IDENT set.
+    let exec = r#"old=$(git log -1 --format="%an <%ae>"); git log -1 --format=%B | grep -vxF "Signed-off-by: $old" | git interpret-trailers --if-exists addIfDifferent --trailer "Signed-off-by: $SERIES_IDENT" | git commit -q --amend --reset-author -F -"#;
+    let mut rebase = git(tree);
+    rebase
+        .env("SERIES_IDENT", format!("{name} <{email}>"))
+        .args(["rebase", "-q", "--exec", exec, base]);
+    progress::capture("git rebase --exec (re-sign)", rebase)?;
+    git_out(
+        tree,
+        &[
+            "log",
+            "--format=%h %an <%ae> %s",
+            &format!("{base}..{branch}"),
+        ],
+    )
+}
+
 pub struct ExportOptions {
     pub tree: Option<PathBuf>,
     pub branch: Option<String>,

@@ -200,9 +200,11 @@ warning: unused import: `kernel::prelude`\n\
  --> net/tipc/crossover.rs:3:5\n\
   |\n\
 warning: 1 warning emitted\n\
-net/tipc/disc.c:9:1: error: expected ';'\n";
+net/tipc/disc.c:9:1: error: expected ';'\n\
+vmlinux.o: warning: objtool: tipc_x+0x1f: call to foo() leaves .noinstr.text section\n";
     let d = diagnostics(log);
-    assert_eq!(d.len(), 3, "{d:#?}");
+    assert_eq!(d.len(), 4, "{d:#?}");
+    assert!(d.iter().any(|d| d.file == "vmlinux.o"));
     assert!(d
         .iter()
         .any(|d| d.file == "net/tipc/crossover.rs"

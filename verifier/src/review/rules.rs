@@ -321,7 +321,8 @@ fn clang_diagnostic(line: &str, severity: &str) -> Option<Diagnostic> {
     let (location, message) = line.split_once(&marker)?;
     let mut parts = location.split(':');
     let file = parts.next()?.trim();
-    let line_no = parts.next()?;
+    // objtool and the linker name an object or themselves, no line.
+    let line_no = parts.next().unwrap_or("0");
     if file.is_empty() || file.contains(' ') || !line_no.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
