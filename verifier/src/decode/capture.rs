@@ -120,11 +120,13 @@ enum NgBlock {
     Other,
 }
 
-/// Streaming pcap/pcapng reader; an iterator of frames.
+/// Streaming pcap/pcapng reader; an iterator of frames. `R` is where the bytes come from:
+/// a file ([`CaptureReader::open`]) or any other reader ([`CaptureReader::from_reader`]).
 #[derive(Debug)]
-pub struct CaptureReader {
+pub struct CaptureReader<R = File> {
+    /// The file, or the name given to an in-memory capture; every error names it.
     path: PathBuf,
-    input: BufReader<File>,
+    input: BufReader<R>,
     /// Bytes consumed so far, i.e. the file offset of the next record or block.
     pos: u64,
     next_index: u64,
@@ -134,7 +136,7 @@ pub struct CaptureReader {
     done: bool,
 }
 
-impl CaptureReader {
+impl CaptureReader<File> {
     /// Opens a capture file, detects pcap or pcapng from its first bytes and reads its file
     /// header (pcap) or first section header block (pcapng).
     pub fn open(path: &Path) -> Result<Self, DecodeError> {
@@ -146,9 +148,17 @@ impl CaptureReader {
                 DecodeErrorKind::Io(format!("cannot open: {e}")),
             )
         })?;
+        Self::from_reader(path, file)
+    }
+}
+
+impl<R: Read> CaptureReader<R> {
+    /// Reads a capture from `input` (a file, a byte slice, ...) as [`CaptureReader::open`]
+    /// does; `name` stands for the file in errors.
+    pub fn from_reader(name: &Path, input: R) -> Result<Self, DecodeError> {
         let mut reader = CaptureReader {
-            path: path.to_path_buf(),
-            input: BufReader::with_capacity(64 * 1024, file),
+            path: name.to_path_buf(),
+            input: BufReader::with_capacity(64 * 1024, input),
             pos: 0,
             next_index: 1,
             format: Format::Pcap(PcapFormat {
@@ -632,7 +642,7 @@ impl CaptureReader {
     }
 }
 
-impl Iterator for CaptureReader {
+impl<R: Read> Iterator for CaptureReader<R> {
     type Item = Result<RawFrame, DecodeError>;
 
     fn next(&mut self) -> Option<Self::Item> {
@@ -657,7 +667,7 @@ impl Iterator for CaptureReader {
     }
 }
 
-impl std::iter::FusedIterator for CaptureReader {}
+impl<R: Read> std::iter::FusedIterator for CaptureReader<R> {}
 
 /// Seconds since the epoch from a pcapng timestamp, without overflow on any input.
 fn timestamp(units: u64, resolution: u64, ts_offset: i64) -> f64 {
