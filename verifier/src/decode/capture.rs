@@ -13,7 +13,7 @@ use std::io::{self, BufReader, Read};
 use std::path::{Path, PathBuf};
 
 use pcap_parser::pcapng::Block;
-use pcap_parser::{build_ts_resolution, parse_block_be, parse_block_le, parse_pcap_header};
+use pcap_parser::{parse_block_be, parse_block_le, parse_pcap_header};
 use serde::Serialize;
 
 use super::{DecodeError, DecodeErrorKind};
@@ -527,15 +527,13 @@ impl<R: Read> CaptureReader<R> {
                 if interfaces.len() >= MAX_INTERFACES {
                     return Err(corrupt(format!("more than {MAX_INTERFACES} interfaces")));
                 }
-                let resolution = build_ts_resolution(idb.if_tsresol)
-                    .filter(|r| *r > 0)
-                    .ok_or_else(|| {
-                        corrupt(format!(
-                            "interface {} has an invalid timestamp resolution 0x{:02x}",
-                            interfaces.len(),
-                            idb.if_tsresol
-                        ))
-                    })?;
+                let resolution = ts_resolution(idb.if_tsresol).ok_or_else(|| {
+                    corrupt(format!(
+                        "interface {} has an invalid timestamp resolution 0x{:02x}",
+                        interfaces.len(),
+                        idb.if_tsresol
+                    ))
+                })?;
                 Ok(NgBlock::Interface(Interface {
                     linktype: i32::from(idb.linktype.0 as u16),
                     name: idb.if_name().and_then(|r| r.ok()).map(str::to_string),
@@ -668,6 +666,18 @@ impl<R: Read> Iterator for CaptureReader<R> {
 }
 
 impl<R: Read> std::iter::FusedIterator for CaptureReader<R> {}
+
+/// Timestamp units per second from a pcapng `if_tsresol`: 10^n, or 2^n when the top bit is
+/// set; `None` when that does not fit in a u64. (pcap-parser's `build_ts_resolution` refuses
+/// every 2^n resolution.)
+fn ts_resolution(if_tsresol: u8) -> Option<u64> {
+    let exponent = u32::from(if_tsresol & 0x7f);
+    if if_tsresol & 0x80 == 0 {
+        10u64.checked_pow(exponent)
+    } else {
+        1u64.checked_shl(exponent)
+    }
+}
 
 /// Seconds since the epoch from a pcapng timestamp, without overflow on any input.
 fn timestamp(units: u64, resolution: u64, ts_offset: i64) -> f64 {
