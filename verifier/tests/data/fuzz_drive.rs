@@ -58,6 +58,7 @@ pub fn capture(bytes: &[u8]) -> CaptureOutcome {
     for item in messages.by_ref() {
         match item {
             Ok(frame) => {
+                assert!(!outcome.unreadable, "a frame after an unreadable block");
                 assert!(frame.frame.index > last_frame, "frame numbers go backwards");
                 last_frame = frame.frame.index;
                 assert!(frame.frame.captured_len <= MAX_BLOCK_LEN);
@@ -65,6 +66,7 @@ pub fn capture(bytes: &[u8]) -> CaptureOutcome {
                 outcome.tipc += 1;
             }
             Err(e) => {
+                assert!(!outcome.unreadable, "an error after an unreadable block");
                 assert!(e.to_string().starts_with(CAPTURE_NAME));
                 assert!(
                     e.frame.is_some() && e.offset.is_some(),
@@ -77,12 +79,6 @@ pub fn capture(bytes: &[u8]) -> CaptureOutcome {
                 }
             }
         }
-    }
-    if outcome.unreadable {
-        assert!(
-            messages.next().is_none(),
-            "reading went on after an unreadable block"
-        );
     }
     outcome.frames = messages.frames_read();
     assert_eq!(outcome.bad_tipc, messages.malformed_tipc());
