@@ -63,6 +63,13 @@ stat() {
     echo "${value:-?}"
 }
 
+# The last corpus size libFuzzer reported ("corp: units/bytes"), or "?".
+corpus_size() {
+    local value
+    value=$(grep -a -o 'corp: [0-9]*/[0-9]*[a-zA-Z]*' "$1" | tail -1 | cut -d' ' -f2)
+    echo "${value:-?}"
+}
+
 count_files() {
     find "$1" -maxdepth 1 -type f 2>/dev/null | wc -l
 }
@@ -100,7 +107,7 @@ run_target() {
     [[ $RESULT_RUNS == "?" ]] && RESULT_RUNS=$(stat "$log" number_of_executed_runs)
     RESULT_RATE=$(stat "$log" average_exec_per_sec)
     RESULT_NEW=$(stat "$log" new_units_added)
-    RESULT_CORPUS=$(count_files "$corpus")
+    RESULT_CORPUS=$(corpus_size "$log")
     mapfile -t RESULT_FOUND < <(find "$artifacts" -maxdepth 1 -type f -newer "$marker" \
         \( -name 'crash-*' -o -name 'timeout-*' -o -name 'oom-*' -o -name 'leak-*' \) | sort)
 }
@@ -119,7 +126,7 @@ failed=0
 for t in $TARGETS; do
     run_target "$t"
     found=${#RESULT_FOUND[@]}
-    summary+=("$(printf '%-12s %6ss %12s %9s %7s %5s %8s' "$t" "$RESULT_TIME" \
+    summary+=("$(printf '%-12s %6ss %12s %9s %12s %5s %8s' "$t" "$RESULT_TIME" \
         "$RESULT_RUNS" "$RESULT_RATE" "$RESULT_CORPUS" "$RESULT_NEW" "$found")")
     if ((found > 0)); then
         failed=1
@@ -135,7 +142,7 @@ for t in $TARGETS; do
 done
 
 echo
-printf '%-12s %7s %12s %9s %7s %5s %8s\n' target time executions exec/s corpus new crashes
+printf '%-12s %7s %12s %9s %12s %5s %8s\n' target time executions exec/s corpus new crashes
 printf '%s\n' "${summary[@]}"
 if ((failed)); then
     echo "fuzz: FAILED (inputs in $FUZZ_DIR/artifacts/; add each as a regression test)"
