@@ -1,5 +1,6 @@
 //! The fuzz targets' two entry points on stable Rust: the committed seeds (real captures and
-//! frames cut from them, `fuzz/seeds/`) decode cleanly, and arbitrary bytes, mutated seed
+//! frames cut from them, `fuzz/seeds/`) decode cleanly, every input the fuzzer ever crashed
+//! on (`data/fuzz-regressions/<target>/`) replays cleanly, and arbitrary bytes, mutated seed
 //! frames and mutated seed captures never panic. `make fuzz` runs the same entry points
 //! under libFuzzer for longer.
 
@@ -76,6 +77,40 @@ fn every_capture_seed_reads_to_the_end_without_errors() {
         assert!(!outcome.unreadable, "seed {name} is unreadable");
         assert_eq!(outcome.bad_tipc, 0, "seed {name} holds bad TIPC");
         assert!(outcome.tipc > 0, "seed {name} holds no TIPC message");
+    }
+}
+
+/// Inputs `make fuzz` crashed on, kept as `data/fuzz-regressions/<target>/<artifact name>`
+/// (see the README there); a target without any has no directory.
+fn saved_crashes(target: &str) -> Vec<(String, Vec<u8>)> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data/fuzz-regressions")
+        .join(target);
+    if !dir.exists() {
+        return Vec::new();
+    }
+    let mut out: Vec<_> = fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .map(|entry| {
+            let path = entry.expect("directory entry").path();
+            let name = path.display().to_string();
+            let bytes = fs::read(&path).unwrap_or_else(|e| panic!("{name}: {e}"));
+            (name, bytes)
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+#[test]
+fn saved_fuzz_crashes_replay_without_panicking() {
+    for (name, bytes) in saved_crashes("pcap_reader") {
+        eprintln!("replaying {name}");
+        fuzz_drive::capture(&bytes);
+    }
+    for (name, bytes) in saved_crashes("tipc_decode") {
+        eprintln!("replaying {name}");
+        let _ = fuzz_drive::frame(&bytes);
     }
 }
 
