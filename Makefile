@@ -8,7 +8,7 @@ CARGO    ?= cargo
 VERIFIER := target/release/tipc-verifier
 ARGS     ?=
 
-.PHONY: check test host-test qemu-test review review-test setup tools fmt clean-out trace-bench bench
+.PHONY: check test host-test qemu-test review review-test setup tools fmt clean-out trace-bench bench fuzz
 
 tools:
 	$(CARGO) build --release --locked -p tipc-verifier -p tipc-agent
@@ -48,3 +48,7 @@ trace-bench: setup
 # throughput and latency: Rust crossover, C crossover, bearer, TCP, side by side
 bench: setup
 	$(VERIFIER) bench $(ARGS)
+
+# cargo-fuzz targets (reader, TIPC decoder) for FUZZ_SECONDS each (default 60; needs nightly)
+fuzz:
+	fuzz/run.sh

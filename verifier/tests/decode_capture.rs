@@ -165,6 +165,28 @@ fn pcapng_interfaces_directions_and_skipped_blocks() {
 }
 
 #[test]
+fn pcapng_binary_timestamp_resolution() {
+    // if_tsresol with the top bit set counts in 2^-n seconds (pcapng spec); here 2^-20.
+    let frame = loopback_clone(&conn_short(NODE_A, 1, 2, 3));
+    let mut f = shb(false);
+    f.extend(idb(1, "lo", Some(0x80 | 20), false));
+    let ts = (1_700_000_000u64 << 20) | (1 << 19);
+    f.extend(epb(0, ts, &frame, frame.len() as u32, None, false));
+    // 2^-64 s does not fit a 64-bit unit count: refused, not wrapped.
+    f.extend(idb(1, "eth0", Some(0x80 | 64), false));
+    let dir = tempfile::tempdir().expect("tempdir");
+    let p = write(dir.path(), "binres.pcapng", &f);
+    let (got, err) = read_all(&p);
+    assert_eq!(got.len(), 1, "{err:?}");
+    assert!((got[0].ts - 1_700_000_000.5).abs() < 1e-6, "{}", got[0].ts);
+    let err = err.expect("2^-64 refused");
+    assert!(
+        err.message().contains("invalid timestamp resolution 0xc0"),
+        "{err}"
+    );
+}
+
+#[test]
 fn pcapng_big_endian_and_second_section() {
     let frame = loopback_clone(&conn_short(NODE_A, 1, 2, 3));
     let mut f = shb(true);

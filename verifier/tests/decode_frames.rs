@@ -6,7 +6,9 @@ mod pcapgen;
 
 use pcapgen::*;
 use tipc_verifier::decode::tipc::TipcError;
-use tipc_verifier::decode::{tipc_messages, Direction, LinkLayer, ObservedPath, TipcFrame};
+use tipc_verifier::decode::{
+    tipc_messages, CaptureReader, Direction, LinkLayer, ObservedPath, TipcFrame, TipcMessages,
+};
 
 #[test]
 fn mixed_capture_skips_non_tipc_and_reports_bad_tipc() {
@@ -201,6 +203,36 @@ fn unreadable_file_ends_the_iteration_with_an_error() {
 
     let e = tipc_messages(&dir.path().join("missing.pcap")).expect_err("missing");
     assert!(e.unreadable());
+}
+
+#[test]
+fn captures_in_memory_decode_like_files() {
+    let frames = vec![
+        loopback_clone(&named(NODE_A, NODE_B, 5, 6, (1000, 1), 16)),
+        ipv4_frame(),
+        bearer_frame(&discovery(NODE_A, MAC_A, 9, [2; 16])),
+    ];
+    let full = pcap_eth(&frames);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = write(dir.path(), "file.pcap", &full);
+    let from_file: Vec<_> = tipc_messages(&path).expect("open").collect();
+    let name = std::path::Path::new("in-memory");
+    let reader = CaptureReader::from_reader(name, &full[..]).expect("open bytes");
+    let mut in_memory = TipcMessages::new(reader);
+    let from_bytes: Vec<_> = in_memory.by_ref().collect();
+    assert_eq!(from_bytes.len(), 2);
+    assert_eq!(from_file, from_bytes);
+    assert_eq!(
+        (in_memory.frames_read(), in_memory.skipped_non_tipc()),
+        (3, 1)
+    );
+    // Errors name what the caller called the bytes.
+    let cut = &full[..full.len() - 2];
+    let reader = CaptureReader::from_reader(name, cut).expect("open bytes");
+    let e = TipcMessages::new(reader)
+        .find_map(Result::err)
+        .expect("truncated");
+    assert!(e.to_string().starts_with("in-memory: frame 3"), "{e}");
 }
 
 /// Files written by real tcpdump 4.99 (libpcap) while a packet socket sent two 0x88CA frames

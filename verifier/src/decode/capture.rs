@@ -13,7 +13,7 @@ use std::io::{self, BufReader, Read};
 use std::path::{Path, PathBuf};
 
 use pcap_parser::pcapng::Block;
-use pcap_parser::{build_ts_resolution, parse_block_be, parse_block_le, parse_pcap_header};
+use pcap_parser::{parse_block_be, parse_block_le, parse_pcap_header};
 use serde::Serialize;
 
 use super::{DecodeError, DecodeErrorKind};
@@ -120,11 +120,13 @@ enum NgBlock {
     Other,
 }
 
-/// Streaming pcap/pcapng reader; an iterator of frames.
+/// Streaming pcap/pcapng reader; an iterator of frames. `R` is where the bytes come from:
+/// a file ([`CaptureReader::open`]) or any other reader ([`CaptureReader::from_reader`]).
 #[derive(Debug)]
-pub struct CaptureReader {
+pub struct CaptureReader<R = File> {
+    /// The file, or the name given to an in-memory capture; every error names it.
     path: PathBuf,
-    input: BufReader<File>,
+    input: BufReader<R>,
     /// Bytes consumed so far, i.e. the file offset of the next record or block.
     pos: u64,
     next_index: u64,
@@ -134,7 +136,7 @@ pub struct CaptureReader {
     done: bool,
 }
 
-impl CaptureReader {
+impl CaptureReader<File> {
     /// Opens a capture file, detects pcap or pcapng from its first bytes and reads its file
     /// header (pcap) or first section header block (pcapng).
     pub fn open(path: &Path) -> Result<Self, DecodeError> {
@@ -146,9 +148,17 @@ impl CaptureReader {
                 DecodeErrorKind::Io(format!("cannot open: {e}")),
             )
         })?;
+        Self::from_reader(path, file)
+    }
+}
+
+impl<R: Read> CaptureReader<R> {
+    /// Reads a capture from `input` (a file, a byte slice, ...) as [`CaptureReader::open`]
+    /// does; `name` stands for the file in errors.
+    pub fn from_reader(name: &Path, input: R) -> Result<Self, DecodeError> {
         let mut reader = CaptureReader {
-            path: path.to_path_buf(),
-            input: BufReader::with_capacity(64 * 1024, file),
+            path: name.to_path_buf(),
+            input: BufReader::with_capacity(64 * 1024, input),
             pos: 0,
             next_index: 1,
             format: Format::Pcap(PcapFormat {
@@ -517,15 +527,13 @@ impl CaptureReader {
                 if interfaces.len() >= MAX_INTERFACES {
                     return Err(corrupt(format!("more than {MAX_INTERFACES} interfaces")));
                 }
-                let resolution = build_ts_resolution(idb.if_tsresol)
-                    .filter(|r| *r > 0)
-                    .ok_or_else(|| {
-                        corrupt(format!(
-                            "interface {} has an invalid timestamp resolution 0x{:02x}",
-                            interfaces.len(),
-                            idb.if_tsresol
-                        ))
-                    })?;
+                let resolution = ts_resolution(idb.if_tsresol).ok_or_else(|| {
+                    corrupt(format!(
+                        "interface {} has an invalid timestamp resolution 0x{:02x}",
+                        interfaces.len(),
+                        idb.if_tsresol
+                    ))
+                })?;
                 Ok(NgBlock::Interface(Interface {
                     linktype: i32::from(idb.linktype.0 as u16),
                     name: idb.if_name().and_then(|r| r.ok()).map(str::to_string),
@@ -632,7 +640,7 @@ impl CaptureReader {
     }
 }
 
-impl Iterator for CaptureReader {
+impl<R: Read> Iterator for CaptureReader<R> {
     type Item = Result<RawFrame, DecodeError>;
 
     fn next(&mut self) -> Option<Self::Item> {
@@ -657,7 +665,19 @@ impl Iterator for CaptureReader {
     }
 }
 
-impl std::iter::FusedIterator for CaptureReader {}
+impl<R: Read> std::iter::FusedIterator for CaptureReader<R> {}
+
+/// Timestamp units per second from a pcapng `if_tsresol`: 10^n, or 2^n when the top bit is
+/// set; `None` when that does not fit in a u64. (pcap-parser's `build_ts_resolution` refuses
+/// every 2^n resolution.)
+fn ts_resolution(if_tsresol: u8) -> Option<u64> {
+    let exponent = u32::from(if_tsresol & 0x7f);
+    if if_tsresol & 0x80 == 0 {
+        10u64.checked_pow(exponent)
+    } else {
+        1u64.checked_shl(exponent)
+    }
+}
 
 /// Seconds since the epoch from a pcapng timestamp, without overflow on any input.
 fn timestamp(units: u64, resolution: u64, ts_offset: i64) -> f64 {

@@ -18,6 +18,8 @@ pub mod link;
 pub mod tipc;
 
 use std::fmt;
+use std::fs::File;
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
@@ -259,14 +261,25 @@ pub fn decode_frame(raw: RawFrame) -> Result<Option<TipcFrame>, TipcError> {
 
 /// Iterator over the TIPC messages of one capture file; see [`tipc_messages`].
 #[derive(Debug)]
-pub struct TipcMessages {
-    reader: CaptureReader,
+pub struct TipcMessages<R = File> {
+    reader: CaptureReader<R>,
     frames: u64,
     skipped: u64,
     malformed: u64,
 }
 
-impl TipcMessages {
+impl<R: Read> TipcMessages<R> {
+    /// The TIPC messages of an open capture (a file or any other reader), as
+    /// [`tipc_messages`] returns them.
+    pub fn new(reader: CaptureReader<R>) -> Self {
+        TipcMessages {
+            reader,
+            frames: 0,
+            skipped: 0,
+            malformed: 0,
+        }
+    }
+
     /// Frames read so far (TIPC or not).
     pub fn frames_read(&self) -> u64 {
         self.frames
@@ -288,7 +301,7 @@ impl TipcMessages {
     }
 }
 
-impl Iterator for TipcMessages {
+impl<R: Read> Iterator for TipcMessages<R> {
     type Item = Result<TipcFrame, DecodeError>;
 
     fn next(&mut self) -> Option<Self::Item> {
@@ -316,17 +329,12 @@ impl Iterator for TipcMessages {
     }
 }
 
-impl std::iter::FusedIterator for TipcMessages {}
+impl<R: Read> std::iter::FusedIterator for TipcMessages<R> {}
 
 /// Opens `path` and returns an iterator of its TIPC messages. Frames that are not TIPC are
 /// skipped and counted; a 0x88CA frame with an invalid TIPC message is an `Err` item after
 /// which iteration may go on; an unreadable file ends the iteration with an `Err` item
 /// ([`DecodeError::unreadable`]).
 pub fn tipc_messages(path: &Path) -> Result<TipcMessages, DecodeError> {
-    Ok(TipcMessages {
-        reader: CaptureReader::open(path)?,
-        frames: 0,
-        skipped: 0,
-        malformed: 0,
-    })
+    Ok(TipcMessages::new(CaptureReader::open(path)?))
 }
