@@ -205,6 +205,19 @@ vmlinux.o: warning: objtool: tipc_x+0x1f: call to foo() leaves .noinstr.text sec
     let d = diagnostics(log);
     assert_eq!(d.len(), 4, "{d:#?}");
     assert!(d.iter().any(|d| d.file == "vmlinux.o"));
+    let long = format!(
+        "Symbol _RINv{} too long for kallsyms (514 >= 512).",
+        "x".repeat(500)
+    );
+    let k = diagnostics(&format!(
+        "{long}\nPlease increase KSYM_NAME_LEN both in kernel and kallsyms.c\n"
+    ));
+    assert_eq!(k.len(), 1, "{k:#?}");
+    assert_eq!(
+        (k[0].file.as_str(), k[0].severity.as_str()),
+        ("kallsyms", "warning")
+    );
+    assert!(k[0].text.contains("514 >= 512"), "{}", k[0].text);
     assert!(d
         .iter()
         .any(|d| d.file == "net/tipc/crossover.rs"

@@ -115,8 +115,30 @@ struct PeerNet {
 // Rust; the registry lock serialises every access to it.
 unsafe impl Send for PeerNet {}
 
+/// The namespaces of this kernel, by node id and cookie.
+///
+/// A type of its own, not a bare `RBTree`, keeps the mangled names of the
+/// generic functions instantiated for the registry short: with the bare
+/// tree, one of them had 514 characters and `scripts/kallsyms` dropped it
+/// (`KSYM_NAME_LEN` is 512).
+struct PeerMap(RBTree<PeerKey, PeerNet>);
+
+impl core::ops::Deref for PeerMap {
+    type Target = RBTree<PeerKey, PeerNet>;
+
+    fn deref(&self) -> &Self::Target {
+        &self.0
+    }
+}
+
+impl core::ops::DerefMut for PeerMap {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.0
+    }
+}
+
 /// Every namespace of this kernel that has a TIPC node id.
-type Registry = Lock<RBTree<PeerKey, PeerNet>, SpinLockBhBackend>;
+type Registry = Lock<PeerMap, SpinLockBhBackend>;
 
 /// The registry, allocated by [`tipc_crossover_init`] before any namespace
 /// can register and freed by [`tipc_crossover_exit`] after all are gone.
@@ -214,7 +236,7 @@ pub unsafe extern "C" fn tipc_crossover_proof(
 #[no_mangle]
 pub extern "C" fn tipc_crossover_init() -> c_int {
     let init = Lock::new(
-        RBTree::new(),
+        PeerMap(RBTree::new()),
         c_str!("tipc_crossover_registry"),
         static_lock_class!(),
     );

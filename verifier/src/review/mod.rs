@@ -256,68 +256,58 @@ fn review_one(
         tools::rustfmt(&tree.path, patch, &log("rustfmt"))
     })?;
 
-    let rust_dirs = rust_dirs(patch);
-    let mut built_ok = false;
-    if selected(Check::Build) {
-        let known = tree.set_options(true)?;
-        let r = tree.build(
-            &format!("build W=1 vmlinux, {} on", options_text(&known)),
-            &["vmlinux".to_string()],
-            false,
-            &log("build"),
-        )?;
-        built_ok = r.ok;
-        checks.push(build_outcome(Check::Build, &r, "vmlinux W=1"));
-    } else {
-        checks.push(not_selected(Check::Build));
-    }
-    let after_failed_build = |c: Check| Outcome::skip(c.name(), "the build failed");
-    if !selected(Check::Clippy) {
-        checks.push(not_selected(Check::Clippy));
-    } else if rust_dirs.is_empty() {
-        checks.push(Outcome::skip(Check::Clippy.name(), "no Rust file touched"));
-    } else if selected(Check::Build) && !built_ok {
-        checks.push(after_failed_build(Check::Clippy));
-    } else {
-        tree.set_options(true)?;
-        let r = tree.build(
-            &format!("clippy {}", rust_dirs.join(" ")),
-            &rust_dirs,
-            true,
-            &log("clippy"),
-        )?;
-        checks.push(build_outcome(Check::Clippy, &r, "CLIPPY=1"));
-    }
-    if !selected(Check::BuildOff) {
-        checks.push(not_selected(Check::BuildOff));
-    } else if selected(Check::Build) && !built_ok {
-        checks.push(after_failed_build(Check::BuildOff));
-    } else {
-        let known = tree.set_options(true)?;
-        if known.is_empty() {
-            checks.push(Outcome::skip(
-                Check::BuildOff.name(),
-                format!(
-                    "{} not in Kconfig yet: nothing to switch off",
-                    options_text(&tree.options)
-                ),
-            ));
-        } else {
-            tree.set_options(false)?;
-            let r = tree.build(
-                &format!("build W=1 vmlinux, {} off", options_text(&known)),
+    let rust_files = patch.kept_files_with(&[".rs"]);
+    let kconfig_changed = patch.files.iter().any(|f| f.path.contains("Kconfig"));
+    let want_on = selected(Check::Build) || selected(Check::Clippy);
+    let want_off = selected(Check::BuildOff);
+    let first = tree.current_state();
+    let mut on_result: Option<BuildResult> = None;
+    let mut off_outcome: Option<Outcome> = None;
+    for on in [first, !first] {
+        if on && want_on {
+            let present = tree.ensure_state(true, kconfig_changed)?;
+            on_result = Some(tree.build(
+                &format!("build W=1 vmlinux, {} on", options_text(&present)),
                 &["vmlinux".to_string()],
-                false,
-                &log("build-off"),
-            )?;
-            checks.push(build_outcome(
-                Check::BuildOff,
-                &r,
-                "vmlinux W=1, option off",
-            ));
-            tree.set_options(true)?;
+                &log("build"),
+            )?);
+        } else if !on && want_off {
+            let present = tree.ensure_state(false, kconfig_changed)?;
+            off_outcome = Some(if present.is_empty() {
+                Outcome::skip(
+                    Check::BuildOff.name(),
+                    format!(
+                        "{} not in Kconfig yet: nothing to switch off",
+                        options_text(&tree.options)
+                    ),
+                )
+            } else {
+                let r = tree.build(
+                    &format!("build W=1 vmlinux, {} off", options_text(&present)),
+                    &["vmlinux".to_string()],
+                    &log("build-off"),
+                )?;
+                build_outcome(Check::BuildOff, &r, |_| true, "vmlinux W=1, option off")
+            });
         }
     }
+    checks.push(match (&on_result, selected(Check::Build)) {
+        (Some(r), true) => build_outcome(Check::Build, r, |_| true, "vmlinux W=1"),
+        _ => not_selected(Check::Build),
+    });
+    checks.push(match (&on_result, selected(Check::Clippy)) {
+        (Some(_), true) if rust_files.is_empty() => {
+            Outcome::skip(Check::Clippy.name(), "no Rust file touched")
+        }
+        (Some(r), true) => build_outcome(
+            Check::Clippy,
+            r,
+            |d| d.file.ends_with(".rs"),
+            &format!("clippy-driver on {}", rust_files.join(" ")),
+        ),
+        _ => not_selected(Check::Clippy),
+    });
+    checks.push(off_outcome.unwrap_or_else(|| not_selected(Check::BuildOff)));
     Ok(())
 }
 
@@ -332,19 +322,15 @@ fn options_text(options: &[String]) -> String {
         .join(",")
 }
 
-/// `net/tipc/` for `net/tipc/crossover.rs`: kbuild directory targets.
-fn rust_dirs(patch: &PatchFile) -> Vec<String> {
-    let mut dirs: Vec<String> = patch
-        .kept_files_with(&[".rs"])
-        .iter()
-        .filter_map(|f| f.rsplit_once('/').map(|(d, _)| format!("{d}/")))
-        .collect();
-    dirs.sort();
-    dirs.dedup();
-    dirs
-}
-
-fn build_outcome(check: Check, r: &BuildResult, what: &str) -> Outcome {
+/// A build's outcome for one column: the build failed, or a new warning
+/// that `counts` attributes to this column.
+fn build_outcome(
+    check: Check,
+    r: &BuildResult,
+    counts: impl Fn(&rules::Diagnostic) -> bool,
+    what: &str,
+) -> Outcome {
+    let new: Vec<&rules::Diagnostic> = r.new_warnings.iter().filter(|d| counts(d)).collect();
     let o = if !r.ok {
         Outcome::fail(
             check.name(),
@@ -352,10 +338,10 @@ fn build_outcome(check: Check, r: &BuildResult, what: &str) -> Outcome {
                 .clone()
                 .unwrap_or_else(|| "make failed".into()),
         )
-    } else if let Some(first) = r.new_warnings.first() {
+    } else if let Some(first) = new.first() {
         Outcome::fail(
             check.name(),
-            format!("{} new warning(s): {}", r.new_warnings.len(), first.text),
+            format!("{} new warning(s): {}", new.len(), first.text),
         )
     } else {
         Outcome::pass(

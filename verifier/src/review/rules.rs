@@ -280,6 +280,10 @@ pub fn diagnostics(log: &str) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     let mut pending: Option<(String, String)> = None;
     for line in log.lines() {
+        if let Some(d) = kallsyms_overflow(line) {
+            out.push(d);
+            continue;
+        }
         if let Some(loc) = line.trim_start().strip_prefix("--> ") {
             if let Some((severity, message)) = pending.take() {
                 let file = loc.split(':').next().unwrap_or(loc).to_string();
@@ -305,6 +309,29 @@ pub fn diagnostics(log: &str) -> Vec<Diagnostic> {
     out.sort();
     out.dedup();
     out
+}
+
+/// scripts/kallsyms drops a symbol longer than KSYM_NAME_LEN and says so
+/// without the word "warning": stack traces then show a bare address.
+/// Rust's mangled generic instances are the usual cause.
+fn kallsyms_overflow(line: &str) -> Option<Diagnostic> {
+    let rest = line.strip_prefix("Symbol ")?;
+    let (symbol, why) = rest.split_once(" too long for kallsyms")?;
+    let shown: String = symbol.chars().take(60).collect();
+    Some(Diagnostic {
+        file: "kallsyms".into(),
+        severity: "warning".into(),
+        message: format!("symbol {shown}... too long for kallsyms"),
+        text: format!(
+            "kallsyms: a {}-character symbol is dropped{}: {shown}...",
+            symbol.len(),
+            why.trim()
+                .trim_end_matches('.')
+                .strip_prefix('(')
+                .map(|w| format!(" ({w}"))
+                .unwrap_or_default()
+        ),
+    })
 }
 
 /// rustc's closing lines (`warning: 2 warnings emitted`, `error: aborting

@@ -32,6 +32,10 @@ pub struct ReviewTree {
     pub options: Vec<String>,
     /// Warnings that are not the patch's doing.
     known: BTreeSet<(String, String)>,
+    /// Whether the options are on in `.config` now (`None`: unknown).
+    state: Option<bool>,
+    /// The options Kconfig knew at the last switch.
+    present: Vec<String>,
 }
 
 /// What one `make` run said.
@@ -84,15 +88,24 @@ impl ReviewTree {
             jobs: ctx.jobs,
             options: series_options(&ctx.project)?,
             known: BTreeSet::new(),
+            state: None,
+            present: Vec::new(),
         };
         tree.configure(&ctx.project)?;
         tree.known = tree.load_baseline();
         Ok(tree)
     }
 
+    /// Every build of the review tree: `W=1`, and Rust compiled by
+    /// clippy-driver (it emits the same objects), so that clippy needs no
+    /// build of its own and no object is rebuilt only because the command
+    /// changed.
     fn make(&self) -> Command {
         let mut c = kbuild::make_command(&self.path, &self.cache);
-        c.arg(format!("-j{}", self.jobs)).arg("W=1");
+        c.arg(format!("-j{}", self.jobs))
+            .arg("W=1")
+            .arg("CLIPPY=1")
+            .arg(format!("CLIPPY_DRIVER={CLIPPY_DRIVER}"));
         c
     }
 
@@ -164,7 +177,7 @@ impl ReviewTree {
         let mut make = self.make();
         make.arg("vmlinux");
         let label = if first {
-            "review tree: first full W=1 build of the base (once; about 8 minutes on 2 cores)"
+            "review tree: first full W=1 build of the base (once; about 10 minutes on 2 cores)"
         } else {
             "review tree: base, W=1 (incremental)"
         };
@@ -194,7 +207,7 @@ impl ReviewTree {
     /// Switches the series' options on or off; returns those that Kconfig
     /// knows at this point of the series (an option not yet added vanishes
     /// in olddefconfig).
-    pub fn set_options(&self, on: bool) -> Result<Vec<String>> {
+    pub fn set_options(&mut self, on: bool) -> Result<Vec<String>> {
         let script = self.path.join("scripts/config");
         for opt in &self.options {
             let mut c = Command::new(&script);
@@ -211,7 +224,7 @@ impl ReviewTree {
         old.arg("olddefconfig");
         progress::capture("make olddefconfig", old)?;
         let config = fs::read_to_string(self.path.join(".config")).context("reading .config")?;
-        Ok(self
+        let present: Vec<String> = self
             .options
             .iter()
             .filter(|o| {
@@ -221,23 +234,32 @@ impl ReviewTree {
                 })
             })
             .cloned()
-            .collect())
+            .collect();
+        self.state = Some(on);
+        self.present = present.clone();
+        Ok(present)
+    }
+
+    /// The state to build first for the next patch: the one `.config` is
+    /// in, so that each patch switches the options once, not twice (every
+    /// file that tests an option is rebuilt at each switch).
+    pub fn current_state(&self) -> bool {
+        self.state.unwrap_or(true)
+    }
+
+    /// Switches to `on` unless already there and Kconfig did not change.
+    /// Returns the options Kconfig knows.
+    pub fn ensure_state(&mut self, on: bool, kconfig_changed: bool) -> Result<Vec<String>> {
+        if self.state == Some(on) && !kconfig_changed {
+            return Ok(self.present.clone());
+        }
+        self.set_options(on)
     }
 
     /// `make W=1 vmlinux` (or the given targets) and the warnings no
     /// earlier build printed; those become known for the next patch.
-    pub fn build(
-        &mut self,
-        label: &str,
-        targets: &[String],
-        clippy: bool,
-        log: &Path,
-    ) -> Result<BuildResult> {
+    pub fn build(&mut self, label: &str, targets: &[String], log: &Path) -> Result<BuildResult> {
         let mut make = self.make();
-        if clippy {
-            make.arg("CLIPPY=1")
-                .arg(format!("CLIPPY_DRIVER={CLIPPY_DRIVER}"));
-        }
         make.args(targets);
         let result = self.run_build(label, make, log, true)?;
         Ok(result)
