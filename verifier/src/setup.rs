@@ -53,6 +53,10 @@ pub const PACKAGES: &[Package] = &[
     pkg("rust-web-src", "core library source matching rustc-web"),
     pkg("rust-web-clippy", "clippy matching rustc-web (CLIPPY=1)"),
     pkg("rustfmt-web", "rustfmt matching rustc-web (review)"),
+    pkg(
+        "ccache",
+        "review: the same file compiled again in the same state",
+    ),
     pkg("clang-19", "LLVM=-19 kernel build"),
     pkg("lld-19", "LLVM=-19 kernel build"),
     pkg("llvm-19", "LLVM=-19 kernel build"),

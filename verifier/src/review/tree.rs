@@ -47,6 +47,17 @@ pub struct BuildResult {
     pub log: PathBuf,
 }
 
+/// The kernel's make variables plus the C compiler behind ccache: each
+/// patch switches the series' options once, and every file that tests one
+/// (all of net/tipc, through core.h) is compiled again; ccache turns the
+/// second and later compilations of the same source in the same state
+/// into lookups.
+pub fn review_make_vars(cache: &Path) -> Vec<String> {
+    let mut v = kbuild::make_vars(cache);
+    v.push("CC=ccache clang-19".into());
+    v
+}
+
 /// The options the series adds: every `CONFIG_X=y` of `patched.config`.
 pub fn series_options(project: &Path) -> Result<Vec<String>> {
     let path = project.join("vm/kconfig/patched.config");
@@ -96,12 +107,24 @@ impl ReviewTree {
         Ok(tree)
     }
 
+    /// `make` in the review tree with the compiler behind ccache.
+    fn make_base(&self) -> Command {
+        let mut c = kbuild::make_command(&self.path, &self.cache);
+        c.args(
+            review_make_vars(&self.cache)
+                .into_iter()
+                .skip(kbuild::make_vars(&self.cache).len()),
+        )
+        .env("CCACHE_DIR", self.cache.join("ccache"));
+        c
+    }
+
     /// Every build of the review tree: `W=1`, and Rust compiled by
     /// clippy-driver (it emits the same objects), so that clippy needs no
     /// build of its own and no object is rebuilt only because the command
     /// changed.
     fn make(&self) -> Command {
-        let mut c = kbuild::make_command(&self.path, &self.cache);
+        let mut c = self.make_base();
         c.arg(format!("-j{}", self.jobs))
             .arg("W=1")
             .arg("CLIPPY=1")
@@ -116,7 +139,7 @@ impl ReviewTree {
         k.add_file("base.config", &fragment)?;
         k.add(
             "make vars",
-            kbuild::make_vars(&self.cache).join(" ").as_bytes(),
+            review_make_vars(&self.cache).join(" ").as_bytes(),
         );
         let key = k.key();
         let stamp = self.path.join(CONFIG_STAMP);
@@ -128,7 +151,7 @@ impl ReviewTree {
         let _ = fs::remove_file(&stamp);
         let _ = fs::remove_file(self.path.join(BASELINE));
         let log = self.cache.join("logs/review-config.log");
-        let mut tiny = kbuild::make_command(&self.path, &self.cache);
+        let mut tiny = self.make_base();
         tiny.arg("tinyconfig");
         progress::run_logged(
             "make tinyconfig",
@@ -149,7 +172,7 @@ impl ReviewTree {
             Duration::from_secs(15),
             |_| None,
         )?;
-        let mut old = kbuild::make_command(&self.path, &self.cache);
+        let mut old = self.make_base();
         old.arg("olddefconfig");
         progress::run_logged(
             "make olddefconfig",
@@ -220,7 +243,7 @@ impl ReviewTree {
                 .arg(opt);
             progress::capture("scripts/config", c)?;
         }
-        let mut old = kbuild::make_command(&self.path, &self.cache);
+        let mut old = self.make_base();
         old.arg("olddefconfig");
         progress::capture("make olddefconfig", old)?;
         let config = fs::read_to_string(self.path.join(".config")).context("reading .config")?;
