@@ -18,5 +18,6 @@ pub mod qemu;
 pub mod report;
 pub mod scenario;
 pub mod setup;
+pub mod stress;
 pub mod trace_bench;
 pub mod trace_review;
