@@ -1,13 +1,14 @@
 # The two commands of the project (see README.md):
 #   make check   the main job: kernels, QEMU guests, path proofs, KTAP + JSON
-#   make test    the test suite: host tests, then the QEMU suite
+#   make test    the test suite: host tests, the QEMU suite, the short stress run
+#   make stress  the long stress run on the debug kernel (about half an hour)
 # Both install what is missing first (tipc-verifier setup, as root).
 
 CARGO    ?= cargo
 VERIFIER := target/release/tipc-verifier
 ARGS     ?=
 
-.PHONY: check test host-test qemu-test setup tools fmt clean-out trace-bench bench
+.PHONY: check test host-test qemu-test stress-short stress setup tools fmt clean-out trace-bench bench
 
 tools:
 	$(CARGO) build --release --locked -p tipc-verifier -p tipc-agent
@@ -18,13 +19,21 @@ setup: tools
 check: setup
 	$(VERIFIER) check $(ARGS)
 
-test: host-test qemu-test
+test: host-test qemu-test stress-short
 
 host-test: setup
 	$(CARGO) test --workspace --locked
 
 qemu-test: setup
 	$(VERIFIER) check $(ARGS)
+
+# the debug kernel (KASAN, lockdep) under churn, storms and forged frames:
+# the short form in `make test`, the long form (500 namespace cycles) alone
+stress-short: setup
+	$(VERIFIER) stress --short
+
+stress: setup
+	$(VERIFIER) stress $(ARGS)
 
 fmt:
 	$(CARGO) fmt --all

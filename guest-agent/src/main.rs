@@ -521,6 +521,10 @@ pub struct SendArgs {
     /// group only: this sender's member instance [default: INSTANCE + 1].
     #[arg(long, value_name = "U32")]
     pub member_instance: Option<u32>,
+    /// rdm/mcast: written (atomically) once the first message is sent, so a
+    /// script can act while the flow is under way.
+    #[arg(long, value_name = "FILE")]
+    pub started_file: Option<PathBuf>,
 }
 
 fn usage_error(sub: &str, kind: ErrorKind, msg: String) -> ! {
@@ -558,6 +562,9 @@ fn check_send(a: &SendArgs) -> Result<(), (ErrorKind, String)> {
     }
     if a.sock != SockMode::Group && a.member_instance.is_some() {
         return conflict("--member-instance only applies to --sock group");
+    }
+    if !matches!(a.sock, SockMode::Rdm | SockMode::Mcast) && a.started_file.is_some() {
+        return conflict("--started-file only applies to --sock rdm and mcast");
     }
     match a.sock {
         SockMode::Mcast => {

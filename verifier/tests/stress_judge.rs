@@ -188,7 +188,7 @@ fn a_crossover_to_the_victim_or_an_unknown_namespace_is_wrong() {
         assigned(4026532200, SB, 4026531840),          // the root namespace
         assigned(4026532200, SC, 4026532301),          // sb's inode under sc's address
     ] {
-        let c = judge::judge_crossovers(&f, &[bad.clone()]);
+        let c = judge::judge_crossovers(&f, std::slice::from_ref(&bad));
         assert_eq!(c.wrong, 1, "{bad:?}");
         assert_eq!(c.wrong_examples.len(), 1);
     }

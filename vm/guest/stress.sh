@@ -16,6 +16,7 @@
 #   $RES/crossover-trace.txt   the tipc_crossover_peer records
 set +e
 FACTS=$RES/stress.txt
+IFS_DEFAULT=$IFS
 AGENT_T=60
 
 fact() { echo "$*" >> "$FACTS"; }
@@ -87,7 +88,7 @@ xchg() {
 		IFS=,
 		# shellcheck disable=SC2086
 		set -- $s
-		IFS=' '
+		IFS=$IFS_DEFAULT
 		# shellcheck disable=SC2046
 		set -- "$@" $(svc_of "$1" "$5") "$tag-$1-$4"
 		rm -f "/tmp/$8.ready"
@@ -99,14 +100,14 @@ xchg() {
 		IFS=,
 		# shellcheck disable=SC2086
 		set -- $s
-		IFS=' '
+		IFS=$IFS_DEFAULT
 		wait_file "/tmp/$tag-$1-$4.ready" $AGENT_T > /dev/null || ok=1
 	done
 	for s in $specs; do
 		IFS=,
 		# shellcheck disable=SC2086
 		set -- $s
-		IFS=' '
+		IFS=$IFS_DEFAULT
 		# shellcheck disable=SC2046
 		set -- "$@" $(svc_of "$1" "$5") "$tag-$1-$4"
 		$IP netns exec "$2" tipc-agent send --sock "$1" --service "$7" --count "$MSGS" --size "$(size_of "$1")" \
@@ -130,9 +131,13 @@ flood_start() {
 		--timeout 40 --out "$dir/$2.flood.recv.json" --ready-file "/tmp/$2.fready" 2>> /tmp/agent.err &
 	flood_recv=$!
 	wait_file "/tmp/$2.fready" 30 || fail "$1" "$2: flood receiver not ready"
+	rm -f "/tmp/$2.started"
 	$IP netns exec "$3" tipc-agent send --sock rdm --service "21020:$5" --count 1000000000 --size 1024 \
-		--acks 0 --timeout 30 --out "$dir/$2.flood.send.json" 2>> /tmp/agent.err &
+		--acks 0 --timeout 30 --out "$dir/$2.flood.send.json" --started-file "/tmp/$2.started" \
+		2>> /tmp/agent.err &
 	flood_send=$!
+	# The destination must only go away once the flood is under way.
+	wait_file "/tmp/$2.started" 30 > /dev/null || fail "$1" "$2: the flood did not start"
 }
 
 # flood_end PHASE TAG: the flood's sender must have ended by itself.
@@ -163,8 +168,10 @@ CLASSES_ROTATING="seqpacket stream mcast group"
 
 # rotating K: the second class of round K.
 rotating() {
+	k=$1
+	# shellcheck disable=SC2086
 	set -- $CLASSES_ROTATING
-	shift $(($1 % 4))
+	shift $((k % 4))
 	echo "$1"
 }
 
@@ -176,13 +183,14 @@ phase_netns_cycle() {
 	c=1
 	while [ "$c" -le "$CYCLES" ]; do
 		tipc_ns sb 2 br0 "pb$c"
-		wait_links sb 1 30 > /dev/null || fail netns_cycle "cycle $c: sb's link to sa not up"
+		wait_links sb 1 30 || fail netns_cycle "cycle $c: sb's link to sa not up"
 		xchg netns_cycle "c$c" sa sb "$c" rdm "$(rotating "$c")"
+		log "cycle $c: exchanged"
 		[ "$c" -gt 1 ] && flood_end netns_cycle "c$((c - 1))"
 		flood_start netns_cycle "c$c" sa sb "$c"
-		sleep 0.2
 		kill_ns sb
 		$IP netns del sb
+		log "cycle $c: sb deleted"
 		fact "count netns_cycle cycles $c"
 		[ $((c % 10)) -eq 0 ] && progress "netns_cycle $c/$CYCLES"
 		c=$((c + 1))
@@ -199,7 +207,6 @@ phase_bearer_churn() {
 	k=1
 	while [ "$k" -le "$CHURN" ]; do
 		flood_start bearer_churn "k$k" sa sc "$((100000 + k))"
-		sleep 0.2
 		if [ $((k % 2)) -eq 1 ]; then
 			$IP netns exec sc $TIPC bearer disable media eth device tv
 			wait_links_down sa 30 > /dev/null || fail bearer_churn "round $k: link still up after bearer disable"
@@ -251,11 +258,11 @@ phase_conn_storm() {
 # each round its link also goes down and up once.
 phase_empty_names() {
 	bridge_add br1
-	tipc_ns e1 10 br1 pe1
+	tipc_ns e1 10 br1 pe
 	r=1
 	while [ "$r" -le "$EMPTY_ROUNDS" ]; do
 		if [ $((r % 2)) -eq 1 ]; then n=11; else n=""; fi
-		tipc_ns e2 "$n" br1 "pe$r"
+		tipc_ns e2 "$n" br1 "pq$r"
 		wait_links e2 1 30 > /dev/null || fail empty_names "round $r: e2's link not up"
 		$IP -n e2 link set tv down
 		$IP -n e2 link set tv up

@@ -147,7 +147,7 @@ pub fn table(r: &StressReport) -> String {
     let t = &s.totals;
     let mut out = String::new();
     let mut row = |k: &str, v: String| {
-        let _ = writeln!(out, "  {k:<44} {v}");
+        let _ = writeln!(out, "  {k:<48} {v}");
     };
     row(
         "namespace cycles run",
