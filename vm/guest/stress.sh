@@ -121,40 +121,42 @@ xchg() {
 	return $ok
 }
 
-# flood_start PHASE TAG FROM TO INSTANCE: RDM from FROM to TO as fast as it
-# goes until the destination disappears (error expected, counted apart).
-flood_start() {
-	dir=$RES/$1
-	mkdir -p "$dir"
+# flood_recv PHASE TAG TO INSTANCE: the receiver of a flood into TO.
+flood_recv() {
+	mkdir -p "$RES/$1"
 	rm -f "/tmp/$2.fready"
-	$IP netns exec "$4" tipc-agent recv --sock rdm --service "21020:$5" --count 1000000000 --no-ack \
-		--timeout 40 --out "$dir/$2.flood.recv.json" --ready-file "/tmp/$2.fready" 2>> /tmp/agent.err &
+	$IP netns exec "$3" tipc-agent recv --sock rdm --service "21020:$4" --count 1000000000 --no-ack \
+		--timeout 60 --out "$RES/$1/$2.flood.recv.json" --ready-file "/tmp/$2.fready" 2>> /tmp/agent.err &
 	flood_recv=$!
-	wait_file "/tmp/$2.fready" 30 || fail "$1" "$2: flood receiver not ready"
+}
+
+# flood_send PHASE TAG FROM INSTANCE: RDM from FROM as fast as it goes until
+# the destination disappears (error expected, counted apart); returns once
+# the first message is sent.
+flood_send() {
+	wait_file "/tmp/$2.fready" 30 > /dev/null || fail "$1" "$2: flood receiver not ready"
 	rm -f "/tmp/$2.started"
-	$IP netns exec "$3" tipc-agent send --sock rdm --service "21020:$5" --count 1000000000 --size 1024 \
-		--acks 0 --timeout 30 --out "$dir/$2.flood.send.json" --started-file "/tmp/$2.started" \
+	$IP netns exec "$3" tipc-agent send --sock rdm --service "21020:$4" --count 1000000000 --size 1024 \
+		--acks 0 --timeout 30 --out "$RES/$1/$2.flood.send.json" --started-file "/tmp/$2.started" \
 		2>> /tmp/agent.err &
 	flood_send=$!
 	# The destination must only go away once the flood is under way.
 	wait_file "/tmp/$2.started" 30 > /dev/null || fail "$1" "$2: the flood did not start"
 }
 
-# flood_end PHASE TAG: the flood's sender must have ended by itself.
+# flood_end PHASE TAG PID: the flood's sender PID must have ended by itself.
 flood_end() {
 	i=0
-	while kill -0 "$flood_send" 2> /dev/null; do
+	while kill -0 "$3" 2> /dev/null; do
 		i=$((i + 1))
 		if [ "$i" -gt 400 ]; then
 			fail "$1" "$2: flood sender still running 40 s after its destination went away"
-			kill -9 "$flood_send" 2> /dev/null
+			kill -9 "$3" 2> /dev/null
 			break
 		fi
 		sleep 0.1
 	done
-	wait "$flood_send" 2> /dev/null
-	kill "$flood_recv" 2> /dev/null
-	wait "$flood_recv" 2> /dev/null
+	wait "$3" 2> /dev/null
 	return 0
 }
 
@@ -164,30 +166,33 @@ kill_ns() {
 	return 0
 }
 
-CLASSES_ROTATING="seqpacket stream mcast group"
+CLASSES_ROTATING="rdm seqpacket stream mcast group"
 
-# rotating K: the second class of round K.
+# rotating K: the class of round K (each one every fifth round).
 rotating() {
 	k=$1
 	# shellcheck disable=SC2086
 	set -- $CLASSES_ROTATING
-	shift $((k % 4))
+	shift $((k % $#))
 	echo "$1"
 }
 
 # Namespaces created, linked and deleted while a flood runs into them. Each
 # cycle: sb (1.1.2, the same node identity every time) comes up on br0,
-# exchanges RDM and one rotating class both ways with sa, then is deleted
-# while sa floods it.
+# exchanges one class both ways with sa (RDM, SEQPACKET, STREAM, multicast
+# and group in turn), then is deleted while sa floods it.
 phase_netns_cycle() {
 	c=1
 	while [ "$c" -le "$CYCLES" ]; do
 		tipc_ns sb 2 br0 "pb$c"
 		wait_links sb 1 30 || fail netns_cycle "cycle $c: sb's link to sa not up"
-		xchg netns_cycle "c$c" sa sb "$c" rdm "$(rotating "$c")"
+		flood_recv netns_cycle "c$c" sb "$c"
+		xchg netns_cycle "c$c" sa sb "$c" "$(rotating "$c")"
 		log "cycle $c: exchanged"
-		[ "$c" -gt 1 ] && flood_end netns_cycle "c$((c - 1))"
-		flood_start netns_cycle "c$c" sa sb "$c"
+		# The previous cycle's flood ended meanwhile (sa saw its peer go).
+		[ "$c" -gt 1 ] && flood_end netns_cycle "c$((c - 1))" "$prev_flood"
+		flood_send netns_cycle "c$c" sa "$c"
+		prev_flood=$flood_send
 		kill_ns sb
 		$IP netns del sb
 		log "cycle $c: sb deleted"
@@ -195,7 +200,7 @@ phase_netns_cycle() {
 		[ $((c % 10)) -eq 0 ] && progress "netns_cycle $c/$CYCLES"
 		c=$((c + 1))
 	done
-	[ "$CYCLES" -gt 0 ] && flood_end netns_cycle "c$CYCLES"
+	[ "$CYCLES" -gt 0 ] && flood_end netns_cycle "c$CYCLES" "$prev_flood"
 	return 0
 }
 
@@ -206,7 +211,8 @@ phase_bearer_churn() {
 	wait_links sc 1 30 > /dev/null || fail bearer_churn "sc's link to sa not up"
 	k=1
 	while [ "$k" -le "$CHURN" ]; do
-		flood_start bearer_churn "k$k" sa sc "$((100000 + k))"
+		flood_recv bearer_churn "k$k" sc "$((100000 + k))"
+		flood_send bearer_churn "k$k" sa "$((100000 + k))"
 		if [ $((k % 2)) -eq 1 ]; then
 			$IP netns exec sc $TIPC bearer disable media eth device tv
 			wait_links_down sa 30 > /dev/null || fail bearer_churn "round $k: link still up after bearer disable"
@@ -216,7 +222,9 @@ phase_bearer_churn() {
 			wait_links_down sa 30 > /dev/null || fail bearer_churn "round $k: link still up after carrier loss"
 			$IP -n sc link set tv up
 		fi
-		flood_end bearer_churn "k$k"
+		flood_end bearer_churn "k$k" "$flood_send"
+		kill "$flood_recv" 2> /dev/null
+		wait "$flood_recv" 2> /dev/null
 		wait_links sc 1 30 > /dev/null || fail bearer_churn "round $k: link not back"
 		xchg bearer_churn "k$k" sa sc "$((100000 + k))" rdm seqpacket
 		fact "count bearer_churn rounds $k"
