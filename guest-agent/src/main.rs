@@ -1033,6 +1033,16 @@ mod tests {
         .is_err());
         assert!(s(&["--sock", "group", "--service", "100:1"]).is_ok());
         assert!(s(&["--sock", "rdm", "--port-file", "p"]).is_ok());
+        assert!(s(&["--sock", "rdm", "--service", "1:2", "--started-file", "f"]).is_ok());
+        assert!(s(&[
+            "--sock",
+            "stream",
+            "--service",
+            "1:2",
+            "--started-file",
+            "f"
+        ])
+        .is_err());
         assert!(s(&["--sock", "stream", "--service", "1:2", "--port-file", "p"]).is_ok());
     }
 
