@@ -1,7 +1,7 @@
 # The two commands of the project (see README.md):
 #   make check   the main job: kernels, QEMU guests, path proofs, KTAP + JSON
 #   make test    the test suite: host tests, the QEMU suite, the short stress run
-#   make stress  the long stress run on the debug kernel (about half an hour)
+#   make stress  the long stress run on the debug kernel (about an hour)
 # Both install what is missing first (tipc-verifier setup, as root).
 
 CARGO    ?= cargo

@@ -76,7 +76,7 @@ enum Cmd {
     /// crossover the tipc_crossover_peer tracepoint reports is between two
     /// stress namespaces. Prints the counts, KTAP on stdout, and writes
     /// out/stress-<UTC time>/stress.json. The long form (default, `make
-    /// stress`) takes about half an hour under TCG; --short is the form
+    /// stress`) takes about an hour under TCG on 2 cores; --short is the form
     /// `make test` runs (a few minutes).
     Stress(StressArgs),
     /// Throughput and latency: Rust crossover, C crossover, bearer, TCP, two guests.
