@@ -1,14 +1,15 @@
 # The two commands of the project (see README.md):
 #   make check   the main job: kernels, QEMU guests, path proofs, KTAP + JSON
-#   make test    the test suite: host tests, the QEMU suite, the review
+#   make test    the test suite: host tests, the QEMU suite, the review, the short stress run
 #   make review  netdev's checks on every patch of the series
+#   make stress  the long stress run on the debug kernel (about an hour)
 # Both install what is missing first (tipc-verifier setup, as root).
 
 CARGO    ?= cargo
 VERIFIER := target/release/tipc-verifier
 ARGS     ?=
 
-.PHONY: check test host-test qemu-test review review-test setup tools fmt clean-out trace-bench bench fuzz
+.PHONY: check test host-test qemu-test review review-test stress-short stress setup tools fmt clean-out trace-bench bench fuzz
 
 tools:
 	$(CARGO) build --release --locked -p tipc-verifier -p tipc-agent
@@ -19,7 +20,7 @@ setup: tools
 check: setup
 	$(VERIFIER) check $(ARGS)
 
-test: host-test qemu-test review-test review
+test: host-test qemu-test review-test review stress-short
 
 host-test: setup
 	$(CARGO) test --workspace --locked
@@ -34,6 +35,14 @@ review: setup
 # every review check against a patch broken on purpose (needs the cached tree)
 review-test: setup
 	$(CARGO) test --locked -p tipc-verifier --test review_kernel_tree -- --include-ignored --test-threads=1
+
+# the debug kernel (KASAN, lockdep) under churn, storms and forged frames:
+# the short form in `make test`, the long form (500 namespace cycles) alone
+stress-short: setup
+	$(VERIFIER) stress --short
+
+stress: setup
+	$(VERIFIER) stress $(ARGS)
 
 fmt:
 	$(CARGO) fmt --all

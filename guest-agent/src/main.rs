@@ -9,6 +9,7 @@ mod recv;
 mod report;
 mod send;
 mod socket;
+mod storm;
 mod uapi;
 mod wait;
 mod xfer;
@@ -78,6 +79,109 @@ enum Cmd {
     /// Benchmark client: --conns streams at once, --bytes each (or --rtt
     /// round trips), JSON with Mb/s, messages/s or the round-trip time.
     Blast(BlastCli),
+    /// Connection storm: accept or connect --conns times in a row, one
+    /// echoed message per connection (for `tipc-verifier stress`).
+    #[command(long_about = STORM_ABOUT)]
+    Storm(StormCli),
+}
+
+const STORM_ABOUT: &str = "\
+A connection storm over SEQPACKET or STREAM, for `tipc-verifier stress`.
+
+--role accept binds --service (cluster scope), listens, writes --ready-file
+and then --conns times accepts a connection, reads one --size-byte message,
+echoes it and closes. --role connect waits for --service via the topology
+server and then --conns times opens a socket, connects, sends message i
+(the payload of `send` with --seed), reads the echo, compares it and
+closes. The JSON result (--out) counts connections made and echoes intact.
+Exit status: 0 success, 1 failure, 2 bad arguments.";
+
+#[derive(Debug, Args)]
+struct StormCli {
+    /// Which end.
+    #[arg(long, value_enum)]
+    role: storm::Role,
+    /// Connection-oriented socket kind.
+    #[arg(long, value_enum)]
+    sock: storm::ConnSock,
+    /// Service TYPE:INSTANCE to bind or connect to.
+    #[arg(long, value_name = "SERVICE", value_parser = parse_service)]
+    service: Service,
+    /// Connections, one after the other.
+    #[arg(long, value_name = "N")]
+    conns: u64,
+    /// Bytes of the one message per connection.
+    #[arg(long, value_name = "BYTES", value_parser = parse_size, default_value = "256")]
+    size: usize,
+    /// Payload seed (message i = f(seed, i)).
+    #[arg(long, value_name = "U64", default_value_t = payload::DEFAULT_SEED)]
+    seed: u64,
+    /// Written once the acceptor listens (--role accept).
+    #[arg(long, value_name = "FILE")]
+    ready_file: Option<PathBuf>,
+    /// Seconds before giving up.
+    #[arg(long, value_name = "SECS", default_value_t = 120)]
+    timeout: u64,
+    /// JSON result file (written also on failure).
+    #[arg(long, value_name = "FILE")]
+    out: PathBuf,
+}
+
+fn run_storm(a: StormCli) -> ExitCode {
+    if a.role == storm::Role::Accept && a.ready_file.is_none() {
+        usage_error(
+            "storm",
+            ErrorKind::MissingRequiredArgument,
+            "--role accept needs --ready-file".into(),
+        );
+    }
+    if !a.service.is_single() {
+        usage_error(
+            "storm",
+            ErrorKind::ValueValidation,
+            "--service must be TYPE:INSTANCE, not a range".into(),
+        );
+    }
+    let args = storm::StormArgs {
+        role: a.role,
+        sock: a.sock,
+        service: a.service,
+        conns: a.conns,
+        size: a.size,
+        seed: a.seed,
+        timeout: Duration::from_secs(a.timeout),
+    };
+    let mut report = storm::StormReport::new(&args);
+    let result = storm::run(&args, a.ready_file.as_deref(), &mut report);
+    if let Err(e) = &result {
+        report.first_error = Some(format!("{e:#}"));
+    }
+    let line = format!(
+        "tipc-agent storm {:?} {:?}: {}/{} connections, {} intact{}\n",
+        args.role,
+        args.sock,
+        report.connected,
+        args.conns,
+        report.intact,
+        report
+            .first_error
+            .as_deref()
+            .map(|e| format!(", error: {e}"))
+            .unwrap_or_default()
+    );
+    {
+        use std::io::Write;
+        let _ = std::io::stderr().write_all(line.as_bytes());
+    }
+    if let Err(e) = storm::write(&report, &a.out) {
+        eprintln!("tipc-agent storm: {e:#}");
+        return ExitCode::from(1);
+    }
+    if result.is_ok() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    }
 }
 
 #[derive(Debug, Args)]
@@ -417,6 +521,10 @@ pub struct SendArgs {
     /// group only: this sender's member instance [default: INSTANCE + 1].
     #[arg(long, value_name = "U32")]
     pub member_instance: Option<u32>,
+    /// rdm/mcast: written (atomically) once the first message is sent, so a
+    /// script can act while the flow is under way.
+    #[arg(long, value_name = "FILE")]
+    pub started_file: Option<PathBuf>,
 }
 
 fn usage_error(sub: &str, kind: ErrorKind, msg: String) -> ! {
@@ -454,6 +562,9 @@ fn check_send(a: &SendArgs) -> Result<(), (ErrorKind, String)> {
     }
     if a.sock != SockMode::Group && a.member_instance.is_some() {
         return conflict("--member-instance only applies to --sock group");
+    }
+    if !matches!(a.sock, SockMode::Rdm | SockMode::Mcast) && a.started_file.is_some() {
+        return conflict("--started-file only applies to --sock rdm and mcast");
     }
     match a.sock {
         SockMode::Mcast => {
@@ -583,6 +694,7 @@ fn main() -> ExitCode {
         Cmd::Inject(a) => run_inject(a),
         Cmd::Sink(a) => run_sink(a),
         Cmd::Blast(a) => run_blast(a),
+        Cmd::Storm(a) => run_storm(a),
     }
 }
 
@@ -610,6 +722,46 @@ mod tests {
             Cmd::Recv(a) => a,
             _ => unreachable!(),
         }
+    }
+
+    #[test]
+    fn storm_arguments() {
+        let ok = parse(&[
+            "storm",
+            "--role",
+            "connect",
+            "--sock",
+            "stream",
+            "--service",
+            "20100:1",
+            "--conns",
+            "50",
+            "--out",
+            "o",
+        ])
+        .unwrap();
+        match ok.cmd {
+            Cmd::Storm(a) => {
+                assert_eq!(a.conns, 50);
+                assert_eq!(a.size, 256);
+                assert_eq!(a.role, storm::Role::Connect);
+            }
+            _ => unreachable!(),
+        }
+        assert!(parse(&[
+            "storm",
+            "--role",
+            "accept",
+            "--sock",
+            "rdm",
+            "--service",
+            "1:2",
+            "--conns",
+            "1",
+            "--out",
+            "o"
+        ])
+        .is_err());
     }
 
     #[test]
@@ -881,6 +1033,16 @@ mod tests {
         .is_err());
         assert!(s(&["--sock", "group", "--service", "100:1"]).is_ok());
         assert!(s(&["--sock", "rdm", "--port-file", "p"]).is_ok());
+        assert!(s(&["--sock", "rdm", "--service", "1:2", "--started-file", "f"]).is_ok());
+        assert!(s(&[
+            "--sock",
+            "stream",
+            "--service",
+            "1:2",
+            "--started-file",
+            "f"
+        ])
+        .is_err());
         assert!(s(&["--sock", "stream", "--service", "1:2", "--port-file", "p"]).is_ok());
     }
 

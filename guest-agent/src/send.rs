@@ -152,6 +152,11 @@ fn send_datagrams(a: &SendArgs, d: &Deadline, run: &mut Run) -> Result<()> {
                 .with_context(|| format!("sending message {i}"))?;
             if first {
                 run.acc.add(&buf);
+                if run.acc.messages == 1 {
+                    if let Some(f) = &a.started_file {
+                        crate::wait::write_atomic(f, b"started\n")?;
+                    }
+                }
             }
             continue;
         }

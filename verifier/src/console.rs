@@ -3,30 +3,49 @@
 use serde::Serialize;
 
 /// Console texts that mean the kernel is unhappy. Any of them fails a run.
+/// The first marker a line contains names its kind, so the specific
+/// reports (KASAN, lockdep, RCU, sleep in atomic) come before the generic
+/// `BUG:` and `WARNING:` lines they start with.
 const SPLAT_MARKERS: &[(&str, &str)] = &[
     ("Kernel panic", "panic"),
+    ("BUG: KASAN:", "KASAN"),
+    ("KASAN:", "KASAN"),
+    (
+        "sleeping function called from invalid context",
+        "sleep in atomic",
+    ),
+    ("possible recursive locking", "lockdep"),
+    ("possible circular locking", "lockdep"),
+    ("inconsistent lock state", "lockdep"),
+    ("possible irq lock inversion", "lockdep"),
+    ("bad unlock balance", "lockdep"),
+    ("lock held when returning to user space", "lockdep"),
+    ("held lock freed", "lockdep"),
+    ("trying to register non-static key", "lockdep"),
+    ("suspicious RCU usage", "RCU"),
+    ("Illegal context switch in RCU", "RCU"),
+    ("rcu: INFO:", "RCU stall"),
+    ("detected stalls on CPUs", "RCU stall"),
+    ("soft lockup", "lockup"),
+    ("hard LOCKUP", "lockup"),
+    ("refcount_t:", "refcount"),
+    ("list_add corruption", "list corruption"),
+    ("list_del corruption", "list corruption"),
     ("BUG:", "BUG"),
     ("kernel BUG at", "BUG"),
     ("Oops", "Oops"),
     ("general protection fault", "GPF"),
     ("WARNING:", "WARNING"),
-    ("KASAN:", "KASAN"),
     ("UBSAN:", "UBSAN"),
-    ("possible recursive locking", "lockdep"),
-    ("possible circular locking", "lockdep"),
-    ("inconsistent lock state", "lockdep"),
-    ("suspicious RCU usage", "RCU"),
-    ("rcu: INFO:", "RCU stall"),
-    ("detected stalls on CPUs", "RCU stall"),
-    ("refcount_t:", "refcount"),
-    ("list_add corruption", "list corruption"),
-    ("list_del corruption", "list corruption"),
     ("blocked for more than", "hung task"),
     ("Unable to handle kernel", "Oops"),
 ];
 
 /// Marker the guest's /init prints when it is done.
 pub const END_MARKER: &str = "TIPC-VERIFIER: END rc=";
+/// Progress lines a long guest script writes to the console (shown on the
+/// host's stderr even without `-v`).
+pub const PROGRESS_MARKER: &str = "TIPC-VERIFIER: STRESS ";
 /// Marker the guest's /init prints first.
 pub const INIT_MARKER: &str = "TIPC-VERIFIER: init reached after ";
 

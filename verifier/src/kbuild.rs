@@ -6,6 +6,8 @@
 //!   is the pristine tree; the stock kernel is built here.
 //! - `trees/<base>/patched`: a worktree on branch `patched` = base + series
 //!   (`git am`), plus `kernel-rust/` sources laid over it.
+//! - `trees/<base>/debug`: a worktree on branch `debug`, the same series,
+//!   built with `vm/kconfig/debug.config` (KASAN, lockdep) on top.
 //! - `kernels/<flavour>-<key>/`: published builds (bzImage, config,
 //!   manifest). The key hashes every input, so unchanged inputs never
 //!   rebuild; a changed input rebuilds incrementally in the same tree.
@@ -39,6 +41,9 @@ pub enum Flavour {
     Stock,
     /// The pristine tree with `patches/` applied: the Rust crossover.
     Patched,
+    /// The patched series with KASAN, lockdep, PROVE_RCU and
+    /// DEBUG_ATOMIC_SLEEP (`vm/kconfig/debug.config`), for `stress`.
+    Debug,
 }
 
 impl Flavour {
@@ -46,6 +51,22 @@ impl Flavour {
         match self {
             Flavour::Stock => "stock",
             Flavour::Patched => "patched",
+            Flavour::Debug => "debug",
+        }
+    }
+
+    /// True for the kernels built from the series (patched and debug).
+    pub fn has_series(self) -> bool {
+        matches!(self, Flavour::Patched | Flavour::Debug)
+    }
+
+    /// Kernel command-line words this flavour's guests boot with: the
+    /// debug kernel stops at the first KASAN report, so a run can never
+    /// go on past memory corruption.
+    pub fn boot_args(self) -> &'static str {
+        match self {
+            Flavour::Debug => "kasan.fault=panic",
+            Flavour::Stock | Flavour::Patched => "",
         }
     }
 
@@ -53,8 +74,11 @@ impl Flavour {
     pub fn fragments(self, project: &Path) -> Vec<PathBuf> {
         let dir = project.join("vm").join("kconfig");
         let mut v = vec![dir.join("base.config")];
-        if self == Flavour::Patched {
+        if self.has_series() {
             v.push(dir.join("patched.config"));
+        }
+        if self == Flavour::Debug {
+            v.push(dir.join("debug.config"));
         }
         v
     }
@@ -200,7 +224,7 @@ pub fn kernel_key(ctx: &BuildContext, flavour: Flavour, base: &str) -> Result<Ke
         );
         k.add_file(&name, &frag)?;
     }
-    if flavour == Flavour::Patched {
+    if flavour.has_series() {
         for p in series_patches(&ctx.project)? {
             k.add_file(
                 &format!(
@@ -264,8 +288,8 @@ pub fn ensure_kernel(ctx: &BuildContext, flavour: Flavour) -> Result<BuiltKernel
     cache::sweep_temporaries(&kernels_dir(&ctx.cache))?;
     let phase = Phase::start(&format!("kernel {}: building ({key})", flavour.name()));
     let tree = ensure_tree(ctx, flavour, &base)?;
-    if flavour == Flavour::Patched {
-        apply_series(&tree, &Series::of_project(&ctx.project)?)?;
+    if flavour.has_series() {
+        apply_series(&tree, flavour.name(), &Series::of_project(&ctx.project)?)?;
     }
     configure(ctx, flavour, &tree)?;
     let log = ctx
@@ -335,7 +359,7 @@ pub fn trees_dir(cache: &Path, base: &str) -> PathBuf {
 fn ensure_tree(ctx: &BuildContext, flavour: Flavour, base: &str) -> Result<PathBuf> {
     match flavour {
         Flavour::Stock => ensure_base_repo(ctx, base),
-        Flavour::Patched => ensure_worktree(ctx, base, "patched"),
+        Flavour::Patched | Flavour::Debug => ensure_worktree(ctx, base, flavour.name()),
     }
 }
 
@@ -468,11 +492,11 @@ impl Series {
     }
 }
 
-/// Resets branch `patched` of the git tree to tag `base`, applies the
+/// Resets branch `branch` (`patched` or `debug`) of the git tree to tag `base`, applies the
 /// series with `git am`, then lays the overlay over it. Skipped when the
 /// same series is already applied. On failure the tree is left at the base
 /// with no stamp, so nothing half-applied is ever built as the series.
-pub fn apply_series(tree: &Path, series: &Series) -> Result<()> {
+pub fn apply_series(tree: &Path, branch: &str, series: &Series) -> Result<()> {
     let key = series.key()?;
     let stamp = tree.join(SERIES_STAMP);
     if fs::read_to_string(&stamp).ok().as_deref() == Some(key.as_str()) {
@@ -486,7 +510,7 @@ pub fn apply_series(tree: &Path, series: &Series) -> Result<()> {
     let _ = git(tree).args(["am", "--abort"]).output();
     progress::capture("git checkout base", {
         let mut c = git(tree);
-        c.args(["checkout", "-q", "-f", "-B", "patched", "base"]);
+        c.args(["checkout", "-q", "-f", "-B", branch, "base"]);
         c
     })?;
     for p in &series.patches {

@@ -20,5 +20,6 @@ pub mod review;
 pub mod scenario;
 pub mod series;
 pub mod setup;
+pub mod stress;
 pub mod trace_bench;
 pub mod trace_review;

@@ -268,7 +268,7 @@ fn boot(spec: &VmSpec, accel: Accel, verbose: bool) -> Result<VmOutcome> {
         }
         match rx.recv_timeout(left.min(Duration::from_millis(500))) {
             Ok(line) => {
-                if verbose {
+                if verbose || line.contains(console::PROGRESS_MARKER) {
                     eprintln!("    [{}] {line}", spec.name);
                 }
                 writeln!(console_file, "{line}")?;

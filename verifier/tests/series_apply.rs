@@ -68,7 +68,7 @@ fn the_series_applies_once_and_is_not_reapplied() {
         patches: vec![patch],
         overlay: vec![],
     };
-    apply_series(&tree, &series).unwrap();
+    apply_series(&tree, "patched", &series).unwrap();
     assert_eq!(
         fs::read_to_string(tree.join("net/tipc/node.c")).unwrap(),
         "int a;\nint b2;\nint c;\n"
@@ -78,7 +78,7 @@ fn the_series_applies_once_and_is_not_reapplied() {
         "patched"
     );
     let head = git(&tree, &["rev-parse", "HEAD"]);
-    apply_series(&tree, &series).unwrap();
+    apply_series(&tree, "patched", &series).unwrap();
     assert_eq!(
         git(&tree, &["rev-parse", "HEAD"]),
         head,
@@ -95,14 +95,14 @@ fn the_overlay_replaces_the_series_copy() {
         patches: vec![patch],
         overlay: vec![(PathBuf::from("net/tipc/crossover.rs"), edited.clone())],
     };
-    apply_series(&tree, &series).unwrap();
+    apply_series(&tree, "patched", &series).unwrap();
     assert_eq!(
         fs::read_to_string(tree.join("net/tipc/crossover.rs")).unwrap(),
         "// edited in kernel-rust\n"
     );
     // A further edit changes the series key, so it is laid over again.
     fs::write(&edited, "// edited twice\n").unwrap();
-    apply_series(&tree, &series).unwrap();
+    apply_series(&tree, "patched", &series).unwrap();
     assert_eq!(
         fs::read_to_string(tree.join("net/tipc/crossover.rs")).unwrap(),
         "// edited twice\n"
@@ -116,7 +116,7 @@ fn a_patch_that_does_not_apply_is_named_and_leaves_the_base() {
         patches: vec![patch.clone()],
         overlay: vec![],
     };
-    apply_series(&tree, &good).unwrap();
+    apply_series(&tree, "patched", &good).unwrap();
     let bad = dir.path().join("0002-tipc-bad.patch");
     let text = fs::read_to_string(&patch)
         .unwrap()
@@ -124,6 +124,7 @@ fn a_patch_that_does_not_apply_is_named_and_leaves_the_base() {
     fs::write(&bad, text).unwrap();
     let err = apply_series(
         &tree,
+        "patched",
         &Series {
             patches: vec![bad],
             overlay: vec![],

@@ -39,7 +39,7 @@ impl Path {
     pub fn on(kernel: Flavour) -> &'static [Path] {
         match kernel {
             Flavour::Stock => &[Path::CCrossover, Path::Tcp],
-            Flavour::Patched => &[Path::RustCrossover, Path::Bearer, Path::Tcp],
+            Flavour::Patched | Flavour::Debug => &[Path::RustCrossover, Path::Bearer, Path::Tcp],
         }
     }
 

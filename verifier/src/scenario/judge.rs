@@ -214,7 +214,7 @@ pub fn judge(
     if scn.discovery_cost {
         checks.extend(judge_discovery_cost(share, kernel));
     }
-    if kernel == Flavour::Patched {
+    if kernel.has_series() {
         checks.extend(judge_crossover_events(scn, share));
     }
     (checks, captures)
@@ -617,7 +617,7 @@ fn judge_discovery_cost(share: &Path, kernel: Flavour) -> Vec<Check> {
             false,
             "no cost at the fewest namespaces",
         ),
-        (Flavour::Patched, Some(g)) => Check::new(
+        (Flavour::Patched | Flavour::Debug, Some(g)) => Check::new(
             "discovery_cost_flat",
             g <= discovery_cost::FLAT_LIMIT,
             format!("{} (limit x{})", detail(g), discovery_cost::FLAT_LIMIT),

@@ -111,7 +111,7 @@ impl TrafficCase {
     /// The path this class must take on `kernel`, and why.
     pub fn expect_on(&self, kernel: Flavour) -> (MsgPath, &'static str) {
         match (kernel, self.patched) {
-            (Flavour::Patched, Some(change)) => (change.path, change.why),
+            (k, Some(change)) if k.has_series() => (change.path, change.why),
             _ => (self.expect, self.why),
         }
     }

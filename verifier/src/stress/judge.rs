@@ -1,0 +1,313 @@
+//! The verdict of a stress run: no splat, no hang, every message the
+//! application was told was sent received intact, and no crossover opened
+//! to a namespace that did not prove itself. Plus the counts to print.
+
+use super::facts::Facts;
+use super::plan::{Plan, PHASES};
+use super::tally::{Tally, Totals};
+use crate::scenario::crossover_events::CrossoverEvent;
+use crate::scenario::Check;
+use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// The namespace the forged frames impersonate; never a legitimate peer.
+pub const VICTIM: &str = "victim";
+
+/// How the guest ended, as far as the judgement needs it.
+#[derive(Debug, Clone, Default)]
+pub struct GuestEnd {
+    /// The script's exit status (None: no end marker).
+    pub end_status: Option<i32>,
+    pub timed_out: bool,
+    /// Splat kinds with their console line, in order.
+    pub splats: Vec<(String, usize)>,
+}
+
+/// What a crossover assignment was judged to be.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct CrossoverCounts {
+    /// `assigned` records between two stress namespaces.
+    pub opened: u64,
+    /// `assigned` records naming any other namespace (the victim, the root
+    /// namespace, one never created) or a peer address that is not the
+    /// peer namespace's: must be 0.
+    pub wrong: u64,
+    /// Closing records ("lost contact", "peer exit").
+    pub closed: u64,
+    /// Cycles whose new namespace got its crossover to sa and back, counted
+    /// by the records naming sb's address (seen from sa) and sa's address
+    /// (seen from an sb).
+    pub cycle_assignments_to_sb: u64,
+    pub cycle_assignments_from_sb: u64,
+    /// The first few wrong records, for the report.
+    pub wrong_examples: Vec<String>,
+}
+
+/// Judges the `tipc_crossover_peer` records against the namespaces the run
+/// made. Namespace inodes are reused after a namespace is freed, so an
+/// inode may name several namespaces over the run; the victim lives from
+/// the start to the end, so its inode names nothing else.
+pub fn judge_crossovers(facts: &Facts, events: &[CrossoverEvent]) -> CrossoverCounts {
+    let mut by_inode: BTreeMap<u64, Vec<&super::facts::Namespace>> = BTreeMap::new();
+    for ns in &facts.namespaces {
+        by_inode.entry(ns.inode).or_default().push(ns);
+    }
+    let legit = |ino: u64| {
+        by_inode
+            .get(&ino)
+            .is_some_and(|v| v.iter().all(|n| n.name != VICTIM))
+    };
+    let addr_of = |name: &str| {
+        facts
+            .namespaces
+            .iter()
+            .find(|n| n.name == name)
+            .and_then(|n| n.addr)
+    };
+    let sa = addr_of("sa");
+    let sb = addr_of("sb");
+    let sb_inodes: BTreeSet<u64> = facts
+        .namespaces
+        .iter()
+        .filter(|n| n.name == "sb")
+        .map(|n| n.inode)
+        .collect();
+    let mut c = CrossoverCounts::default();
+    for e in events {
+        if e.event != "assigned" {
+            c.closed += 1;
+            continue;
+        }
+        // The peer address must be one a namespace with that inode had,
+        // unless TIPC chose one of their addresses.
+        let addr_ok = by_inode.get(&e.peer_netns).is_some_and(|v| {
+            v.iter().any(|n| n.addr.is_none()) || v.iter().any(|n| n.addr == Some(e.peer))
+        });
+        if legit(e.netns) && legit(e.peer_netns) && addr_ok {
+            c.opened += 1;
+            if Some(e.peer) == sb && sb_inodes.contains(&e.peer_netns) {
+                c.cycle_assignments_to_sb += 1;
+            }
+            if Some(e.peer) == sa && sb_inodes.contains(&e.netns) {
+                c.cycle_assignments_from_sb += 1;
+            }
+        } else {
+            c.wrong += 1;
+            if c.wrong_examples.len() < 5 {
+                c.wrong_examples.push(format!(
+                    "netns={} peer={:x} peer_netns={} assigned",
+                    e.netns, e.peer, e.peer_netns
+                ));
+            }
+        }
+    }
+    c
+}
+
+/// The counts a run prints and records.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Summary {
+    pub cycles_run: u64,
+    pub churn_rounds: u64,
+    pub empty_rounds: u64,
+    pub splats: u64,
+    pub totals: Totals,
+    pub crossovers: CrossoverCounts,
+    pub phase_seconds: BTreeMap<String, f64>,
+}
+
+fn check(name: &str, ok: bool, detail: impl Into<String>) -> Check {
+    Check {
+        name: name.to_string(),
+        ok,
+        detail: detail.into(),
+    }
+}
+
+/// Every check of a run, and its counts.
+pub fn judge(
+    plan: &Plan,
+    guest: &GuestEnd,
+    facts: &Facts,
+    tally: &Tally,
+    events: &[CrossoverEvent],
+) -> (Vec<Check>, Summary) {
+    let totals = tally.totals();
+    let crossovers = judge_crossovers(facts, events);
+    let summary = Summary {
+        cycles_run: facts.count("netns_cycle", "cycles"),
+        churn_rounds: facts.count("bearer_churn", "rounds"),
+        empty_rounds: facts.count("empty_names", "rounds"),
+        splats: guest.splats.len() as u64,
+        totals: totals.clone(),
+        crossovers: crossovers.clone(),
+        phase_seconds: facts
+            .phases
+            .iter()
+            .map(|(k, v)| (k.clone(), v.seconds))
+            .collect(),
+    };
+    let mut checks = Vec::new();
+    checks.push(check(
+        "console_clean",
+        guest.splats.is_empty(),
+        match guest.splats.first() {
+            Some((kind, line)) => format!(
+                "{} splat(s), the first {kind} at console line {line}",
+                guest.splats.len()
+            ),
+            None => "no splat".into(),
+        },
+    ));
+    checks.push(check(
+        "guest_completed",
+        guest.end_status.is_some() && !guest.timed_out,
+        match (guest.timed_out, guest.end_status) {
+            (true, _) => "QEMU timeout: the guest hung".to_string(),
+            (false, None) => "no end marker: the guest died".to_string(),
+            (false, Some(rc)) => format!("script ended with status {rc}"),
+        },
+    ));
+    for p in PHASES {
+        let (ok, detail) = match facts.phases.get(p) {
+            None => (false, "never ended (the guest stopped first)".to_string()),
+            Some(end) if end.rc == 137 => (
+                false,
+                format!(
+                    "killed by its watchdog after {:.0} s (limit {} s)",
+                    end.seconds,
+                    plan.watchdog(p).as_secs()
+                ),
+            ),
+            Some(end) => {
+                let fails: Vec<&str> = facts
+                    .failures
+                    .iter()
+                    .filter(|(ph, _)| ph == p)
+                    .map(|(_, t)| t.as_str())
+                    .collect();
+                (
+                    end.rc == 0 && fails.is_empty(),
+                    match fails.first() {
+                        Some(first) => format!(
+                            "{} step(s) failed, the first: {first} (status {})",
+                            fails.len(),
+                            end.rc
+                        ),
+                        None => format!("status {} in {:.0} s", end.rc, end.seconds),
+                    },
+                )
+            }
+        };
+        checks.push(check(&format!("phase_{p}"), ok, detail));
+    }
+    checks.push(check(
+        "cycles_run",
+        summary.cycles_run == u64::from(plan.cycles),
+        format!("{} of {} namespace cycles", summary.cycles_run, plan.cycles),
+    ));
+    let forged_rounds = facts.count("forged", "exchanges");
+    let expected =
+        Plan::expected_exchanges(summary.cycles_run, summary.churn_rounds, forged_rounds);
+    let broken: Vec<&super::tally::Exchange> =
+        tally.exchanges.iter().filter(|e| !e.intact).collect();
+    checks.push(check(
+        "messages_intact",
+        broken.is_empty()
+            && tally.orphans.is_empty()
+            && totals.exchanges == expected
+            && totals.messages_lost == 0,
+        if let Some(e) = broken.first() {
+            format!(
+                "{} exchange(s) lost or corrupted messages, the first {}: {} sent, {} received{}",
+                broken.len(),
+                e.id,
+                e.sent,
+                e.received,
+                e.error
+                    .as_deref()
+                    .map(|x| format!(" ({x})"))
+                    .unwrap_or_default()
+            )
+        } else if let Some(o) = tally.orphans.first() {
+            format!("receiver {o} has no sender result")
+        } else if totals.exchanges != expected {
+            format!(
+                "{} exchanges left results, {expected} expected",
+                totals.exchanges
+            )
+        } else {
+            format!(
+                "{} exchanges: {} messages sent, {} received intact",
+                totals.exchanges, totals.messages_sent, totals.messages_received_intact
+            )
+        },
+    ));
+    checks.push(check(
+        "floods_ended",
+        totals.floods_hung == 0,
+        format!(
+            "{} floods into namespaces going away, {} messages sent meanwhile, {} blocked until their time limit",
+            totals.floods, totals.flood_messages, totals.floods_hung
+        ),
+    ));
+    let storm_expected = 2 * u64::from(plan.storm_conns);
+    let storm_errors: Vec<String> = tally
+        .storms
+        .iter()
+        .filter_map(|s| {
+            s.first_error
+                .as_ref()
+                .map(|e| format!("{} {}: {e}", s.sock, s.role))
+        })
+        .collect();
+    checks.push(check(
+        "conn_storm",
+        totals.storm_connections == storm_expected
+            && totals.storm_connections_intact == storm_expected
+            && storm_errors.is_empty(),
+        match storm_errors.first() {
+            Some(e) => e.clone(),
+            None => format!(
+                "{} of {storm_expected} connections echoed intact",
+                totals.storm_connections_intact
+            ),
+        },
+    ));
+    let forged_expected = 4 * u64::from(plan.forge_frames) + u64::from(plan.forge_distinct);
+    checks.push(check(
+        "frames_forged",
+        totals.frames_forged == forged_expected
+            && tally.injections.iter().all(|i| i.first_error.is_none()),
+        format!(
+            "{} of {forged_expected} forged discovery frames sent ({} injections)",
+            totals.frames_forged,
+            tally.injections.len()
+        ),
+    ));
+    checks.push(check(
+        "no_wrong_crossover",
+        crossovers.wrong == 0,
+        match crossovers.wrong_examples.first() {
+            Some(e) => format!("{} wrong assignment(s), the first: {e}", crossovers.wrong),
+            None => format!(
+                "{} crossovers opened, all between stress namespaces",
+                crossovers.opened
+            ),
+        },
+    ));
+    let per_cycle = crossovers
+        .cycle_assignments_to_sb
+        .min(crossovers.cycle_assignments_from_sb);
+    checks.push(check(
+        "crossover_every_cycle",
+        per_cycle >= summary.cycles_run,
+        format!(
+            "sa->sb assigned {} times, sb->sa {} times, {} cycles",
+            crossovers.cycle_assignments_to_sb,
+            crossovers.cycle_assignments_from_sb,
+            summary.cycles_run
+        ),
+    ));
+    (checks, summary)
+}

@@ -1,0 +1,216 @@
+//! `tipc-verifier stress`: the debug kernel (KASAN, lockdep, PROVE_RCU,
+//! DEBUG_ATOMIC_SLEEP) under namespace churn, bearer and link churn,
+//! connection storms, peers with nothing to distribute and forged
+//! discovery frames, with traffic of every class over the crossover.
+//!
+//! - `plan`: how much each phase does, its watchdog, the guest script;
+//! - `facts`: the guest's fact file (phase ends, counters, failures,
+//!   namespaces);
+//! - `tally`: the agents' results, paired and counted;
+//! - `judge`: the checks and the counts;
+//! - this file: build, boot, collect, print, write `stress.json`.
+
+pub mod facts;
+pub mod judge;
+pub mod plan;
+pub mod tally;
+
+use crate::check::{stamp, vm_spec};
+use crate::kbuild::{self, BuildContext, Flavour};
+use crate::progress::Phase;
+use crate::qemu::{self, RunOptions, VmOutcome};
+use crate::scenario::crossover_events::{self, CrossoverEvent};
+use crate::scenario::Check;
+use crate::{cache, guest_image, setup};
+use anyhow::{Context, Result};
+use serde::Serialize;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use judge::{GuestEnd, Summary};
+use plan::Plan;
+
+/// What to run.
+pub struct StressOptions {
+    pub plan: Plan,
+    pub out: Option<PathBuf>,
+    pub run: RunOptions,
+    pub jobs: usize,
+    pub memory_mb: u32,
+}
+
+/// The JSON record of a run (`stress.json`).
+#[derive(Debug, Serialize)]
+pub struct StressReport {
+    pub tool: &'static str,
+    pub kernel: kbuild::BuiltKernel,
+    pub plan: Plan,
+    pub ok: bool,
+    pub summary: Summary,
+    pub checks: Vec<Check>,
+    pub failures: Vec<(String, String)>,
+    pub vm: VmOutcome,
+    pub wall_seconds: f64,
+}
+
+/// Runs the stress test; returns the report and where it was written.
+pub fn run(project: &Path, opts: &StressOptions) -> Result<(StressReport, PathBuf)> {
+    let started = std::time::Instant::now();
+    let cache_root = cache::cache_root()?;
+    setup::ensure(&cache_root, false, false)?;
+    let ctx = BuildContext {
+        project: project.to_path_buf(),
+        cache: cache_root.clone(),
+        jobs: opts.jobs,
+    };
+    let agent = {
+        let p = Phase::start("guest agent: cargo build --release -p tipc-agent");
+        let a = guest_image::build_agent(project)?;
+        p.done("ready");
+        a
+    };
+    let initrd = guest_image::ensure_image(project, &cache_root, &agent)?;
+    let kernel = kbuild::ensure_kernel(&ctx, Flavour::Debug)?;
+    let out = match &opts.out {
+        Some(o) => o.clone(),
+        None => project.join("out").join(format!("stress-{}", stamp())),
+    };
+    let share = out.join("guest");
+    std::fs::create_dir_all(share.join("results"))
+        .with_context(|| format!("creating {}", share.display()))?;
+    std::fs::write(share.join("run.sh"), opts.plan.script())
+        .with_context(|| format!("writing {}/run.sh", share.display()))?;
+    let mut spec = vm_spec(
+        "stress",
+        &kernel.bzimage,
+        &initrd,
+        &share,
+        opts.plan.vm_timeout(),
+    );
+    spec.memory_mb = opts.memory_mb;
+    spec.extra_append = Flavour::Debug.boot_args().to_string();
+    let phase = Phase::start(&format!(
+        "stress: debug kernel under TCG, {} namespace cycles (QEMU timeout {} s)",
+        opts.plan.cycles,
+        opts.plan.vm_timeout().as_secs()
+    ));
+    let vm = qemu::run_one(&spec, opts.run)?;
+    phase.done("guest ended");
+    let results = share.join("results");
+    let facts = read_facts(&results.join("stress.txt"))?;
+    let tally = tally::read(&results)?;
+    let events = read_events(&results.join("crossover-trace.txt"))?;
+    let guest = GuestEnd {
+        end_status: vm.end_status,
+        timed_out: vm.timed_out,
+        splats: vm
+            .splats
+            .iter()
+            .map(|s| (s.kind.to_string(), s.line_number))
+            .collect(),
+    };
+    let (checks, summary) = judge::judge(&opts.plan, &guest, &facts, &tally, &events);
+    let report = StressReport {
+        tool: "tipc-verifier stress",
+        kernel,
+        plan: opts.plan.clone(),
+        ok: checks.iter().all(|c| c.ok),
+        summary,
+        checks,
+        failures: facts.failures.clone(),
+        vm,
+        wall_seconds: started.elapsed().as_secs_f64(),
+    };
+    let json = out.join("stress.json");
+    cache::write_atomic(&json, &serde_json::to_vec_pretty(&report)?)?;
+    Ok((report, json))
+}
+
+fn read_facts(path: &Path) -> Result<facts::Facts> {
+    match std::fs::read_to_string(path) {
+        Ok(text) => facts::parse(&text),
+        // The guest died before writing anything: every check says so.
+        Err(_) => Ok(facts::Facts::default()),
+    }
+}
+
+fn read_events(path: &Path) -> Result<Vec<CrossoverEvent>> {
+    match std::fs::read_to_string(path) {
+        Ok(text) => crossover_events::parse_trace(&text),
+        Err(_) => Ok(Vec::new()),
+    }
+}
+
+/// The counts as a table.
+pub fn table(r: &StressReport) -> String {
+    let s = &r.summary;
+    let t = &s.totals;
+    let mut out = String::new();
+    let mut row = |k: &str, v: String| {
+        let _ = writeln!(out, "  {k:<48} {v}");
+    };
+    row(
+        "namespace cycles run",
+        format!("{} of {}", s.cycles_run, r.plan.cycles),
+    );
+    row("bearer/link churn rounds", s.churn_rounds.to_string());
+    row("empty-name-table rounds", s.empty_rounds.to_string());
+    row("verified exchanges", t.exchanges.to_string());
+    row(
+        "messages sent (send() said so)",
+        t.messages_sent.to_string(),
+    );
+    row(
+        "messages received intact",
+        t.messages_received_intact.to_string(),
+    );
+    row("messages lost or corrupted", t.messages_lost.to_string());
+    for (class, (sent, ok)) in &t.by_class {
+        row(
+            &format!("  {class}: sent / intact"),
+            format!("{sent} / {ok}"),
+        );
+    }
+    row(
+        "floods into dying namespaces (errors expected)",
+        format!("{} floods, {} messages", t.floods, t.flood_messages),
+    );
+    row(
+        "storm connections echoed intact",
+        format!("{} of {}", t.storm_connections_intact, t.storm_connections),
+    );
+    row("frames forged", t.frames_forged.to_string());
+    row("crossovers opened", s.crossovers.opened.to_string());
+    row(
+        "crossovers wrongly opened (must be 0)",
+        s.crossovers.wrong.to_string(),
+    );
+    row("splats (must be 0)", s.splats.to_string());
+    for (p, secs) in &s.phase_seconds {
+        row(&format!("phase {p} (guest seconds)"), format!("{secs:.0}"));
+    }
+    row("wall time", format!("{:.0} s", r.wall_seconds));
+    out
+}
+
+/// KTAP: one test, a subtest per check.
+pub fn ktap(r: &StressReport) -> String {
+    let mut s = String::from("KTAP version 1\n1..1\n");
+    let _ = writeln!(
+        s,
+        "    KTAP version 1\n    # Subtest: debug.stress\n    1..{}",
+        r.checks.len()
+    );
+    for (i, c) in r.checks.iter().enumerate() {
+        let _ = writeln!(
+            s,
+            "    {} {} {} # {}",
+            if c.ok { "ok" } else { "not ok" },
+            i + 1,
+            c.name,
+            c.detail.lines().next().unwrap_or("").replace('#', "no.")
+        );
+    }
+    let _ = writeln!(s, "{} 1 debug.stress", if r.ok { "ok" } else { "not ok" });
+    s
+}

@@ -1,0 +1,111 @@
+//! How much a stress run does, the watchdogs that bound each phase, and
+//! the guest script: `vm/guest/lib.sh` + the parameters + `vm/guest/stress.sh`.
+
+use serde::Serialize;
+use std::fmt::Write as _;
+use std::time::Duration;
+
+const GUEST_LIB: &str = include_str!("../../../vm/guest/lib.sh");
+const GUEST_STRESS: &str = include_str!("../../../vm/guest/stress.sh");
+
+/// The phases, in the order the guest runs them.
+pub const PHASES: [&str; 5] = [
+    "netns_cycle",
+    "bearer_churn",
+    "conn_storm",
+    "empty_names",
+    "forged",
+];
+
+/// The work of one run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Plan {
+    /// Namespaces created, linked, exchanged with and deleted under a flood.
+    pub cycles: u32,
+    /// Bearer disable/enable and carrier-loss link resets.
+    pub churn: u32,
+    /// Connections per kind (SEQPACKET one way, STREAM the other).
+    pub storm_conns: u32,
+    /// A namespace with no names published brought up (and its link reset).
+    pub empty_rounds: u32,
+    /// Forged frames per class (four classes).
+    pub forge_frames: u32,
+    /// Forged first contacts, each claiming a node of its own.
+    pub forge_distinct: u32,
+    /// Messages per class and direction in each verified exchange.
+    pub msgs: u32,
+}
+
+impl Plan {
+    /// The long form (`make stress`): at least 500 namespace cycles.
+    pub fn long(cycles: u32) -> Self {
+        Plan {
+            cycles,
+            churn: 20,
+            storm_conns: 500,
+            empty_rounds: 20,
+            forge_frames: 2500,
+            forge_distinct: 500,
+            msgs: 10,
+        }
+    }
+
+    /// The short form `make test` runs: every phase, a few rounds each.
+    pub fn short() -> Self {
+        Plan {
+            cycles: 6,
+            churn: 2,
+            storm_conns: 50,
+            empty_rounds: 2,
+            forge_frames: 250,
+            forge_distinct: 50,
+            msgs: 10,
+        }
+    }
+
+    /// Guest-side watchdog of a phase: generous per unit of work, so it
+    /// only fires on a hang.
+    pub fn watchdog(&self, phase: &str) -> Duration {
+        let secs = match phase {
+            "netns_cycle" => 60 + 15 * u64::from(self.cycles),
+            "bearer_churn" => 60 + 40 * u64::from(self.churn),
+            "conn_storm" => 60 + u64::from(self.storm_conns),
+            "empty_names" => 60 + 40 * u64::from(self.empty_rounds),
+            "forged" => 120 + u64::from(self.forge_frames * 4 + self.forge_distinct) / 20,
+            _ => 60,
+        };
+        Duration::from_secs(secs)
+    }
+
+    /// The QEMU timeout: every watchdog plus boot and set-up.
+    pub fn vm_timeout(&self) -> Duration {
+        PHASES.iter().map(|p| self.watchdog(p)).sum::<Duration>() + Duration::from_secs(180)
+    }
+
+    /// The guest script (`run.sh` on the share).
+    pub fn script(&self) -> String {
+        let mut s = String::from(GUEST_LIB);
+        s.push_str("\n# ---- parameters of this run (tipc-verifier stress) ----\n");
+        let _ = writeln!(s, "CYCLES={}", self.cycles);
+        let _ = writeln!(s, "CHURN={}", self.churn);
+        let _ = writeln!(s, "STORM_CONNS={}", self.storm_conns);
+        let _ = writeln!(s, "EMPTY_ROUNDS={}", self.empty_rounds);
+        let _ = writeln!(s, "FORGE_FRAMES={}", self.forge_frames);
+        let _ = writeln!(s, "FORGE_DISTINCT={}", self.forge_distinct);
+        let _ = writeln!(s, "MSGS={}", self.msgs);
+        let _ = writeln!(s, "PHASES=\"{}\"", PHASES.join(" "));
+        for p in PHASES {
+            let _ = writeln!(s, "WATCHDOG_{p}={}", self.watchdog(p).as_secs());
+        }
+        s.push('\n');
+        s.push_str(GUEST_STRESS);
+        s
+    }
+
+    /// Verified exchanges (send/recv pairs) the run must leave, given the
+    /// rounds the guest reports it ran: one class both ways per cycle, two
+    /// per churn round, RDM both ways per exchange of the forged phase.
+    pub fn expected_exchanges(cycles: u64, churn: u64, forged_rounds: u64) -> u64 {
+        2 * cycles + 4 * churn + 2 * forged_rounds
+    }
+}

@@ -1,0 +1,320 @@
+//! The host side of `tipc-verifier stress`: the guest's fact file, the
+//! agents' results paired and counted, and the verdict.
+
+use std::fs;
+use std::path::Path;
+use tipc_verifier::scenario::crossover_events::{parse_trace, CrossoverEvent};
+use tipc_verifier::stress::facts::{self, Facts};
+use tipc_verifier::stress::judge::{self, GuestEnd};
+use tipc_verifier::stress::plan::{Plan, PHASES};
+use tipc_verifier::stress::tally::{self, AgentResult, Exchange};
+
+const SA: u32 = 0x0100_1001;
+const SB: u32 = 0x0100_1002;
+const SC: u32 = 0x0100_1003;
+
+fn facts_text(cycles: u32) -> String {
+    let mut s = String::from("ns victim 4026532100 -\nns sa 4026532200 1001001\n");
+    for c in 1..=cycles {
+        s.push_str(&format!("ns sb {} 1001002\n", 4026532300 + u64::from(c)));
+        s.push_str(&format!("count netns_cycle cycles {c}\n"));
+    }
+    s.push_str("ns sc 4026532400 1001003\n");
+    for p in PHASES {
+        s.push_str(&format!("phase {p} 0 12.5\n"));
+    }
+    s
+}
+
+#[test]
+fn the_fact_file_is_parsed_and_the_last_counter_wins() {
+    let f = facts::parse(&format!(
+        "{}fail bearer_churn round 2: link not back\ncount forged exchanges 3\n",
+        facts_text(3)
+    ))
+    .unwrap();
+    assert_eq!(f.count("netns_cycle", "cycles"), 3);
+    assert_eq!(f.count("forged", "exchanges"), 3);
+    assert_eq!(f.count("empty_names", "rounds"), 0);
+    assert_eq!(f.phases["conn_storm"].rc, 0);
+    assert_eq!(f.phases["conn_storm"].seconds, 12.5);
+    assert_eq!(
+        f.failures,
+        vec![(
+            "bearer_churn".to_string(),
+            "round 2: link not back".to_string()
+        )]
+    );
+    let victim = &f.namespaces[0];
+    assert_eq!((victim.name.as_str(), victim.addr), ("victim", None));
+    assert_eq!(f.namespaces[1].addr, Some(SA));
+}
+
+#[test]
+fn a_broken_fact_names_its_line() {
+    let err = facts::parse("phase netns_cycle 0 1.0\ncount netns_cycle cycles many\n").unwrap_err();
+    assert!(format!("{err:#}").contains("line 2"), "{err:#}");
+    assert!(facts::parse("hello world\n").is_err());
+    assert!(facts::parse("ns sa 12 zz\n").is_err());
+}
+
+fn agent(sock: &str, messages: u64, set: &str, ordered: &str) -> AgentResult {
+    AgentResult {
+        sock: sock.into(),
+        messages,
+        digest_ordered: ordered.into(),
+        digest_set: set.into(),
+        first_error: None,
+    }
+}
+
+#[test]
+fn an_exchange_is_intact_only_with_every_message_and_the_right_digest() {
+    let s = agent("rdm", 20, "S", "O");
+    assert!(Exchange::judge("x".into(), &s, Some(&agent("rdm", 20, "S", "other order"))).intact);
+    let short = Exchange::judge("x".into(), &s, Some(&agent("rdm", 19, "S2", "O2")));
+    assert!(!short.intact);
+    assert_eq!(short.lost(), 1);
+    // Same count, different bytes: corrupted, counted as lost.
+    let bad = Exchange::judge("x".into(), &s, Some(&agent("rdm", 20, "X", "O")));
+    assert!(!bad.intact);
+    assert!(bad.lost() >= 1);
+    // Connections are judged by the ordered digest.
+    let c = agent("stream", 4, "S", "O");
+    assert!(!Exchange::judge("x".into(), &c, Some(&agent("stream", 4, "S", "reordered"))).intact);
+    // No receiver result: everything sent is lost.
+    let gone = Exchange::judge("x".into(), &s, None);
+    assert_eq!((gone.intact, gone.lost()), (false, 20));
+    assert!(gone.error.unwrap().contains("no result"));
+}
+
+fn write(path: &Path, text: &str) {
+    fs::create_dir_all(path.parent().unwrap()).unwrap();
+    fs::write(path, text).unwrap();
+}
+
+fn agent_json(sock: &str, messages: u64, digest: &str, err: Option<&str>) -> String {
+    serde_json::json!({
+        "role": "send", "sock": sock, "messages": messages, "count": messages,
+        "digest_ordered": digest, "digest_set": digest, "first_error": err, "ok": err.is_none()
+    })
+    .to_string()
+}
+
+#[test]
+fn results_are_paired_counted_and_floods_kept_apart() {
+    let dir = tempfile::tempdir().unwrap();
+    let r = dir.path();
+    write(
+        &r.join("netns_cycle/c1-rdm-ab.send.json"),
+        &agent_json("rdm", 20, "A", None),
+    );
+    write(
+        &r.join("netns_cycle/c1-rdm-ab.recv.json"),
+        &agent_json("rdm", 20, "A", None),
+    );
+    write(
+        &r.join("netns_cycle/c1-stream-ba.send.json"),
+        &agent_json("stream", 20, "B", None),
+    );
+    write(
+        &r.join("netns_cycle/c1-stream-ba.recv.json"),
+        &agent_json("stream", 18, "C", Some("timeout after 60s")),
+    );
+    write(
+        &r.join("netns_cycle/c1.flood.send.json"),
+        &agent_json("rdm", 5000, "F", Some("sendto: Host is unreachable")),
+    );
+    write(
+        &r.join("netns_cycle/c1.flood.recv.json"),
+        "not even json: never read",
+    );
+    write(
+        &r.join("netns_cycle/c2-rdm-ab.recv.json"),
+        &agent_json("rdm", 0, "", None),
+    );
+    write(
+        &r.join("storm/storm-stream-connect.json"),
+        r#"{"role":"connect","sock":"stream","service":"1:1","conns":50,"connected":50,"intact":50,"size":4096,"elapsed_ms":1,"first_error":null}"#,
+    );
+    write(
+        &r.join("forged/inject-raw-hash.json"),
+        r#"{"role":"inject","mode":"raw-hash","victim":null,"frames_sent":250,"first_error":null}"#,
+    );
+    write(&r.join("stress.txt"), "phase netns_cycle 0 1\n");
+    let t = tally::read(r).unwrap();
+    assert_eq!(t.exchanges.len(), 2);
+    assert_eq!(t.orphans, vec!["netns_cycle/c2-rdm-ab".to_string()]);
+    let totals = t.totals();
+    assert_eq!(totals.messages_sent, 40);
+    assert_eq!(totals.messages_received_intact, 20);
+    assert_eq!(totals.messages_lost, 2);
+    assert_eq!(totals.by_class["stream"], (20, 0));
+    assert_eq!(
+        (totals.floods, totals.flood_messages, totals.floods_hung),
+        (1, 5000, 0)
+    );
+    assert_eq!(totals.storm_connections_intact, 50);
+    assert_eq!(totals.frames_forged, 250);
+}
+
+fn assigned(netns: u64, peer: u32, peer_netns: u64) -> CrossoverEvent {
+    CrossoverEvent {
+        netns,
+        peer,
+        peer_netns,
+        event: "assigned".into(),
+    }
+}
+
+#[test]
+fn a_crossover_to_the_victim_or_an_unknown_namespace_is_wrong() {
+    let f: Facts = facts::parse(&facts_text(2)).unwrap();
+    let ok = [
+        assigned(4026532200, SB, 4026532301),
+        assigned(4026532301, SA, 4026532200),
+        assigned(4026532200, SB, 4026532302),
+        assigned(4026532302, SA, 4026532200),
+        assigned(4026532400, SA, 4026532200),
+    ];
+    let c = judge::judge_crossovers(&f, &ok);
+    assert_eq!((c.opened, c.wrong), (5, 0));
+    assert_eq!(
+        (c.cycle_assignments_to_sb, c.cycle_assignments_from_sb),
+        (2, 2)
+    );
+    for bad in [
+        assigned(4026532200, 0x5b30_e16d, 4026532100), // the victim
+        assigned(4026532200, SB, 4026531840),          // the root namespace
+        assigned(4026532200, SC, 4026532301),          // sb's inode under sc's address
+    ] {
+        let c = judge::judge_crossovers(&f, std::slice::from_ref(&bad));
+        assert_eq!(c.wrong, 1, "{bad:?}");
+        assert_eq!(c.wrong_examples.len(), 1);
+    }
+}
+
+#[test]
+fn tracepoint_lines_feed_the_crossover_judgement() {
+    let f = facts::parse(&facts_text(1)).unwrap();
+    let trace = "# tracer: nop\n\
+        ip-90 [000] ..s1. 5.1: tipc_crossover_peer: netns=4026532200 peer=1001002 peer_netns=4026532301 assigned\n\
+        <idle>-0 [000] ..s2. 9.2: tipc_crossover_peer: netns=4026532200 peer=1001002 peer_netns=4026532301 peer exit\n";
+    let events = parse_trace(trace).unwrap();
+    let c = judge::judge_crossovers(&f, &events);
+    assert_eq!((c.opened, c.closed, c.wrong), (1, 1, 0));
+}
+
+fn clean_guest() -> GuestEnd {
+    GuestEnd {
+        end_status: Some(0),
+        timed_out: false,
+        splats: vec![],
+    }
+}
+
+fn tally_for(cycles: u64) -> tally::Tally {
+    let mut t = tally::Tally::default();
+    for i in 0..2 * cycles {
+        let a = agent("rdm", 10, "D", "D");
+        t.exchanges
+            .push(Exchange::judge(format!("netns_cycle/{i}"), &a, Some(&a)));
+    }
+    t
+}
+
+fn names_of_failures(checks: &[tipc_verifier::scenario::Check]) -> Vec<String> {
+    checks
+        .iter()
+        .filter(|c| !c.ok)
+        .map(|c| c.name.clone())
+        .collect()
+}
+
+#[test]
+fn the_verdict_names_each_failure() {
+    let plan = Plan {
+        cycles: 2,
+        churn: 0,
+        storm_conns: 0,
+        empty_rounds: 0,
+        forge_frames: 0,
+        forge_distinct: 0,
+        msgs: 10,
+    };
+    let f = facts::parse(&facts_text(2)).unwrap();
+    let events = vec![
+        assigned(4026532200, SB, 4026532301),
+        assigned(4026532301, SA, 4026532200),
+        assigned(4026532200, SB, 4026532302),
+        assigned(4026532302, SA, 4026532200),
+    ];
+    let (checks, summary) = judge::judge(&plan, &clean_guest(), &f, &tally_for(2), &events);
+    assert!(names_of_failures(&checks).is_empty(), "{checks:#?}");
+    assert_eq!(summary.cycles_run, 2);
+    assert_eq!(summary.totals.messages_sent, 40);
+
+    // A splat fails the run whatever else went well.
+    let mut g = clean_guest();
+    g.splats.push(("lockdep".into(), 812));
+    let (checks, _) = judge::judge(&plan, &g, &f, &tally_for(2), &events);
+    assert_eq!(names_of_failures(&checks), vec!["console_clean"]);
+
+    // A phase its watchdog killed.
+    let killed =
+        facts::parse(&facts_text(2).replace("phase forged 0 12.5", "phase forged 137 300"))
+            .unwrap();
+    let (checks, _) = judge::judge(&plan, &clean_guest(), &killed, &tally_for(2), &events);
+    let bad = checks.iter().find(|c| c.name == "phase_forged").unwrap();
+    assert!(!bad.ok && bad.detail.contains("watchdog"), "{bad:?}");
+
+    // One exchange missing: a cycle that left fewer results than it should.
+    let mut t = tally_for(2);
+    t.exchanges.pop();
+    let (checks, _) = judge::judge(&plan, &clean_guest(), &f, &t, &events);
+    assert_eq!(names_of_failures(&checks), vec!["messages_intact"]);
+
+    // A wrong crossover, and a cycle without its crossover.
+    let mut ev = events.clone();
+    ev.pop();
+    ev.push(assigned(4026532200, 0x1234, 4026532100));
+    let (checks, summary) = judge::judge(&plan, &clean_guest(), &f, &tally_for(2), &ev);
+    assert_eq!(
+        names_of_failures(&checks),
+        vec!["no_wrong_crossover", "crossover_every_cycle"]
+    );
+    assert_eq!(summary.crossovers.wrong, 1);
+
+    // The guest hung: QEMU's timeout.
+    let hung = GuestEnd {
+        end_status: None,
+        timed_out: true,
+        splats: vec![],
+    };
+    let (checks, _) = judge::judge(
+        &plan,
+        &hung,
+        &Facts::default(),
+        &tally::Tally::default(),
+        &[],
+    );
+    let failed = names_of_failures(&checks);
+    assert!(failed.contains(&"guest_completed".to_string()));
+    assert!(failed.contains(&"phase_netns_cycle".to_string()));
+    assert!(failed.contains(&"cycles_run".to_string()));
+}
+
+#[test]
+fn the_plans_fit_their_budgets() {
+    let short = Plan::short();
+    assert!(short.vm_timeout().as_secs() < 3600);
+    let long = Plan::long(500);
+    assert!(long.cycles >= 500);
+    assert!(long.forge_frames * 4 >= 1000, "thousands of forged frames");
+    let script = short.script();
+    assert!(script.contains("CYCLES=6\n"));
+    assert!(script.contains("WATCHDOG_netns_cycle="));
+    assert!(script.contains("stress_main"));
+    assert!(script.starts_with("# Shell helpers"), "lib.sh comes first");
+    assert_eq!(Plan::expected_exchanges(500, 20, 7), 1000 + 80 + 14);
+}
