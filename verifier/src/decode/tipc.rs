@@ -2,7 +2,7 @@
 //!
 //! Implements the header layout of Linux `net/tipc/msg.h` (6.12): the header is a sequence of
 //! big-endian 32-bit words and every field is `(word(w) >> pos) & mask`. The word/bit table is
-//! in `/work/shared/notes/upstream-crossover.md` section 9; the accessor each field mirrors is
+//! in the project notes on upstream TIPC (wire format section); the accessor each field mirrors is
 //! named in its doc comment.
 //!
 //! [`TipcHeader::parse`] never panics and never reads past the bytes it is given: every word
