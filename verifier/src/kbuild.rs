@@ -590,6 +590,30 @@ pub fn missing_options(fragments: &[String], config: &str) -> Vec<String> {
         .collect()
 }
 
+/// `make tinyconfig`, `merge_config.sh` of the fragments, `make
+/// olddefconfig` in `tree`, logged to `log`; `make` gives the make command
+/// with the caller's variables.
+pub fn tinyconfig_with(
+    tree: &Path,
+    fragments: &[PathBuf],
+    log: &Path,
+    make: &dyn Fn() -> Command,
+) -> Result<()> {
+    let quiet = Duration::from_secs(15);
+    let mut tiny = make();
+    tiny.arg("tinyconfig");
+    progress::run_logged("make tinyconfig", tiny, log, quiet, |_| None)?;
+    let mut merge = Command::new(tree.join("scripts/kconfig/merge_config.sh"));
+    merge
+        .current_dir(tree)
+        .args(["-m", ".config"])
+        .args(fragments);
+    progress::run_logged("merge_config.sh", merge, log, quiet, |_| None)?;
+    let mut old = make();
+    old.arg("olddefconfig");
+    progress::run_logged("make olddefconfig", old, log, quiet, |_| None)
+}
+
 /// tinyconfig + fragments + olddefconfig, skipped when unchanged.
 fn configure(ctx: &BuildContext, flavour: Flavour, tree: &Path) -> Result<()> {
     let fragments = flavour.fragments(&ctx.project);
@@ -615,36 +639,7 @@ fn configure(ctx: &BuildContext, flavour: Flavour, tree: &Path) -> Result<()> {
         .cache
         .join("logs")
         .join(format!("config-{}.log", flavour.name()));
-    let mut tiny = make_command(tree, &ctx.cache);
-    tiny.arg("tinyconfig");
-    progress::run_logged(
-        "make tinyconfig",
-        tiny,
-        &log,
-        Duration::from_secs(15),
-        |_| None,
-    )?;
-    let mut merge = Command::new(tree.join("scripts/kconfig/merge_config.sh"));
-    merge
-        .current_dir(tree)
-        .args(["-m", ".config"])
-        .args(&fragments);
-    progress::run_logged(
-        "merge_config.sh",
-        merge,
-        &log,
-        Duration::from_secs(15),
-        |_| None,
-    )?;
-    let mut old = make_command(tree, &ctx.cache);
-    old.arg("olddefconfig");
-    progress::run_logged(
-        "make olddefconfig",
-        old,
-        &log,
-        Duration::from_secs(15),
-        |_| None,
-    )?;
+    tinyconfig_with(tree, &fragments, &log, &|| make_command(tree, &ctx.cache))?;
     let texts = fragments
         .iter()
         .map(fs::read_to_string)

@@ -138,6 +138,20 @@ struct ReviewArgs {
     jobs: Option<usize>,
 }
 
+/// Where the series is: a tree, its branch, the commit it starts after.
+#[derive(clap::Args)]
+struct BranchArgs {
+    /// Kernel git tree (default: the cached work tree).
+    #[arg(long, value_name = "DIR")]
+    tree: Option<PathBuf>,
+    /// Branch holding the series (default: BRANCH of patches/series.conf).
+    #[arg(long)]
+    branch: Option<String>,
+    /// The commit the series starts after (default: tag `base`).
+    #[arg(long)]
+    base: Option<String>,
+}
+
 #[derive(Subcommand)]
 enum SeriesCmd {
     /// Apply patches/ with git am on a new branch, naming the patch and hunk that fails.
@@ -169,37 +183,20 @@ enum SeriesCmd {
     /// Rewrites base..branch with git rebase: author reset to the tree's
     /// git identity, the old author's Signed-off-by dropped, yours added
     /// last. Run export afterwards.
-    Resign {
-        /// Kernel git tree (default: the cached work tree).
-        #[arg(long, value_name = "DIR")]
-        tree: Option<PathBuf>,
-        /// Branch holding the series (default: BRANCH of patches/series.conf).
-        #[arg(long)]
-        branch: Option<String>,
-        /// The commit the series starts after (default: tag `base`).
-        #[arg(long)]
-        base: Option<String>,
-    },
+    Resign(BranchArgs),
     /// Regenerate patches/ from the branch (git format-patch --cover-letter --signoff).
     ///
-    /// Subject prefix and version from patches/series.conf (or -v), the
+    /// Subject prefix and version from patches/series.conf (or --reroll-count), the
     /// cover letter's subject and text from patches/cover-letter.in, a
     /// Signed-off-by from your git identity. Then kernel-rust/ takes the
     /// branch's version of its files; if you edited one there and the
     /// branch does not have the edit, nothing is written and you are told
     /// to sync and commit it first.
     Export {
-        /// Kernel git tree (default: the cached work tree).
-        #[arg(long, value_name = "DIR")]
-        tree: Option<PathBuf>,
-        /// Branch holding the series (default: BRANCH of patches/series.conf).
-        #[arg(long)]
-        branch: Option<String>,
-        /// The commit the series starts after (default: tag `base`).
-        #[arg(long)]
-        base: Option<String>,
+        #[command(flatten)]
+        at: BranchArgs,
         /// Posting version: [PATCH net-next vN M/K].
-        #[arg(short = 'v', long = "reroll-count", value_name = "N")]
+        #[arg(long = "reroll-count", value_name = "N")]
         version: Option<u32>,
     },
 }
@@ -464,7 +461,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                         println!("{}", f.display());
                     }
                 }
-                SeriesCmd::Resign { tree, branch, base } => {
+                SeriesCmd::Resign(BranchArgs { tree, branch, base }) => {
                     let conf = series::read_conf(&ctx.project)?;
                     let branch = branch.unwrap_or(conf.branch);
                     let t = series::resolve_tree(&ctx, tree.as_deref(), &branch)?;
@@ -472,9 +469,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     println!("{}", series::resign(&t, &base, &branch)?);
                 }
                 SeriesCmd::Export {
-                    tree,
-                    branch,
-                    base,
+                    at: BranchArgs { tree, branch, base },
                     version,
                 } => {
                     let opts = series::ExportOptions {

@@ -83,3 +83,21 @@ fn review_refuses_a_missing_patch_file() {
         .failure()
         .stderr(contains("no-such.patch: no such patch file or directory"));
 }
+
+#[test]
+fn every_series_and_review_command_has_help() {
+    for args in [
+        &["review", "--help"][..],
+        &["series", "apply", "--help"],
+        &["series", "sync", "--help"],
+        &["series", "resign", "--help"],
+        &["series", "export", "--help"],
+    ] {
+        Command::cargo_bin("tipc-verifier")
+            .expect("binary")
+            .args(args)
+            .assert()
+            .success()
+            .stdout(contains("Usage"));
+    }
+}

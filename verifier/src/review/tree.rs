@@ -151,36 +151,7 @@ impl ReviewTree {
         let _ = fs::remove_file(&stamp);
         let _ = fs::remove_file(self.path.join(BASELINE));
         let log = self.cache.join("logs/review-config.log");
-        let mut tiny = self.make_base();
-        tiny.arg("tinyconfig");
-        progress::run_logged(
-            "make tinyconfig",
-            tiny,
-            &log,
-            Duration::from_secs(15),
-            |_| None,
-        )?;
-        let mut merge = Command::new(self.path.join("scripts/kconfig/merge_config.sh"));
-        merge
-            .current_dir(&self.path)
-            .args(["-m", ".config"])
-            .arg(&fragment);
-        progress::run_logged(
-            "merge_config.sh",
-            merge,
-            &log,
-            Duration::from_secs(15),
-            |_| None,
-        )?;
-        let mut old = self.make_base();
-        old.arg("olddefconfig");
-        progress::run_logged(
-            "make olddefconfig",
-            old,
-            &log,
-            Duration::from_secs(15),
-            |_| None,
-        )?;
+        kbuild::tinyconfig_with(&self.path, &[fragment], &log, &|| self.make_base())?;
         cache::write_atomic(&stamp, key.as_bytes())
     }
 
