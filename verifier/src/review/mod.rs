@@ -48,6 +48,7 @@ pub enum Check {
     /// make CLIPPY=1 of the directories whose .rs files changed.
     Clippy,
     /// make W=1 vmlinux with the series' options off.
+    #[value(name = "build_off")]
     BuildOff,
 }
 
