@@ -1,11 +1,18 @@
-//! `tipc-verifier check`: the main job. Setup, kernels, guest image, every
-//! scenario on every kernel in QEMU, the verdicts, KTAP and a JSON report.
+//! `tipc-verifier check`: the main job. Setup, each base's source and
+//! kernels, guest image, every scenario of each base on every kernel in
+//! QEMU, the verdicts, KTAP and a JSON report.
+//!
+//! On 7.3 every scenario runs; on 6.12 the backport's subset
+//! ([`crate::base::BACKPORT_SCENARIOS`]); each base has its own
+//! differential table.
 
+use crate::base::Base;
 use crate::guest_image;
 use crate::kbuild::{self, BuildContext, BuiltKernel, Flavour};
+use crate::kernel_source::{self, Preview, VersionPolicy};
 use crate::progress::{self, Phase};
 use crate::qemu::{self, RunOptions, VmSpec};
-use crate::report::{self, Report, ScenarioRun};
+use crate::report::{self, BaseId, BaseReport, Report, ScenarioRun};
 use crate::scenario::{self, Scenario};
 use crate::{cache, differential, setup};
 use anyhow::{bail, Context, Result};
@@ -14,6 +21,13 @@ use std::time::Duration;
 
 /// What to check.
 pub struct CheckOptions {
+    /// Bases in run order.
+    pub bases: Vec<Base>,
+    /// Whether the bases were named (`--base`): a base then may not end up
+    /// with nothing to run.
+    pub bases_named: bool,
+    /// The version policy (a pin only with exactly one base).
+    pub policy: VersionPolicy,
     pub kernels: Vec<Flavour>,
     pub scenarios: Vec<String>,
     pub out: Option<PathBuf>,
@@ -32,19 +46,89 @@ pub fn stamp() -> String {
         .replace('T', "-")
 }
 
-fn select_scenarios(names: &[String]) -> Result<Vec<Scenario>> {
-    if names.is_empty() {
-        return Ok(scenario::catalogue());
+/// What runs on one base.
+#[derive(Debug, Clone)]
+pub struct BasePlan {
+    pub base: Base,
+    pub kernels: Vec<Flavour>,
+    pub scenarios: Vec<Scenario>,
+}
+
+/// Chooses, per base, the kernels and scenarios to run. `names` empty:
+/// the base's own list. Returns the plans and notes about what was left
+/// out (a scenario outside the 6.12 subset, on a base not named).
+pub fn plan(
+    bases: &[Base],
+    bases_named: bool,
+    kernels: &[Flavour],
+    names: &[String],
+) -> Result<(Vec<BasePlan>, Vec<String>)> {
+    for n in names {
+        if scenario::by_name(n).is_none() {
+            let known: Vec<&str> = scenario::catalogue().iter().map(|s| s.name).collect();
+            bail!("unknown scenario {n:?}; known: {}", known.join(", "));
+        }
     }
-    names
-        .iter()
-        .map(|n| {
-            scenario::by_name(n).with_context(|| {
-                let known: Vec<&str> = scenario::catalogue().iter().map(|s| s.name).collect();
-                format!("unknown scenario {n:?}; known: {}", known.join(", "))
-            })
-        })
-        .collect()
+    let mut plans = Vec::new();
+    let mut notes = Vec::new();
+    for &base in bases {
+        let flavours: Vec<Flavour> = kernels
+            .iter()
+            .copied()
+            .filter(|f| base.builds(*f))
+            .collect();
+        for f in kernels.iter().filter(|f| !base.builds(**f)) {
+            let msg = format!(
+                "the {} kernel is built on base {} only, not on {base}",
+                f.name(),
+                Base::PRIMARY
+            );
+            if bases_named && flavours.is_empty() {
+                bail!("{msg}");
+            }
+            notes.push(msg);
+        }
+        let scenarios: Vec<Scenario> = base
+            .scenarios()
+            .into_iter()
+            .filter(|s| names.is_empty() || names.iter().any(|n| n == s.name))
+            .filter(|s| flavours.iter().any(|f| s.kernels.contains(f)))
+            .collect();
+        if scenarios.is_empty() {
+            let msg = format!(
+                "nothing selected runs on base {base} (its scenarios: {}; kernels: {})",
+                base.scenario_names().join(", "),
+                if flavours.is_empty() {
+                    "none selected".to_string()
+                } else {
+                    flavours
+                        .iter()
+                        .map(|f| f.name())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                }
+            );
+            if bases_named {
+                bail!("{msg}");
+            }
+            notes.push(format!("{msg}: base {base} skipped"));
+            continue;
+        }
+        for n in names {
+            if !scenarios.iter().any(|s| s.name == n) {
+                notes.push(format!("scenario {n} does not run on base {base}"));
+            }
+        }
+        plans.push(BasePlan {
+            base,
+            kernels: flavours,
+            scenarios,
+        });
+    }
+    if plans.is_empty() {
+        bail!("nothing to run: {}", notes.join("; "));
+    }
+    Ok((plans, notes))
 }
 
 pub(crate) fn vm_spec(
@@ -67,23 +151,48 @@ pub(crate) fn vm_spec(
     }
 }
 
+/// A run's directory: `<out>/<base>.<kernel>.<scenario>`.
+pub fn share_dir(out: &Path, base: Base, kernel: Flavour, scenario: &str) -> PathBuf {
+    out.join(format!("{base}.{}.{scenario}", kernel.name()))
+}
+
 /// Runs the check; returns the report (the caller prints and exits).
 pub fn run(project: &Path, opts: &CheckOptions) -> Result<Option<(Report, PathBuf)>> {
     let cache_root = cache::cache_root()?;
-    let scenarios = select_scenarios(&opts.scenarios)?;
-    let ctx = BuildContext {
-        project: project.to_path_buf(),
-        cache: cache_root.clone(),
-        jobs: opts.jobs,
-    };
+    let (plans, notes) = plan(
+        &opts.bases,
+        opts.bases_named,
+        &opts.kernels,
+        &opts.scenarios,
+    )?;
+    for n in &notes {
+        eprintln!("note: {n}");
+    }
+    let contexts: Vec<BuildContext> = plans
+        .iter()
+        .map(|p| {
+            BuildContext::new(
+                project.to_path_buf(),
+                cache_root.clone(),
+                opts.jobs,
+                p.base,
+                opts.policy.clone(),
+            )
+        })
+        .collect();
     let out = match &opts.out {
         Some(o) => o.clone(),
         None => project.join("out").join(format!("check-{}", stamp())),
     };
     if opts.dry_run {
-        return dry_run(&ctx, &scenarios, opts, &out).map(|()| None);
+        return dry_run(&contexts, &plans, &out, opts.vm_timeout).map(|()| None);
     }
     setup::ensure(&cache_root, false, false)?;
+    // Every base's source first: an unreachable archive or a pin it no
+    // longer serves fails before anything is built.
+    for ctx in &contexts {
+        ctx.source()?;
+    }
     let agent = {
         let p = Phase::start("guest agent: cargo build --release -p tipc-agent");
         let a = guest_image::build_agent(project)?;
@@ -91,84 +200,113 @@ pub fn run(project: &Path, opts: &CheckOptions) -> Result<Option<(Report, PathBu
         a
     };
     let initrd = guest_image::ensure_image(project, &cache_root, &agent)?;
-    let mut kernels: Vec<BuiltKernel> = Vec::new();
-    for f in &opts.kernels {
-        kernels.push(kbuild::ensure_kernel(&ctx, *f)?);
+    let mut built: Vec<Vec<BuiltKernel>> = Vec::new();
+    for (ctx, p) in contexts.iter().zip(&plans) {
+        let mut kernels = Vec::new();
+        for f in &p.kernels {
+            kernels.push(kbuild::ensure_kernel(ctx, *f)?);
+        }
+        built.push(kernels);
     }
     std::fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
     let started = humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string();
     let mut runs = Vec::new();
-    for scn in &scenarios {
-        let phase = Phase::start(&format!(
-            "scenario {}: {} kernel(s) under {:?}",
-            scn.name,
-            kernels
-                .iter()
-                .filter(|k| scn.kernels.contains(&k.flavour))
-                .count(),
-            opts.run.accel
-        ));
-        let mut specs = Vec::new();
-        let mut groups = Vec::new();
-        for k in kernels.iter().filter(|k| scn.kernels.contains(&k.flavour)) {
-            let share = out.join(format!("{}.{}", k.flavour.name(), scn.name));
-            prepare_share(&share, scn)?;
-            let first = specs.len();
-            specs.extend(guest_specs(
-                scn,
-                &k.bzimage,
-                &initrd,
-                &share,
-                opts.vm_timeout,
-            )?);
-            groups.push((k, share, first..specs.len()));
+    let mut bases = Vec::new();
+    for ((ctx, p), kernels) in contexts.iter().zip(&plans).zip(built) {
+        let id = BaseId::from(ctx.source()?);
+        for scn in &p.scenarios {
+            runs.extend(run_scenario(&id, scn, &kernels, &initrd, &out, opts)?);
         }
-        // A timing scenario runs its kernels one after the other, so that
-        // one guest's load does not distort the other's figures.
-        let outcomes = if scn.discovery_cost {
-            let mut all = Vec::new();
-            for (_, _, range) in &groups {
-                all.extend(qemu::run_all(&specs[range.clone()], opts.run)?);
-            }
-            all
-        } else {
-            qemu::run_all(&specs, opts.run)?
-        };
-        for (k, share, range) in groups {
-            let vms: Vec<_> = outcomes[range].to_vec();
-            let (checks, captures) = if vms.iter().all(|v| v.end_status.is_some()) {
-                scenario::judge(scn, &share, k.flavour)
-            } else {
-                (Vec::new(), Default::default())
-            };
-            let paths = scenario::observed_paths(scn, &share, &captures);
-            runs.push(ScenarioRun::new(
-                k.flavour.name(),
-                scn.name,
-                share,
-                vms,
-                checks,
-                captures,
-                paths,
-            ));
-        }
-        phase.done("judged");
+        let base_runs: Vec<ScenarioRun> =
+            runs.iter().filter(|r| r.base == p.base).cloned().collect();
+        bases.push(BaseReport {
+            differential: differential::table(p.base, &base_runs),
+            id,
+            kernels,
+        });
     }
-    let differential = differential::table(&runs);
-    let ok = runs.iter().all(|r| r.ok) && differential.iter().all(|r| r.ok);
+    let ok = runs.iter().all(|r| r.ok) && bases.iter().all(|b| b.differential.iter().all(|r| r.ok));
     let rep = Report {
         tool: "tipc-verifier",
         version: env!("CARGO_PKG_VERSION"),
         started,
         accelerator_note: report::TCG_NOTE,
-        kernels,
+        bases,
         runs,
-        differential,
         ok,
     };
     let json = out.join("report.json");
     cache::write_atomic(&json, &serde_json::to_vec_pretty(&rep)?)?;
     Ok(Some((rep, json)))
+}
+
+/// One scenario on every kernel of one base that it applies to.
+fn run_scenario(
+    id: &BaseId,
+    scn: &Scenario,
+    kernels: &[BuiltKernel],
+    initrd: &Path,
+    out: &Path,
+    opts: &CheckOptions,
+) -> Result<Vec<ScenarioRun>> {
+    let phase = Phase::start(&format!(
+        "scenario {} {}: {} kernel(s) under {:?}",
+        id.base,
+        scn.name,
+        kernels
+            .iter()
+            .filter(|k| scn.kernels.contains(&k.flavour))
+            .count(),
+        opts.run.accel
+    ));
+    let mut specs = Vec::new();
+    let mut groups = Vec::new();
+    for k in kernels.iter().filter(|k| scn.kernels.contains(&k.flavour)) {
+        let share = share_dir(out, id.base, k.flavour, scn.name);
+        prepare_share(&share, scn)?;
+        let first = specs.len();
+        specs.extend(guest_specs(
+            scn,
+            &k.bzimage,
+            initrd,
+            &share,
+            opts.vm_timeout,
+        )?);
+        groups.push((k, share, first..specs.len()));
+    }
+    // A timing scenario runs its kernels one after the other, so that
+    // one guest's load does not distort the other's figures.
+    let outcomes = if scn.discovery_cost {
+        let mut all = Vec::new();
+        for (_, _, range) in &groups {
+            all.extend(qemu::run_all(&specs[range.clone()], opts.run)?);
+        }
+        all
+    } else {
+        qemu::run_all(&specs, opts.run)?
+    };
+    let mut runs = Vec::new();
+    for (k, share, range) in groups {
+        let vms: Vec<_> = outcomes[range].to_vec();
+        let (checks, captures) = if vms.iter().all(|v| v.end_status.is_some()) {
+            scenario::judge(scn, &share, k.flavour)
+        } else {
+            (Vec::new(), Default::default())
+        };
+        let paths = scenario::observed_paths(scn, &share, &captures);
+        runs.push(ScenarioRun::new(
+            id,
+            k.flavour.name(),
+            scn.name,
+            share,
+            vms,
+            checks,
+            captures,
+            paths,
+        ));
+    }
+    phase.done("judged");
+    Ok(runs)
 }
 
 /// Writes the guest scripts into a fresh share directory.
@@ -221,59 +359,126 @@ fn guest_specs(
 }
 
 fn dry_run(
-    ctx: &BuildContext,
-    scenarios: &[Scenario],
-    opts: &CheckOptions,
+    contexts: &[BuildContext],
+    plans: &[BasePlan],
     out: &Path,
+    vm_timeout: Duration,
 ) -> Result<()> {
-    let base =
-        kbuild::base_version().unwrap_or_else(|_| "(linux-source-6.12 not installed)".into());
-    println!("# kernels (cache: {})", ctx.cache.display());
-    for f in &opts.kernels {
-        let key = kbuild::kernel_key(ctx, *f, &base)?.key();
-        let entry = ctx
-            .cache
-            .join("kernels")
-            .join(format!("{}-{key}", f.name()));
-        let state = if cache::is_complete(&entry) {
-            "cached"
-        } else {
-            "would build"
+    let initrd = contexts
+        .first()
+        .map(|c| c.cache.join("images").join("initramfs-<key>.cpio.gz"))
+        .unwrap_or_default();
+    for (ctx, p) in contexts.iter().zip(plans) {
+        let base = p.base;
+        let archive = kernel_source::AptArchive::new(&ctx.cache, base);
+        let apt_get = || {
+            let mut c = std::process::Command::new("apt-get");
+            c.args(archive.options());
+            c
         };
         println!(
-            "# {} {}: {}",
-            f.name(),
-            state,
-            entry.join("bzImage").display()
+            "# base {base}: {} (cache: {})",
+            base.package(),
+            ctx.cache.display()
         );
-        if !cache::is_complete(&entry) {
-            let vars = kbuild::make_vars(&ctx.cache).join(" ");
-            println!("make {vars} tinyconfig && scripts/kconfig/merge_config.sh -m .config {} && make {vars} olddefconfig && make {vars} -j{} bzImage",
-                f.fragments(&ctx.project).iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(" "), ctx.jobs);
+        let version = match kernel_source::preview(&ctx.cache, base, &ctx.policy, &archive) {
+            Preview::Cached(s) => {
+                println!(
+                    "# base {base}: {} cached at {}, no network needed",
+                    s.label(),
+                    s.tarball.display()
+                );
+                Some(s.version)
+            }
+            other => {
+                let known = match &other {
+                    Preview::WouldFetch(v) => Some(v.clone()),
+                    _ => None,
+                };
+                println!(
+                    "# base {base}: would fetch {} {} from the machine's Debian entries{} \
+                     (private lists, nothing installed; last lists say: {})",
+                    base.package(),
+                    ctx.policy.describe(),
+                    base.extra_suites()
+                        .iter()
+                        .map(|s| format!(" + {s}"))
+                        .collect::<String>(),
+                    known.as_deref().unwrap_or("no lists yet")
+                );
+                let mut update = apt_get();
+                update.args(["--error-on=any", "update"]);
+                println!("{}", progress::display_command(&update));
+                let mut download = apt_get();
+                download.arg("download").arg(format!(
+                    "{}={}",
+                    base.package(),
+                    known.as_deref().unwrap_or("<version>")
+                ));
+                println!("{}", progress::display_command(&download));
+                println!(
+                    "dpkg-deb -x {}_<version>_all.deb x && mv x/{} {}",
+                    base.package(),
+                    base.tarball_member(),
+                    kernel_source::sources_dir(&ctx.cache)
+                        .join(format!("{}_<version>", base.package()))
+                        .join(base.tarball_name())
+                        .display()
+                );
+                known
+            }
+        };
+        let mut kernel_paths = Vec::new();
+        for f in &p.kernels {
+            let entry = match &version {
+                Some(v) => {
+                    let key = kbuild::kernel_key(&ctx.project, &ctx.cache, base, v, *f)?.key();
+                    kbuild::kernel_entry(&ctx.cache, base, *f, &key)
+                }
+                None => kbuild::kernel_entry(&ctx.cache, base, *f, "<key>"),
+            };
+            let state = if cache::is_complete(&entry) {
+                "cached"
+            } else {
+                "would build"
+            };
+            println!(
+                "# {base} {} {state}: {}",
+                f.name(),
+                entry.join("bzImage").display()
+            );
+            if !cache::is_complete(&entry) {
+                let vars = kbuild::make_vars(&ctx.cache)
+                    .iter()
+                    .map(|v| progress::shell_quote(v))
+                    .collect::<Vec<_>>()
+                    .join(" ");
+                let env: Vec<String> = kbuild::ccache_env(&ctx.cache)
+                    .into_iter()
+                    .map(|(k, v)| format!("{k}={}", progress::shell_quote(&v)))
+                    .collect();
+                println!("{} make {vars} tinyconfig && scripts/kconfig/merge_config.sh -m .config {} && make {vars} olddefconfig && make {vars} -j{} bzImage",
+                    env.join(" "),
+                    f.fragments(&ctx.project, base).iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(" "), ctx.jobs);
+            }
+            kernel_paths.push((*f, entry.join("bzImage")));
         }
-    }
-    let initrd = ctx.cache.join("images").join("initramfs-<key>.cpio.gz");
-    for scn in scenarios {
-        for f in opts.kernels.iter().filter(|f| scn.kernels.contains(f)) {
-            let share = out.join(format!("{}.{}", f.name(), scn.name));
-            let key = kbuild::kernel_key(ctx, *f, &base)?.key();
-            let kernel = ctx
-                .cache
-                .join("kernels")
-                .join(format!("{}-{key}", f.name()))
-                .join("bzImage");
-            for spec in guest_specs(scn, &kernel, &initrd, &share, opts.vm_timeout)? {
-                println!(
-                    "# scenario {} on {} ({}): guest scripts in {}",
-                    scn.name,
-                    f.name(),
-                    spec.name,
-                    share.display()
-                );
-                println!(
-                    "{}",
-                    progress::display_command(&qemu::command(&spec, qemu::Accel::Tcg))
-                );
+        for scn in &p.scenarios {
+            for (f, kernel) in kernel_paths.iter().filter(|(f, _)| scn.kernels.contains(f)) {
+                let share = share_dir(out, base, *f, scn.name);
+                for spec in guest_specs(scn, kernel, &initrd, &share, vm_timeout)? {
+                    println!(
+                        "# scenario {} on {base} {} ({}): guest scripts in {}",
+                        scn.name,
+                        f.name(),
+                        spec.name,
+                        share.display()
+                    );
+                    println!(
+                        "{}",
+                        progress::display_command(&qemu::command(&spec, qemu::Accel::Tcg))
+                    );
+                }
             }
         }
     }
@@ -282,14 +487,19 @@ fn dry_run(
 
 /// Prints KTAP to stdout and the report path to stderr; fails on any failure.
 pub fn finish(rep: &Report, json: &Path) -> Result<()> {
-    print!("{}", report::ktap(&rep.runs, &rep.differential));
+    print!("{}", report::ktap(&rep.bases, &rep.runs));
     for run in rep.runs.iter().filter(|r| !r.ok) {
         for c in run.checks.iter().filter(|c| !c.ok) {
             eprintln!("FAIL {} {}: {}", run.name, c.name, c.detail);
         }
     }
-    for row in rep.differential.iter().filter(|r| !r.ok) {
-        eprintln!("FAIL differential {}: {}", row.name(), row.detail());
+    let rows: Vec<(Base, &differential::Row)> = rep
+        .bases
+        .iter()
+        .flat_map(|b| b.differential.iter().map(move |r| (b.id.base, r)))
+        .collect();
+    for (base, row) in rows.iter().filter(|(_, r)| !r.ok) {
+        eprintln!("FAIL {base}.differential {}: {}", row.name(), row.detail());
     }
     eprintln!("report: {}", json.display());
     if let Some(dir) = json.parent() {
@@ -300,8 +510,8 @@ pub fn finish(rep: &Report, json: &Path) -> Result<()> {
             "{} of {} scenario run(s) and {} of {} differential row(s) failed",
             rep.runs.iter().filter(|r| !r.ok).count(),
             rep.runs.len(),
-            rep.differential.iter().filter(|r| !r.ok).count(),
-            rep.differential.len()
+            rows.iter().filter(|(_, r)| !r.ok).count(),
+            rows.len()
         );
     }
     Ok(())

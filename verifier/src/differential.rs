@@ -1,9 +1,10 @@
-//! The differential table: for every traffic case run on both kernels
+//! The differential table (one per base): for every traffic case run on both kernels
 //! whose path the captures can tell, the path its data was seen taking on the stock kernel (the upstream C
 //! crossover) and on the patched kernel. They must be the same, except
 //! where the case names a path the series changes on purpose, with the
 //! reason.
 
+use crate::base::Base;
 use crate::kbuild::Flavour;
 use crate::report::ScenarioRun;
 use crate::scenario::{self, CasePath, MsgPath};
@@ -49,13 +50,13 @@ impl Row {
     }
 }
 
-/// The rows for every scenario that ran on both kernels.
-pub fn table(runs: &[ScenarioRun]) -> Vec<Row> {
+/// The rows for every scenario that ran on both kernels of `base`.
+pub fn table(base: Base, runs: &[ScenarioRun]) -> Vec<Row> {
     let mut rows = Vec::new();
     for scn in scenario::catalogue() {
         let run_on = |k: Flavour| {
             runs.iter()
-                .find(|r| r.scenario == scn.name && r.kernel == k.name())
+                .find(|r| r.base == base && r.scenario == scn.name && r.kernel == k.name())
         };
         let (Some(stock), Some(patched)) = (run_on(Flavour::Stock), run_on(Flavour::Patched))
         else {

@@ -1,29 +1,39 @@
-//! Kernel trees and builds: the one place that knows how to turn Debian's
-//! linux-source-6.12 and `patches/` into a bootable `bzImage`.
+//! Kernel trees and builds: the one place that knows how to turn a base's
+//! Debian source tarball (fetched by `kernel_source`) and that base's series
+//! (`patches/` for 7.3, `patches-6.12/` for 6.12) into a bootable `bzImage`.
 //!
-//! Layout under the cache root:
-//! - `trees/<base>/stock`: a git repository whose first commit (tag `base`)
-//!   is the pristine tree; the stock kernel is built here.
-//! - `trees/<base>/patched`: a worktree on branch `patched` = base + series
-//!   (`git am`), plus `kernel-rust/` sources laid over it.
-//! - `trees/<base>/debug`: a worktree on branch `debug`, the same series,
-//!   built with `vm/kconfig/debug.config` (KASAN, lockdep) on top.
-//! - `kernels/<flavour>-<key>/`: published builds (bzImage, config,
-//!   manifest). The key hashes every input, so unchanged inputs never
-//!   rebuild; a changed input rebuilds incrementally in the same tree.
+//! Layout under the cache root (`<version>` is the base package's exact
+//! Debian version, so each base and each point release has its own trees):
+//! - `trees/linux-<version>/stock`: a git repository whose first commit
+//!   (tag `base`) is the pristine tree; the stock kernel is built here.
+//! - `trees/linux-<version>/patched`: a worktree on branch `patched` = base
+//!   + series (`git am`), plus the base's `kernel-rust/` overlay laid over it.
+//! - `trees/linux-<version>/debug`: a worktree on branch `debug`, the same
+//!   series, built with `vm/kconfig/debug.config` (KASAN, lockdep) on top
+//!   (7.3 only).
+//! - `kernels/<base>-<flavour>-<key>/`: published builds (bzImage, config,
+//!   manifest). The key hashes every input (base, exact version, fragments,
+//!   series, overlay, toolchain), so unchanged inputs never rebuild; a
+//!   changed input rebuilds incrementally in the same tree.
+//! - `ccache/`: every kernel's C compiler runs behind ccache
+//!   ([`make_command`]), with `trees/` as its base directory, so the
+//!   worktrees of one base share objects.
 
+use crate::base::Base;
 use crate::cache::{self, KeyBuilder, PendingDir};
+use crate::kernel_source::{self, Source, VersionPolicy};
 use crate::progress::{self, Phase};
 use crate::setup;
 use anyhow::{bail, Context, Result};
 use serde::Serialize;
+use std::cell::OnceCell;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
 /// Bumped whenever the build recipe changes in a way the inputs don't show.
-const RECIPE_VERSION: &str = "1";
+const RECIPE_VERSION: &str = "2";
 const GIT_IDENTITY: [&str; 4] = [
     "-c",
     "user.name=tipc-verifier",
@@ -39,10 +49,10 @@ const CONFIG_STAMP: &str = ".tipc-verifier-config";
 pub enum Flavour {
     /// The pristine tree: the upstream C crossover, our reference.
     Stock,
-    /// The pristine tree with `patches/` applied: the Rust crossover.
+    /// The pristine tree with the base's series applied: the Rust crossover.
     Patched,
     /// The patched series with KASAN, lockdep, PROVE_RCU and
-    /// DEBUG_ATOMIC_SLEEP (`vm/kconfig/debug.config`), for `stress`.
+    /// DEBUG_ATOMIC_SLEEP (`vm/kconfig/debug.config`), for `stress`; 7.3 only.
     Debug,
 }
 
@@ -70,10 +80,11 @@ impl Flavour {
         }
     }
 
-    /// Config fragments on top of tinyconfig, in merge order.
-    pub fn fragments(self, project: &Path) -> Vec<PathBuf> {
+    /// Config fragments on top of tinyconfig, in merge order: `base.config`,
+    /// the base's own (`base-7.3.config`), then the flavour's.
+    pub fn fragments(self, project: &Path, base: Base) -> Vec<PathBuf> {
         let dir = project.join("vm").join("kconfig");
-        let mut v = vec![dir.join("base.config")];
+        let mut v = vec![dir.join("base.config"), base.fragment(project)];
         if self.has_series() {
             v.push(dir.join("patched.config"));
         }
@@ -85,10 +96,12 @@ impl Flavour {
 }
 
 /// The make variables that select the Debian toolchain explicitly (rustup's
-/// rustc on PATH has no matching core source; see the toolchain notes).
+/// rustc on PATH has no matching core source; see the toolchain notes), with
+/// the C compiler behind ccache.
 pub fn make_vars(cache: &Path) -> Vec<String> {
     vec![
         "LLVM=-19".into(),
+        "CC=ccache clang-19".into(),
         "RUSTC=/usr/bin/rustc".into(),
         "HOSTRUSTC=/usr/bin/rustc".into(),
         "RUSTDOC=/usr/bin/rustdoc".into(),
@@ -96,24 +109,87 @@ pub fn make_vars(cache: &Path) -> Vec<String> {
     ]
 }
 
+/// ccache's settings for every kernel build: one cache directory, `trees/`
+/// as the base directory (paths below it are hashed relative, so the
+/// worktrees of one base share objects), and the sloppiness a kernel tree
+/// needs (headers generated or checked out just before the compile).
+pub fn ccache_env(cache: &Path) -> Vec<(&'static str, String)> {
+    vec![
+        ("CCACHE_DIR", cache.join("ccache").display().to_string()),
+        ("CCACHE_BASEDIR", cache.join("trees").display().to_string()),
+        ("CCACHE_MAXSIZE", "20G".into()),
+        (
+            "CCACHE_SLOPPINESS",
+            "time_macros,include_file_mtime,include_file_ctime".into(),
+        ),
+    ]
+}
+
+/// `make` in `tree` with the Debian toolchain and ccache: every kernel
+/// build (guest kernels, the review tree) goes through here.
 pub fn make_command(tree: &Path, cache: &Path) -> Command {
     let mut cmd = Command::new("make");
     cmd.current_dir(tree)
         .env("LIBCLANG_PATH", "/usr/lib/llvm-19/lib")
+        .envs(ccache_env(cache))
         .args(make_vars(cache));
     cmd
 }
 
-/// Where things are, for one run.
+/// Where things are, for one run on one base. The base's source is
+/// resolved (and fetched) on first use, so commands that never touch a
+/// kernel tree never touch the network.
 pub struct BuildContext {
     pub project: PathBuf,
     pub cache: PathBuf,
     pub jobs: usize,
+    pub base: Base,
+    pub policy: VersionPolicy,
+    source: OnceCell<Source>,
+}
+
+impl BuildContext {
+    pub fn new(
+        project: PathBuf,
+        cache: PathBuf,
+        jobs: usize,
+        base: Base,
+        policy: VersionPolicy,
+    ) -> Self {
+        Self {
+            project,
+            cache,
+            jobs,
+            base,
+            policy,
+            source: OnceCell::new(),
+        }
+    }
+
+    /// The base's source tarball: from the cache, or fetched from the
+    /// Debian archive (see `kernel_source`).
+    pub fn source(&self) -> Result<&Source> {
+        if let Some(s) = self.source.get() {
+            return Ok(s);
+        }
+        let archive = kernel_source::AptArchive::new(&self.cache, self.base);
+        let s = kernel_source::resolve(&self.cache, self.base, &self.policy, &archive)?;
+        Ok(self.source.get_or_init(|| s))
+    }
+
+    /// The series that goes onto this base.
+    pub fn series(&self) -> Result<Series> {
+        Series::of_project(&self.project, self.base)
+    }
 }
 
 /// A kernel ready to boot.
 #[derive(Debug, Clone, Serialize)]
 pub struct BuiltKernel {
+    pub base: Base,
+    pub package: String,
+    /// The base package's exact Debian version.
+    pub base_version: String,
     pub flavour: Flavour,
     pub key: String,
     pub bzimage: PathBuf,
@@ -130,9 +206,10 @@ struct Manifest {
     build_seconds: f64,
 }
 
-/// The patches of the series in order (the cover letter is not a patch).
-pub fn series_patches(project: &Path) -> Result<Vec<PathBuf>> {
-    let dir = project.join("patches");
+/// The patches of a base's series in order (the cover letter is not a
+/// patch).
+pub fn series_patches(project: &Path, base: Base) -> Result<Vec<PathBuf>> {
+    let dir = base.series_dir(project);
     let mut v: Vec<PathBuf> = fs::read_dir(&dir)
         .with_context(|| format!("reading {}", dir.display()))?
         .filter_map(|e| e.ok().map(|e| e.path()))
@@ -148,23 +225,30 @@ pub fn series_patches(project: &Path) -> Result<Vec<PathBuf>> {
     Ok(v)
 }
 
-/// Kernel sources kept in `kernel-rust/` at their tree paths (`net/...`):
-/// the editable copy of the series' Rust, laid over the patched tree.
-pub fn overlay_files(project: &Path) -> Result<Vec<(PathBuf, PathBuf)>> {
-    let root = project.join("kernel-rust");
-    let mut out = Vec::new();
-    for top in ["net", "include"] {
-        collect_files(&root.join(top), &mut out)?;
+/// Kernel sources kept in `kernel-rust/` at their tree paths (`net/...`,
+/// `include/...`): the editable copy of the series' Rust, laid over the
+/// patched tree, as (tree path, source file). For a base with a backport
+/// directory (6.12: `kernel-rust/backport-6.12/`), a file there replaces
+/// the one at the same tree path; the other files (the pure modules) are
+/// one source shared by both series.
+pub fn overlay_files(project: &Path, base: Base) -> Result<Vec<(PathBuf, PathBuf)>> {
+    let mut map = std::collections::BTreeMap::new();
+    let mut roots = vec![project.join("kernel-rust")];
+    if let Some(dir) = base.backport_dir_name() {
+        roots.push(project.join(dir));
     }
-    out.sort();
-    Ok(out
-        .into_iter()
-        .filter_map(|p| {
-            p.strip_prefix(&root)
-                .ok()
-                .map(|rel| (rel.to_path_buf(), p.clone()))
-        })
-        .collect())
+    for root in roots {
+        let mut files = Vec::new();
+        for top in ["net", "include"] {
+            collect_files(&root.join(top), &mut files)?;
+        }
+        for p in files {
+            if let Ok(rel) = p.strip_prefix(&root) {
+                map.insert(rel.to_path_buf(), p.clone());
+            }
+        }
+    }
+    Ok(map.into_iter().collect())
 }
 
 fn collect_files(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
@@ -197,27 +281,22 @@ fn tool_version(program: &str, arg: &str) -> String {
         .unwrap_or_else(|| "absent".into())
 }
 
-/// The installed base package version, e.g. `6.12.117-1~deb12u1`.
-pub fn base_version() -> Result<String> {
-    let mut cmd = Command::new("dpkg-query");
-    cmd.args(["-W", "-f=${Version}", setup::BASE_PACKAGE]);
-    let v = progress::capture("reading the kernel base version", cmd)?;
-    if v.trim().is_empty() {
-        bail!(
-            "{} is not installed (run `tipc-verifier setup`)",
-            setup::BASE_PACKAGE
-        );
-    }
-    Ok(v.trim().to_string())
-}
-
-/// The cache key of one flavour's kernel, over every input of its build.
-pub fn kernel_key(ctx: &BuildContext, flavour: Flavour, base: &str) -> Result<KeyBuilder> {
+/// The cache key of one flavour's kernel on one base at one exact version,
+/// over every input of its build.
+pub fn kernel_key(
+    project: &Path,
+    cache: &Path,
+    base: Base,
+    version: &str,
+    flavour: Flavour,
+) -> Result<KeyBuilder> {
     let mut k = KeyBuilder::new("kernel");
     k.add("recipe", RECIPE_VERSION.as_bytes());
     k.add("flavour", flavour.name().as_bytes());
-    k.add("base", base.as_bytes());
-    for frag in flavour.fragments(&ctx.project) {
+    k.add("base", base.name().as_bytes());
+    k.add("base package", base.package().as_bytes());
+    k.add("base version", version.as_bytes());
+    for frag in flavour.fragments(project, base) {
         let name = format!(
             "fragment {}",
             frag.file_name().unwrap_or_default().to_string_lossy()
@@ -225,7 +304,7 @@ pub fn kernel_key(ctx: &BuildContext, flavour: Flavour, base: &str) -> Result<Ke
         k.add_file(&name, &frag)?;
     }
     if flavour.has_series() {
-        for p in series_patches(&ctx.project)? {
+        for p in series_patches(project, base)? {
             k.add_file(
                 &format!(
                     "patch {}",
@@ -234,7 +313,7 @@ pub fn kernel_key(ctx: &BuildContext, flavour: Flavour, base: &str) -> Result<Ke
                 &p,
             )?;
         }
-        for (rel, p) in overlay_files(&ctx.project)? {
+        for (rel, p) in overlay_files(project, base)? {
             k.add_file(&format!("overlay {}", rel.display()), &p)?;
         }
     }
@@ -245,27 +324,46 @@ pub fn kernel_key(ctx: &BuildContext, flavour: Flavour, base: &str) -> Result<Ke
     k.add("clang", tool_version("clang-19", "--version").as_bytes());
     k.add(
         "bindgen",
-        tool_version(
-            &setup::bindgen_path(&ctx.cache).to_string_lossy(),
-            "--version",
-        )
-        .as_bytes(),
+        tool_version(&setup::bindgen_path(cache).to_string_lossy(), "--version").as_bytes(),
     );
-    k.add("make vars", make_vars(&ctx.cache).join(" ").as_bytes());
+    k.add("make vars", make_vars(cache).join(" ").as_bytes());
     Ok(k)
+}
+
+/// `kernels/<base>-<flavour>-<key>/`.
+pub fn kernel_entry(cache: &Path, base: Base, flavour: Flavour, key: &str) -> PathBuf {
+    kernels_dir(cache).join(format!("{}-{}-{key}", base.name(), flavour.name()))
 }
 
 fn kernels_dir(cache: &Path) -> PathBuf {
     cache.join("kernels")
 }
 
+/// The lock name for one base's trees (the flavours are worktrees of one
+/// repository: one change at a time).
+pub fn trees_lock(base: Base) -> String {
+    format!("kernel-trees-{base}")
+}
+
 /// Returns the published kernel for these inputs, building it if needed.
 pub fn ensure_kernel(ctx: &BuildContext, flavour: Flavour) -> Result<BuiltKernel> {
-    let base = base_version()?;
-    let keyb = kernel_key(ctx, flavour, &base)?;
+    let base = ctx.base;
+    if !base.builds(flavour) {
+        bail!(
+            "the {} kernel is built on base {} only, not on {base}",
+            flavour.name(),
+            Base::PRIMARY
+        );
+    }
+    let source = ctx.source()?;
+    let keyb = kernel_key(&ctx.project, &ctx.cache, base, &source.version, flavour)?;
     let key = keyb.key();
-    let entry = kernels_dir(&ctx.cache).join(format!("{}-{key}", flavour.name()));
+    let entry = kernel_entry(&ctx.cache, base, flavour, &key);
+    let what = format!("kernel {base} {}", flavour.name());
     let built = |cached| BuiltKernel {
+        base,
+        package: source.package.clone(),
+        base_version: source.version.clone(),
         flavour,
         key: key.clone(),
         bzimage: entry.join("bzImage"),
@@ -273,45 +371,36 @@ pub fn ensure_kernel(ctx: &BuildContext, flavour: Flavour) -> Result<BuiltKernel
         cached,
     };
     if cache::is_complete(&entry) {
-        eprintln!("==> kernel {}: cached ({key})", flavour.name());
+        eprintln!("==> {what}: cached ({key})");
         return Ok(built(true));
     }
-    // The flavours are worktrees of one repository: one build at a time.
-    let _lock = cache::Lock::acquire(&ctx.cache, "kernel-trees")?;
+    let _lock = cache::Lock::acquire(&ctx.cache, &trees_lock(base))?;
     if cache::is_complete(&entry) {
-        eprintln!(
-            "==> kernel {}: built by the run we waited for ({key})",
-            flavour.name()
-        );
+        eprintln!("==> {what}: built by the run we waited for ({key})");
         return Ok(built(true));
     }
     cache::sweep_temporaries(&kernels_dir(&ctx.cache))?;
-    let phase = Phase::start(&format!("kernel {}: building ({key})", flavour.name()));
-    let tree = ensure_tree(ctx, flavour, &base)?;
+    let phase = Phase::start(&format!("{what}: building on {} ({key})", source.label()));
+    let tree = ensure_tree(ctx, flavour)?;
     if flavour.has_series() {
-        apply_series(&tree, flavour.name(), &Series::of_project(&ctx.project)?)?;
+        apply_series(&tree, flavour.name(), &ctx.series()?)?;
     }
     configure(ctx, flavour, &tree)?;
     let log = ctx
         .cache
         .join("logs")
-        .join(format!("build-{}.log", flavour.name()));
+        .join(format!("build-{base}-{}.log", flavour.name()));
     let mut make = make_command(&tree, &ctx.cache);
     make.arg(format!("-j{}", ctx.jobs)).arg("bzImage");
     eprintln!("    make log: {}", log.display());
     progress::run_logged(
-        &format!("make bzImage ({})", flavour.name()),
+        &format!("make bzImage ({base} {})", flavour.name()),
         make,
         &log,
         Duration::from_secs(20),
         progress::describe_kbuild_line,
     )
-    .with_context(|| {
-        format!(
-            "kernel {} did not build: fix the error above (nothing was cached)",
-            flavour.name()
-        )
-    })?;
+    .with_context(|| format!("{what} did not build: fix the error above (nothing was cached)"))?;
     let pending = PendingDir::new(&entry)?;
     fs::copy(
         tree.join("arch/x86/boot/bzImage"),
@@ -341,8 +430,9 @@ pub fn git(tree: &Path) -> Command {
     cmd
 }
 
-pub fn trees_dir(cache: &Path, base: &str) -> PathBuf {
-    let safe: String = base
+/// `trees/linux-<version>`: the trees of one base package version.
+pub fn trees_dir(cache: &Path, version: &str) -> PathBuf {
+    let safe: String = version
         .chars()
         .map(|c| {
             if c.is_ascii_alphanumeric() || c == '.' || c == '-' {
@@ -356,19 +446,20 @@ pub fn trees_dir(cache: &Path, base: &str) -> PathBuf {
 }
 
 /// Returns the tree for a flavour, creating the repository or worktree first.
-fn ensure_tree(ctx: &BuildContext, flavour: Flavour, base: &str) -> Result<PathBuf> {
+fn ensure_tree(ctx: &BuildContext, flavour: Flavour) -> Result<PathBuf> {
     match flavour {
-        Flavour::Stock => ensure_base_repo(ctx, base),
-        Flavour::Patched | Flavour::Debug => ensure_worktree(ctx, base, flavour.name()),
+        Flavour::Stock => ensure_base_repo(ctx),
+        Flavour::Patched | Flavour::Debug => ensure_worktree(ctx, flavour.name()),
     }
 }
 
-/// The base repository (`trees/<base>/stock`), unpacked and committed on
-/// first use.
-pub fn ensure_base_repo(ctx: &BuildContext, base: &str) -> Result<PathBuf> {
-    let dir = trees_dir(&ctx.cache, base);
+/// The base repository (`trees/linux-<version>/stock`), unpacked from the
+/// base's tarball and committed on first use.
+pub fn ensure_base_repo(ctx: &BuildContext) -> Result<PathBuf> {
+    let source = ctx.source()?;
+    let dir = trees_dir(&ctx.cache, &source.version);
     if !cache::is_complete(&dir) {
-        create_base_repo(ctx, &dir, base)?;
+        create_base_repo(ctx, &dir, source)?;
     }
     Ok(dir.join("stock"))
 }
@@ -383,12 +474,12 @@ pub fn is_worktree(wt: &Path) -> bool {
             .unwrap_or(false)
 }
 
-/// A worktree `trees/<base>/<name>` of the base repository on branch
-/// `<name>`, created at tag `base` when missing or broken. Callers hold the
-/// `kernel-trees` lock.
-pub fn ensure_worktree(ctx: &BuildContext, base: &str, name: &str) -> Result<PathBuf> {
-    let stock = ensure_base_repo(ctx, base)?;
-    let wt = trees_dir(&ctx.cache, base).join(name);
+/// A worktree `trees/linux-<version>/<name>` of the base repository on
+/// branch `<name>`, created at tag `base` when missing or broken. Callers
+/// hold the base's trees lock ([`trees_lock`]).
+pub fn ensure_worktree(ctx: &BuildContext, name: &str) -> Result<PathBuf> {
+    let stock = ensure_base_repo(ctx)?;
+    let wt = trees_dir(&ctx.cache, &ctx.source()?.version).join(name);
     if !is_worktree(&wt) {
         let phase = Phase::start(&format!("kernel tree: creating the {name} worktree"));
         if wt.exists() {
@@ -409,13 +500,23 @@ pub fn ensure_worktree(ctx: &BuildContext, base: &str, name: &str) -> Result<Pat
     Ok(wt)
 }
 
+/// The base repository's first commit message: names the package and the
+/// exact version.
+pub fn base_commit_message(source: &Source) -> String {
+    format!(
+        "Linux {} base (Debian {} {})",
+        source.base, source.package, source.version
+    )
+}
+
 /// Unpacks the tarball and commits it as the repository's first commit.
-fn create_base_repo(ctx: &BuildContext, dir: &Path, base: &str) -> Result<()> {
-    let tarball = Path::new(setup::BASE_TARBALL);
+fn create_base_repo(ctx: &BuildContext, dir: &Path, source: &Source) -> Result<()> {
+    let tarball = &source.tarball;
     if !tarball.is_file() {
         bail!(
-            "{} is missing (run `tipc-verifier setup` as root)",
-            tarball.display()
+            "{} is missing: the cache entry of {} was removed; run again to fetch it",
+            tarball.display(),
+            source.label()
         );
     }
     if let Some(parent) = dir.parent() {
@@ -423,27 +524,42 @@ fn create_base_repo(ctx: &BuildContext, dir: &Path, base: &str) -> Result<()> {
         cache::sweep_temporaries(parent)?;
     }
     let phase = Phase::start(&format!(
-        "kernel tree: unpacking {} ({base})",
-        tarball.display()
+        "kernel tree: unpacking {} ({})",
+        tarball.display(),
+        source.label()
     ));
     let pending = PendingDir::new(dir)?;
-    let log = ctx.cache.join("logs").join("tree.log");
+    let log = ctx
+        .cache
+        .join("logs")
+        .join(format!("tree-{}.log", source.base));
     let mut tar = Command::new("tar");
     tar.arg("-xJf").arg(tarball).arg("-C").arg(pending.path());
     progress::run_logged("unpack", tar, &log, Duration::from_secs(15), |_| None)?;
-    let unpacked = pending.path().join("linux-source-6.12");
+    let top = source.base.top_dir();
+    let unpacked = pending.path().join(top);
+    if !unpacked.is_dir() {
+        let found: Vec<String> = fs::read_dir(pending.path())?
+            .filter_map(|e| e.ok())
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .collect();
+        bail!(
+            "{}: the tarball has no top directory {top}/ (found: {})",
+            tarball.display(),
+            if found.is_empty() {
+                "nothing".to_string()
+            } else {
+                found.join(", ")
+            }
+        );
+    }
     let stock = pending.path().join("stock");
-    fs::rename(&unpacked, &stock).context("the tarball did not contain linux-source-6.12/")?;
+    fs::rename(&unpacked, &stock).with_context(|| format!("moving {top}/ to stock/"))?;
+    let message = base_commit_message(source);
     for args in [
         vec!["init", "-q", "-b", "stock"],
         vec!["add", "-A", "-f", "."],
-        vec![
-            "commit",
-            "-q",
-            "--no-verify",
-            "-m",
-            "Linux 6.12 base (Debian linux-source-6.12)",
-        ],
+        vec!["commit", "-q", "--no-verify", "-m", message.as_str()],
         vec!["tag", "base"],
     ] {
         let mut cmd = git(&stock);
@@ -458,7 +574,11 @@ fn create_base_repo(ctx: &BuildContext, dir: &Path, base: &str) -> Result<()> {
     }
     cache::write_atomic(
         &pending.path().join(cache::MANIFEST),
-        format!("{{\"base\":\"{base}\"}}\n").as_bytes(),
+        &serde_json::to_vec_pretty(&serde_json::json!({
+            "base": source.base.name(),
+            "package": source.package,
+            "version": source.version,
+        }))?,
     )?;
     pending.publish()?;
     phase.done("committed as the base");
@@ -473,10 +593,11 @@ pub struct Series {
 }
 
 impl Series {
-    pub fn of_project(project: &Path) -> Result<Self> {
+    /// A base's series: its series directory and its overlay.
+    pub fn of_project(project: &Path, base: Base) -> Result<Self> {
         Ok(Self {
-            patches: series_patches(project)?,
-            overlay: overlay_files(project)?,
+            patches: series_patches(project, base)?,
+            overlay: overlay_files(project, base)?,
         })
     }
 
@@ -547,7 +668,8 @@ pub fn apply_series(tree: &Path, branch: &str, series: &Series) -> Result<()> {
         let new = fs::read(src).with_context(|| format!("reading {}", src.display()))?;
         if fs::read(&dst).ok().as_deref() != Some(new.as_slice()) {
             eprintln!(
-                "    kernel-rust/{} differs from the series: building the kernel-rust/ copy",
+                "    {} differs from the series' {}: building the overlay copy",
+                src.display(),
                 rel.display()
             );
             if let Some(parent) = dst.parent() {
@@ -616,7 +738,7 @@ pub fn tinyconfig_with(
 
 /// tinyconfig + fragments + olddefconfig, skipped when unchanged.
 fn configure(ctx: &BuildContext, flavour: Flavour, tree: &Path) -> Result<()> {
-    let fragments = flavour.fragments(&ctx.project);
+    let fragments = flavour.fragments(&ctx.project, ctx.base);
     let mut k = KeyBuilder::new("config");
     for f in &fragments {
         k.add_file(&f.to_string_lossy(), f)?;
@@ -631,14 +753,15 @@ fn configure(ctx: &BuildContext, flavour: Flavour, tree: &Path) -> Result<()> {
     }
     let _ = fs::remove_file(&stamp);
     let phase = Phase::start(&format!(
-        "config ({}): tinyconfig + {} fragment(s)",
+        "config ({} {}): tinyconfig + {} fragment(s)",
+        ctx.base,
         flavour.name(),
         fragments.len()
     ));
     let log = ctx
         .cache
         .join("logs")
-        .join(format!("config-{}.log", flavour.name()));
+        .join(format!("config-{}-{}.log", ctx.base, flavour.name()));
     tinyconfig_with(tree, &fragments, &log, &|| make_command(tree, &ctx.cache))?;
     let texts = fragments
         .iter()

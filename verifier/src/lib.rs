@@ -4,14 +4,18 @@
 //!
 //! Each module has one job; `main.rs` only wires them to the command line.
 
+pub mod apt_sources;
+pub mod base;
 pub mod bench;
 pub mod cache;
 pub mod check;
 pub mod console;
+pub mod debian_version;
 pub mod decode;
 pub mod differential;
 pub mod guest_image;
 pub mod kbuild;
+pub mod kernel_source;
 pub mod progress;
 pub mod project;
 pub mod qemu;

@@ -1,20 +1,25 @@
 //! The `tipc-verifier` command line: parses arguments and calls the library.
 
 use anyhow::Result;
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
-use tipc_verifier::{cache, check, kbuild, project, qemu, review, scenario, series, setup, stress};
+use tipc_verifier::base::Base;
+use tipc_verifier::kernel_source::VersionPolicy;
+use tipc_verifier::{cache, check, kbuild, project, qemu, review, series, setup, stress};
 
 /// Build, boot and check the TIPC Rust crossover series.
 ///
 /// The main job is `tipc-verifier check` (what `make check` runs): it
-/// installs what is missing, builds the stock and patched kernels from
-/// Debian's linux-source-6.12 (cached outside the checkout, keyed by their
-/// inputs), boots them in QEMU, drives real TIPC traffic between network
-/// namespaces, captures the loopbacks and the bearer, and proves from the
-/// captures which path every message took. KTAP goes to stdout.
+/// installs what is missing, fetches each kernel base's Debian source
+/// package into the cache (7.3: linux-source-7.3 from trixie-backports;
+/// 6.12: linux-source-6.12; the newest version the archive serves unless
+/// --base-version pins one), builds the stock and patched kernels (cached
+/// outside the checkout, keyed by their inputs), boots them in QEMU, drives
+/// real TIPC traffic between network namespaces, captures the loopbacks and
+/// the bearer, and proves from the captures which path every message took.
+/// KTAP goes to stdout.
 #[derive(Parser)]
 #[command(name = "tipc-verifier", version, about, long_about)]
 struct Cli {
@@ -32,29 +37,42 @@ struct Cli {
 enum Cmd {
     /// Check host requirements and install what is missing (root).
     ///
-    /// Debian packages (kernel source, Debian's Rust 1.96 and LLVM 19, QEMU,
-    /// guest tools) and a pinned bindgen-cli from crates.io into the cache's
-    /// tools directory. Nothing present is reinstalled.
+    /// Debian packages (Debian's Rust 1.96 and LLVM 19, ccache, QEMU, guest
+    /// tools) and a pinned bindgen-cli from crates.io into the cache's tools
+    /// directory. Nothing present is reinstalled. The kernel source is not
+    /// installed: each run fetches it into the cache.
     Setup {
         /// Only report; exit 1 if anything is missing or wrong.
         #[arg(long)]
         check: bool,
     },
-    /// Build (or take from the cache) the kernels.
+    /// Build (or take from the cache) the kernels of one base.
     Build {
-        /// Which kernels: stock, patched, debug (default: stock and patched).
+        /// Which kernels: stock, patched, debug (default: stock and patched;
+        /// debug on 7.3 only).
         #[arg(value_enum)]
         flavours: Vec<kbuild::Flavour>,
+        #[command(flatten)]
+        base: BaseArgs,
         /// Parallel make jobs (default: the number of CPUs).
         #[arg(short, long)]
         jobs: Option<usize>,
     },
     /// The main job: build, boot, drive TIPC traffic, prove every path.
     ///
-    /// Prints KTAP on stdout (one test per kernel and scenario, one subtest
-    /// per check), writes a JSON report and keeps guest scripts, consoles,
-    /// agent results and captures in the output directory; both paths are
-    /// printed at the end. Exits non-zero if any check fails.
+    /// Runs on both kernel bases by default. On 7.3 (the net-next series,
+    /// patches/): every scenario on the stock and patched kernels, and the
+    /// differential. On 6.12 (the backport, patches-6.12/): veth_classes,
+    /// forged_discovery and netns_recreate on the stock and patched kernels,
+    /// and the differential.
+    ///
+    /// Prints KTAP on stdout (a header comment per base with the package
+    /// and exact version; one test per base, kernel and scenario, e.g.
+    /// 7.3.patched.veth_rdm, one subtest per check; one differential per
+    /// base), writes a JSON report and keeps guest scripts, consoles, agent
+    /// results and captures in the output directory
+    /// (<base>.<kernel>.<scenario>/); both paths are printed at the end.
+    /// Exits non-zero if any check fails.
     Check(CheckArgs),
     /// Read TIPC messages from pcap/pcapng captures.
     #[command(subcommand)]
@@ -77,7 +95,8 @@ enum Cmd {
     /// stress namespaces. Prints the counts, KTAP on stdout, and writes
     /// out/stress-<UTC time>/stress.json. The long form (default, `make
     /// stress`) takes about an hour under TCG on 2 cores; --short is the form
-    /// `make test` runs (a few minutes).
+    /// `make test` runs (a few minutes). The debug kernel is built on base
+    /// 7.3 only.
     Stress(StressArgs),
     /// Throughput and latency: Rust crossover, C crossover, bearer, TCP, two guests.
     ///
@@ -92,7 +111,8 @@ enum Cmd {
     /// the host's load. Prints medians with min and max, round-trip times,
     /// the ratios Rust/C, crossover/bearer, crossover/TCP and crossover/two
     /// guests, and the scale times; writes bench.json and throughput.svg.
-    /// Quote ratios.
+    /// Quote ratios. Timed guests run with one vCPU under single-threaded
+    /// TCG (-icount requires it), although the kernels are SMP.
     Bench(BenchArgs),
     /// Review the series the way netdev's CI does, patch by patch.
     ///
@@ -114,16 +134,44 @@ enum Cmd {
     /// finding with its log; --json prints the same as JSON. Exits 1 if any
     /// check fails.
     Review(ReviewArgs),
-    /// Move the series between patches/ and a kernel git tree.
+    /// Move a base's series between its directory (patches/, patches-6.12/) and a kernel git tree.
     #[command(subcommand)]
     Series(SeriesCmd),
 }
 
+/// One kernel base, and which version of its Debian source package.
+#[derive(clap::Args, Clone)]
+struct BaseArgs {
+    /// Kernel base: 7.3 (the net-next series in patches/) or 6.12 (the
+    /// backport in patches-6.12/).
+    #[arg(long, value_enum, default_value = "7.3")]
+    base: Base,
+    /// Version of the base's source package: exact (6.12.117-1~deb12u1)
+    /// or a prefix (6.12.117 for 6.12.117-*). Default: the newest the
+    /// Debian archive serves. A pinned version already in the cache is used
+    /// without network.
+    #[arg(long, value_name = "V")]
+    base_version: Option<String>,
+}
+
+impl BaseArgs {
+    fn policy(&self) -> VersionPolicy {
+        VersionPolicy::from_arg(self.base_version.as_deref())
+    }
+
+    fn context(&self, project: PathBuf, cache: PathBuf, jobs: usize) -> kbuild::BuildContext {
+        kbuild::BuildContext::new(project, cache, jobs, self.base, self.policy())
+    }
+}
+
 #[derive(clap::Args)]
 struct ReviewArgs {
-    /// Patch files or directories of *.patch (default: the project's patches/).
+    /// Patch files or directories of *.patch (default: the base's series
+    /// directory, patches/ or patches-6.12/).
     #[arg(value_name = "PATCH")]
     patches: Vec<PathBuf>,
+    #[command(flatten)]
+    base: BaseArgs,
     /// Run only these checks (comma-separated; `apply` always runs).
     #[arg(long, value_enum, value_delimiter = ',')]
     only: Vec<tipc_verifier::review::Check>,
@@ -138,42 +186,49 @@ struct ReviewArgs {
     jobs: Option<usize>,
 }
 
-/// Where the series is: a tree, its branch, the commit it starts after.
+/// Where the series is: a base, a tree, its branch, the commit it starts after.
 #[derive(clap::Args)]
 struct BranchArgs {
-    /// Kernel git tree (default: the cached work tree).
+    #[command(flatten)]
+    base: BaseArgs,
+    /// Kernel git tree (default: the cached work tree of the base).
     #[arg(long, value_name = "DIR")]
     tree: Option<PathBuf>,
-    /// Branch holding the series (default: BRANCH of patches/series.conf).
+    /// Branch holding the series (default: BRANCH of the base's series.conf).
     #[arg(long)]
     branch: Option<String>,
     /// The commit the series starts after (default: tag `base`).
-    #[arg(long)]
-    base: Option<String>,
+    #[arg(long, value_name = "COMMIT")]
+    base_commit: Option<String>,
 }
 
 #[derive(Subcommand)]
 enum SeriesCmd {
-    /// Apply patches/ with git am on a new branch, naming the patch and hunk that fails.
+    /// Apply the base's series with git am on a new branch, naming the patch and hunk that fails.
     ///
-    /// Without --tree: our cached kernel work tree (trees/<base>/<branch>
-    /// in the cache), branch from patches/series.conf at the base; it is
-    /// where you edit the series. With --tree: your own git kernel tree,
-    /// branch created at its HEAD. Refuses a dirty tree, and a branch that
-    /// already has commits unless --force.
+    /// Without --tree: our cached kernel work tree of the base
+    /// (trees/linux-<version>/<branch> in the cache), branch from the
+    /// series' series.conf at the base; it is where you edit the series.
+    /// With --tree: your own git kernel tree, branch created at its HEAD.
+    /// Refuses a dirty tree, and a branch that already has commits unless
+    /// --force.
     Apply {
+        #[command(flatten)]
+        base: BaseArgs,
         /// Your kernel git tree (default: the cached work tree).
         #[arg(long, value_name = "DIR")]
         tree: Option<PathBuf>,
-        /// Branch to create (default: BRANCH of patches/series.conf).
+        /// Branch to create (default: BRANCH of the base's series.conf).
         #[arg(long)]
         branch: Option<String>,
         /// Replace the branch even if it has commits.
         #[arg(long)]
         force: bool,
     },
-    /// Copy kernel-rust/'s sources into the tree, to commit them into a patch.
+    /// Copy the base's kernel-rust/ overlay into the tree, to commit it into a patch.
     Sync {
+        #[command(flatten)]
+        base: BaseArgs,
         /// Kernel git tree (default: the cached work tree).
         #[arg(long, value_name = "DIR")]
         tree: Option<PathBuf>,
@@ -184,14 +239,14 @@ enum SeriesCmd {
     /// git identity, the old author's Signed-off-by dropped, yours added
     /// last. Run export afterwards.
     Resign(BranchArgs),
-    /// Regenerate patches/ from the branch (git format-patch --cover-letter --signoff).
+    /// Regenerate the base's series directory from the branch (git format-patch --cover-letter --signoff).
     ///
-    /// Subject prefix and version from patches/series.conf (or --reroll-count), the
-    /// cover letter's subject and text from patches/cover-letter.in, a
-    /// Signed-off-by from your git identity. Then kernel-rust/ takes the
-    /// branch's version of its files; if you edited one there and the
-    /// branch does not have the edit, nothing is written and you are told
-    /// to sync and commit it first.
+    /// Subject prefix and version from the series' series.conf (or
+    /// --reroll-count), the cover letter's subject and text from its
+    /// cover-letter.in, a Signed-off-by from your git identity. Then the
+    /// base's kernel-rust/ overlay takes the branch's version of its files;
+    /// if you edited one there and the branch does not have the edit,
+    /// nothing is written and you are told to sync and commit it first.
     Export {
         #[command(flatten)]
         at: BranchArgs,
@@ -203,6 +258,8 @@ enum SeriesCmd {
 
 #[derive(clap::Args)]
 struct BenchArgs {
+    #[command(flatten)]
+    base: BaseArgs,
     /// Message sizes in bytes.
     #[arg(long, value_delimiter = ',', default_value = "64,1024,16384,65536")]
     sizes: Vec<usize>,
@@ -237,13 +294,23 @@ enum TraceCmd {
 
 #[derive(clap::Args)]
 struct CheckArgs {
+    /// Kernel bases (repeatable; default: 7.3 and 6.12). 7.3 runs every
+    /// scenario; 6.12 runs veth_classes, forged_discovery and netns_recreate.
+    #[arg(long = "base", value_enum)]
+    bases: Vec<Base>,
+    /// Version of the base's source package, exact (7.3.4-1~bpo13+1) or a
+    /// prefix (7.3.4 for 7.3.4-*); only with exactly one --base. Default:
+    /// the newest the Debian archive serves. A pinned version already in
+    /// the cache is used without network.
+    #[arg(long, value_name = "V")]
+    base_version: Option<String>,
     /// Kernels to check (repeatable; default: stock and patched).
     #[arg(long = "kernel", value_enum)]
     kernels: Vec<kbuild::Flavour>,
     /// Scenarios to run (repeatable; default: all). See --list.
     #[arg(long = "scenario")]
     scenarios: Vec<String>,
-    /// List the scenarios and exit.
+    /// List the scenarios of each base and exit.
     #[arg(long)]
     list: bool,
     /// Output directory (default: out/check-<UTC time> in the checkout).
@@ -252,7 +319,8 @@ struct CheckArgs {
     /// Accelerator: tcg (default) or kvm (falls back to TCG, saying why).
     #[arg(long, value_enum, default_value = "tcg")]
     accel: qemu::Accel,
-    /// Print the kernel build and QEMU commands without running anything.
+    /// Print what would be fetched, the kernel build and the QEMU commands,
+    /// without running anything (no network).
     #[arg(long)]
     dry_run: bool,
     /// Seconds one guest may run before it counts as hung.
@@ -265,6 +333,8 @@ struct CheckArgs {
 
 #[derive(clap::Args)]
 struct StressArgs {
+    #[command(flatten)]
+    base: BaseArgs,
     /// Namespace create/link/delete cycles (default: 500, or 6 with --short).
     #[arg(long, value_name = "N")]
     cycles: Option<u32>,
@@ -293,13 +363,17 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Cmd::Setup { check } => {
             setup::ensure(&cache::cache_root()?, check, cli.verbose)?;
         }
-        Cmd::Build { flavours, jobs } => {
+        Cmd::Build {
+            flavours,
+            base,
+            jobs,
+        } => {
             let cache = cache::cache_root()?;
-            let ctx = kbuild::BuildContext {
-                project: project::locate(cli.project.as_deref())?,
-                cache: cache.clone(),
-                jobs: jobs.unwrap_or_else(jobs_default),
-            };
+            let ctx = base.context(
+                project::locate(cli.project.as_deref())?,
+                cache.clone(),
+                jobs.unwrap_or_else(jobs_default),
+            );
             setup::ensure(&cache, false, cli.verbose)?;
             let flavours = if flavours.is_empty() {
                 vec![kbuild::Flavour::Stock, kbuild::Flavour::Patched]
@@ -308,18 +382,30 @@ fn run(cli: Cli) -> Result<ExitCode> {
             };
             for f in flavours {
                 let k = kbuild::ensure_kernel(&ctx, f)?;
-                println!("{} {}", f.name(), k.bzimage.display());
+                println!("{} {} {}", ctx.base, f.name(), k.bzimage.display());
             }
         }
         Cmd::Check(args) => {
+            let bases_named = !args.bases.is_empty();
+            let bases = if bases_named {
+                unique(&args.bases)
+            } else {
+                Base::ALL.to_vec()
+            };
             if args.list {
-                for s in scenario::catalogue() {
-                    println!("{:<16} {}", s.name, s.description);
+                for base in &bases {
+                    println!("base {base} ({}):", base.series_dir_name());
+                    for s in base.scenarios() {
+                        println!("  {:<16} {}", s.name, s.description);
+                    }
                 }
                 return Ok(ExitCode::SUCCESS);
             }
             let project = project::locate(cli.project.as_deref())?;
             let opts = check::CheckOptions {
+                bases,
+                bases_named,
+                policy: VersionPolicy::from_arg(args.base_version.as_deref()),
                 kernels: if args.kernels.is_empty() {
                     vec![kbuild::Flavour::Stock, kbuild::Flavour::Patched]
                 } else {
@@ -350,6 +436,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 plan.cycles = n;
             }
             let opts = stress::StressOptions {
+                base: args.base.base,
+                policy: args.base.policy(),
                 plan,
                 out: args.out,
                 run: qemu::RunOptions {
@@ -377,6 +465,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Cmd::Bench(args) => {
             let project = project::locate(cli.project.as_deref())?;
             let opts = tipc_verifier::bench::BenchOptions {
+                base: args.base.base,
+                policy: args.base.policy(),
                 plan: tipc_verifier::bench::plan::Plan {
                     sizes: args.sizes,
                     conns: args.conns,
@@ -397,19 +487,21 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Cmd::Review(args) => {
             let project = project::locate(cli.project.as_deref())?;
             let cache = cache::cache_root()?;
-            setup::ensure(&cache, false, cli.verbose)?;
-            let ctx = kbuild::BuildContext {
-                project: project.clone(),
-                cache,
-                jobs: args.jobs.unwrap_or_else(jobs_default),
-            };
             let inputs = if args.patches.is_empty() {
-                vec![project.join("patches")]
+                vec![args.base.base.series_dir(&project)]
             } else {
                 args.patches
             };
+            // The patches first: a wrong path fails before anything else.
+            let patches = review::collect_patch_files(&inputs)?;
+            setup::ensure(&cache, false, cli.verbose)?;
+            let ctx = args.base.context(
+                project.clone(),
+                cache,
+                args.jobs.unwrap_or_else(jobs_default),
+            );
             let opts = review::ReviewOptions {
-                patches: review::collect_patch_files(&inputs)?,
+                patches,
                 only: args.only,
                 out: args.out.unwrap_or_else(|| {
                     project
@@ -433,13 +525,15 @@ fn run(cli: Cli) -> Result<ExitCode> {
         }
         Cmd::Series(cmd) => {
             let cache = cache::cache_root()?;
-            let ctx = kbuild::BuildContext {
-                project: project::locate(cli.project.as_deref())?,
-                cache,
-                jobs: jobs_default(),
+            let project = project::locate(cli.project.as_deref())?;
+            let base = match &cmd {
+                SeriesCmd::Apply { base, .. } | SeriesCmd::Sync { base, .. } => base,
+                SeriesCmd::Resign(at) | SeriesCmd::Export { at, .. } => &at.base,
             };
+            let ctx = base.context(project, cache, jobs_default());
             match cmd {
                 SeriesCmd::Apply {
+                    base: _,
                     tree,
                     branch,
                     force,
@@ -454,28 +548,39 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     )?;
                     println!("{}", t.display());
                 }
-                SeriesCmd::Sync { tree } => {
-                    let conf = series::read_conf(&ctx.project)?;
+                SeriesCmd::Sync { base: _, tree } => {
+                    let conf = series::read_conf(&ctx.project, ctx.base)?;
                     let t = series::resolve_tree(&ctx, tree.as_deref(), &conf.branch)?;
                     for f in series::sync(&ctx, &t)? {
                         println!("{}", f.display());
                     }
                 }
-                SeriesCmd::Resign(BranchArgs { tree, branch, base }) => {
-                    let conf = series::read_conf(&ctx.project)?;
+                SeriesCmd::Resign(BranchArgs {
+                    base: _,
+                    tree,
+                    branch,
+                    base_commit,
+                }) => {
+                    let conf = series::read_conf(&ctx.project, ctx.base)?;
                     let branch = branch.unwrap_or(conf.branch);
                     let t = series::resolve_tree(&ctx, tree.as_deref(), &branch)?;
-                    let base = base.unwrap_or_else(|| "base".into());
-                    println!("{}", series::resign(&t, &base, &branch)?);
+                    let since = base_commit.unwrap_or_else(|| "base".into());
+                    println!("{}", series::resign(&t, &since, &branch)?);
                 }
                 SeriesCmd::Export {
-                    at: BranchArgs { tree, branch, base },
+                    at:
+                        BranchArgs {
+                            base: _,
+                            tree,
+                            branch,
+                            base_commit,
+                        },
                     version,
                 } => {
                     let opts = series::ExportOptions {
                         tree,
                         branch,
-                        base,
+                        base: base_commit,
                         version,
                     };
                     for f in series::export(&ctx, &opts)? {
@@ -492,8 +597,49 @@ fn run(cli: Cli) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// The bases in the order first named, each once.
+fn unique(bases: &[Base]) -> Vec<Base> {
+    let mut out: Vec<Base> = Vec::new();
+    for b in bases {
+        if !out.contains(b) {
+            out.push(*b);
+        }
+    }
+    out
+}
+
+/// Usage rules clap cannot state: `--base-version` names one base's
+/// version, so `check` takes it only with exactly one `--base`.
+fn validate(cli: &Cli) -> Result<(), clap::Error> {
+    if let Cmd::Check(args) = &cli.command {
+        let bases = unique(&args.bases);
+        if args.base_version.is_some() && bases.len() != 1 {
+            return Err(Cli::command().error(
+                clap::error::ErrorKind::ArgumentConflict,
+                format!(
+                    "--base-version names the version of one base's package: give exactly one \
+                     --base with it (got {})",
+                    if bases.is_empty() {
+                        "none: the default is both bases".to_string()
+                    } else {
+                        bases
+                            .iter()
+                            .map(|b| b.name())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    }
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if let Err(e) = validate(&cli) {
+        e.exit();
+    }
     match run(cli) {
         Ok(code) => code,
         Err(e) => {

@@ -214,6 +214,37 @@ pub fn capture(step: &str, mut cmd: Command) -> Result<String> {
     Ok(String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
+/// Runs a short command whose stdout the caller reads, appending the
+/// command and both streams to `log`; a failure names the log.
+pub fn capture_logged(step: &str, mut cmd: Command, log: &Path) -> Result<String> {
+    let shown = display_command(&cmd);
+    if let Some(parent) = log.parent() {
+        std::fs::create_dir_all(parent)?;
+    }
+    let mut log_file = File::options()
+        .create(true)
+        .append(true)
+        .open(log)
+        .with_context(|| format!("opening log {}", log.display()))?;
+    writeln!(log_file, "$ {shown}")?;
+    let out = cmd
+        .stdin(Stdio::null())
+        .output()
+        .with_context(|| format!("{step}: cannot run {shown}"))?;
+    log_file.write_all(&out.stdout)?;
+    log_file.write_all(&out.stderr)?;
+    if !out.status.success() {
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        bail!(
+            "{step} failed ({}): {}; full log: {}",
+            out.status,
+            stderr.lines().last().unwrap_or("").trim(),
+            log.display()
+        );
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
 /// Lines of a child's stdout and stderr, merged, through a channel (lossy
 /// UTF-8, so a console's stray bytes never stop the reader). The channel
 /// closes when both streams end; join the handles after that.

@@ -1,7 +1,9 @@
 //! The one place that knows how to run QEMU: command construction, the
 //! accelerator choice (TCG by default; KVM only when asked, with a logged
-//! fall-back), two guests joined by `-netdev dgram` on 127.0.0.1, per-VM
-//! timeouts, the serial console kept in a file and checked for splats.
+//! fall-back), SMP guests (`-smp 2`, multi-threaded TCG; timed `-icount`
+//! guests keep one vCPU), two guests joined by `-netdev dgram` on
+//! 127.0.0.1, per-VM timeouts, the serial console kept in a file and
+//! checked for splats.
 
 use crate::console::{self, Splat};
 use crate::progress;
@@ -59,9 +61,24 @@ pub struct VmSpec {
     /// nanosecond per instruction, so in-guest timings count instructions
     /// and do not depend on the host's load or on TSC calibration (which
     /// TCG guests otherwise get wrong at random and fall back to a 4 ms
-    /// jiffies clock). About four times slower.
+    /// jiffies clock). About four times slower. Such a guest runs with
+    /// one vCPU under single-threaded TCG (`-icount` requires it); every
+    /// other guest has [`SMP_CPUS`] vCPUs under multi-threaded TCG.
     pub icount: bool,
 }
+
+/// vCPUs of a guest: [`SMP_CPUS`], or 1 for a timed (`-icount`) guest
+/// under TCG.
+pub fn guest_cpus(spec: &VmSpec, accel: Accel) -> u32 {
+    if spec.icount && accel == Accel::Tcg {
+        1
+    } else {
+        SMP_CPUS
+    }
+}
+
+/// vCPUs of every untimed guest (the kernels are built with NR_CPUS=4).
+pub const SMP_CPUS: u32 = 2;
 
 /// The kernel command line.
 pub fn append_line(spec: &VmSpec) -> String {
@@ -83,14 +100,21 @@ pub fn command(spec: &VmSpec, accel: Accel) -> Command {
         "none",
         "-no-reboot",
     ]);
-    c.args(["-accel", accel.name()]);
-    if accel == Accel::Kvm {
-        c.args(["-cpu", "host"]);
-    }
-    if spec.icount && accel == Accel::Tcg {
-        c.args(["-icount", "shift=0"]);
-    }
-    c.args(["-smp", "1", "-m", &spec.memory_mb.to_string()]);
+    let timed = spec.icount && accel == Accel::Tcg;
+    match accel {
+        Accel::Kvm => c.args(["-accel", "kvm", "-cpu", "host"]),
+        // -icount needs single-threaded TCG (QEMU refuses it with MTTCG),
+        // and one vCPU keeps the instruction count the only clock.
+        Accel::Tcg if timed => c.args(["-accel", "tcg,thread=single", "-icount", "shift=0"]),
+        // Every kernel is SMP: two vCPUs, one host thread each.
+        Accel::Tcg => c.args(["-accel", "tcg,thread=multi"]),
+    };
+    c.args([
+        "-smp",
+        &guest_cpus(spec, accel).to_string(),
+        "-m",
+        &spec.memory_mb.to_string(),
+    ]);
     c.arg("-kernel").arg(&spec.kernel);
     c.arg("-initrd").arg(&spec.initrd);
     c.args(["-append", &append_line(spec)]);

@@ -1,6 +1,8 @@
 //! Results of a check run: KTAP for kernel CI on stdout, JSON for tools.
 
+use crate::base::Base;
 use crate::differential::Row;
+use crate::kernel_source::Source;
 use crate::qemu::VmOutcome;
 use crate::scenario::{CaptureCounts, CasePath, Check};
 use serde::Serialize;
@@ -8,11 +10,34 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
-/// One scenario on one kernel.
+/// A base at its exact version: what every run and the KTAP header name.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct BaseId {
+    pub base: Base,
+    pub package: String,
+    /// The exact Debian version of the package.
+    pub version: String,
+}
+
+impl From<&Source> for BaseId {
+    fn from(s: &Source) -> Self {
+        Self {
+            base: s.base,
+            package: s.package.clone(),
+            version: s.version.clone(),
+        }
+    }
+}
+
+/// One scenario on one kernel of one base.
 #[derive(Debug, Clone, Serialize)]
 pub struct ScenarioRun {
-    /// `<kernel>.<scenario>`, the KTAP test name.
+    /// `<base>.<kernel>.<scenario>`, the KTAP test name.
     pub name: String,
+    pub base: Base,
+    pub package: String,
+    /// The exact Debian version of the base package.
+    pub base_version: String,
     pub kernel: String,
     pub scenario: String,
     pub ok: bool,
@@ -25,7 +50,9 @@ pub struct ScenarioRun {
 }
 
 impl ScenarioRun {
+    #[allow(clippy::too_many_arguments)]
     pub fn new(
+        base: &BaseId,
         kernel: &str,
         scenario: &str,
         share: PathBuf,
@@ -65,7 +92,10 @@ impl ScenarioRun {
         }
         let ok = checks.iter().all(|c| c.ok);
         Self {
-            name: format!("{kernel}.{scenario}"),
+            name: format!("{}.{kernel}.{scenario}", base.base),
+            base: base.base,
+            package: base.package.clone(),
+            base_version: base.version.clone(),
             kernel: kernel.into(),
             scenario: scenario.into(),
             ok,
@@ -78,6 +108,16 @@ impl ScenarioRun {
     }
 }
 
+/// What one base contributed: its kernels and its differential table.
+#[derive(Debug, Clone, Serialize)]
+pub struct BaseReport {
+    #[serde(flatten)]
+    pub id: BaseId,
+    pub kernels: Vec<crate::kbuild::BuiltKernel>,
+    /// Message class -> path on the stock and on the patched kernel.
+    pub differential: Vec<Row>,
+}
+
 /// The whole report.
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {
@@ -85,77 +125,70 @@ pub struct Report {
     pub version: &'static str,
     pub started: String,
     pub accelerator_note: &'static str,
-    pub kernels: Vec<crate::kbuild::BuiltKernel>,
+    pub bases: Vec<BaseReport>,
+    /// Every run, each naming its base, package and exact version.
     pub runs: Vec<ScenarioRun>,
-    /// Message class -> path on the stock and on the patched kernel.
-    pub differential: Vec<Row>,
     pub ok: bool,
 }
 
 pub const TCG_NOTE: &str =
     "guests run under QEMU TCG (software emulation); timings are emulation-bound";
 
-/// KTAP: one top-level test per scenario run, one subtest per check, then
-/// (when both kernels ran) the differential table as one test, a subtest
-/// per message class.
-pub fn ktap(runs: &[ScenarioRun], differential: &[Row]) -> String {
+/// KTAP: a header comment per base (package and exact version), then per
+/// base one top-level test per scenario run (`7.3.patched.veth_rdm`), one
+/// subtest per check, and (when both kernels ran) the base's differential
+/// table as one test (`7.3.differential`), a subtest per message class.
+pub fn ktap(bases: &[BaseReport], runs: &[ScenarioRun]) -> String {
     let mut s = String::from("KTAP version 1\n");
-    let with_diff = !differential.is_empty();
-    let _ = writeln!(s, "1..{}", runs.len() + usize::from(with_diff));
-    for (i, run) in runs.iter().enumerate() {
-        let _ = writeln!(
-            s,
-            "    KTAP version 1\n    # Subtest: {}\n    1..{}",
-            run.name,
-            run.checks.len()
-        );
-        for (j, c) in run.checks.iter().enumerate() {
-            let _ = writeln!(
-                s,
-                "    {} {} {}{}",
-                if c.ok { "ok" } else { "not ok" },
-                j + 1,
-                c.name,
-                ktap_reason(c)
-            );
-        }
-        let _ = writeln!(
-            s,
-            "{} {} {}",
-            if run.ok { "ok" } else { "not ok" },
-            i + 1,
-            run.name
-        );
+    for b in bases {
+        let _ = writeln!(s, "# base {}: {} {}", b.id.base, b.id.package, b.id.version);
     }
-    let mut passed = runs.iter().filter(|r| r.ok).count();
-    let mut total = runs.len();
-    if with_diff {
-        let _ = writeln!(
-            s,
-            "    KTAP version 1\n    # Subtest: differential\n    1..{}",
-            differential.len()
-        );
-        for (j, row) in differential.iter().enumerate() {
-            let _ = writeln!(
-                s,
-                "    {} {} {} # {}",
-                if row.ok { "ok" } else { "not ok" },
-                j + 1,
-                row.name(),
-                row.detail().replace('#', "no.")
+    let mut tests: Vec<(bool, String, String)> = Vec::new();
+    for b in bases {
+        for run in runs.iter().filter(|r| r.base == b.id.base) {
+            let mut body = format!(
+                "    KTAP version 1\n    # Subtest: {}\n    1..{}\n",
+                run.name,
+                run.checks.len()
             );
+            for (j, c) in run.checks.iter().enumerate() {
+                let _ = writeln!(
+                    body,
+                    "    {} {} {}{}",
+                    if c.ok { "ok" } else { "not ok" },
+                    j + 1,
+                    c.name,
+                    ktap_reason(c)
+                );
+            }
+            tests.push((run.ok, run.name.clone(), body));
         }
-        let ok = differential.iter().all(|r| r.ok);
-        let _ = writeln!(
-            s,
-            "{} {} differential",
-            if ok { "ok" } else { "not ok" },
-            runs.len() + 1
-        );
-        passed += usize::from(ok);
-        total += 1;
+        if !b.differential.is_empty() {
+            let name = format!("{}.differential", b.id.base);
+            let mut body = format!(
+                "    KTAP version 1\n    # Subtest: {name}\n    1..{}\n",
+                b.differential.len()
+            );
+            for (j, row) in b.differential.iter().enumerate() {
+                let _ = writeln!(
+                    body,
+                    "    {} {} {} # {}",
+                    if row.ok { "ok" } else { "not ok" },
+                    j + 1,
+                    row.name(),
+                    row.detail().replace('#', "no.")
+                );
+            }
+            tests.push((b.differential.iter().all(|r| r.ok), name, body));
+        }
     }
-    let _ = writeln!(s, "# {} passed, {} failed", passed, total - passed);
+    let _ = writeln!(s, "1..{}", tests.len());
+    for (i, (ok, name, body)) in tests.iter().enumerate() {
+        s.push_str(body);
+        let _ = writeln!(s, "{} {} {name}", if *ok { "ok" } else { "not ok" }, i + 1);
+    }
+    let passed = tests.iter().filter(|t| t.0).count();
+    let _ = writeln!(s, "# {} passed, {} failed", passed, tests.len() - passed);
     s
 }
 

@@ -1,10 +1,12 @@
-//! `tipc-verifier series`: moves the series between `patches/` and a
-//! kernel git tree. `apply` makes a branch with `git am` (our cached work
-//! tree by default, or the user's own tree) and names the patch and hunk
-//! that fails; `sync` copies `kernel-rust/`'s sources into the tree;
-//! `export` regenerates `patches/` with `git format-patch --cover-letter`
-//! and brings `kernel-rust/` in step with the branch.
+//! `tipc-verifier series`: moves a base's series between its directory
+//! (`patches/` for 7.3, `patches-6.12/` for 6.12) and a kernel git tree.
+//! `apply` makes a branch with `git am` (our cached work tree of that base
+//! by default, or the user's own tree) and names the patch and hunk that
+//! fails; `sync` copies the base's `kernel-rust/` overlay into the tree;
+//! `export` regenerates the series directory with `git format-patch
+//! --cover-letter` and brings the overlay in step with the branch.
 
+use crate::base::Base;
 use crate::kbuild::{self, BuildContext};
 use crate::review::apply;
 use crate::review::patch::PatchFile;
@@ -15,7 +17,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-/// `patches/series.conf`: identity, prefix, version, branch.
+/// A series directory's `series.conf`: identity, prefix, version, branch.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SeriesConf {
     pub author_name: String,
@@ -50,8 +52,9 @@ pub fn parse_conf(text: &str) -> Result<SeriesConf> {
     })
 }
 
-pub fn read_conf(project: &Path) -> Result<SeriesConf> {
-    let path = project.join("patches/series.conf");
+/// The `series.conf` of a base's series directory.
+pub fn read_conf(project: &Path, base: Base) -> Result<SeriesConf> {
+    let path = base.series_dir(project).join("series.conf");
     let text = fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
     parse_conf(&text).with_context(|| format!("in {}", path.display()))
 }
@@ -69,7 +72,7 @@ fn git_out(tree: &Path, args: &[&str]) -> Result<String> {
 }
 
 /// The tree to work in: the user's (must be a git work tree), or our
-/// cached work tree `trees/<base>/<branch>`.
+/// cached work tree `trees/linux-<version>/<branch>` of the context's base.
 pub fn resolve_tree(ctx: &BuildContext, tree: Option<&Path>, branch: &str) -> Result<PathBuf> {
     match tree {
         Some(t) => {
@@ -88,9 +91,8 @@ pub fn resolve_tree(ctx: &BuildContext, tree: Option<&Path>, branch: &str) -> Re
             Ok(t.to_path_buf())
         }
         None => {
-            let _lock = cache::Lock::acquire(&ctx.cache, "kernel-trees")?;
-            let base = kbuild::base_version()?;
-            kbuild::ensure_worktree(ctx, &base, branch)
+            let _lock = cache::Lock::acquire(&ctx.cache, &kbuild::trees_lock(ctx.base))?;
+            kbuild::ensure_worktree(ctx, branch)
         }
     }
 }
@@ -105,7 +107,7 @@ pub struct ApplyOptions {
 /// Makes the branch at the base (our tree) or at HEAD (the user's) and
 /// applies every patch with `git am`. Returns the tree.
 pub fn apply(ctx: &BuildContext, opts: &ApplyOptions) -> Result<PathBuf> {
-    let conf = read_conf(&ctx.project)?;
+    let conf = read_conf(&ctx.project, ctx.base)?;
     let branch = opts.branch.clone().unwrap_or(conf.branch);
     let tree = resolve_tree(ctx, opts.tree.as_deref(), &branch)?;
     let start = if opts.tree.is_some() { "HEAD" } else { "base" };
@@ -142,7 +144,7 @@ pub fn apply(ctx: &BuildContext, opts: &ApplyOptions) -> Result<PathBuf> {
     }
     let _ = git(&tree).args(["am", "--abort"]).output();
     git_out(&tree, &["checkout", "-q", "-B", &branch, start])?;
-    let patches: Vec<PatchFile> = kbuild::series_patches(&ctx.project)?
+    let patches: Vec<PatchFile> = kbuild::series_patches(&ctx.project, ctx.base)?
         .iter()
         .map(|p| PatchFile::read(p))
         .collect::<Result<_>>()?;
@@ -163,11 +165,11 @@ pub fn apply(ctx: &BuildContext, opts: &ApplyOptions) -> Result<PathBuf> {
     Ok(tree)
 }
 
-/// Copies `kernel-rust/`'s kernel sources into the tree (to commit them
+/// Copies the base's `kernel-rust/` overlay into the tree (to commit it
 /// into the right patch there). Returns the files that changed.
 pub fn sync(ctx: &BuildContext, tree: &Path) -> Result<Vec<PathBuf>> {
     let mut changed = Vec::new();
-    for (rel, src) in kbuild::overlay_files(&ctx.project)? {
+    for (rel, src) in kbuild::overlay_files(&ctx.project, ctx.base)? {
         let dst = tree.join(&rel);
         let new = fs::read(&src).with_context(|| format!("reading {}", src.display()))?;
         if fs::read(&dst).ok().as_deref() != Some(new.as_slice()) {
@@ -245,9 +247,10 @@ pub fn overlay_action(local: &[u8], branch: &[u8], project_head: Option<&[u8]>) 
     }
 }
 
-/// Regenerates `patches/` from the branch and updates `kernel-rust/`.
+/// Regenerates the base's series directory from the branch and updates
+/// the base's `kernel-rust/` overlay.
 pub fn export(ctx: &BuildContext, opts: &ExportOptions) -> Result<Vec<PathBuf>> {
-    let conf = read_conf(&ctx.project)?;
+    let conf = read_conf(&ctx.project, ctx.base)?;
     let branch = opts.branch.clone().unwrap_or(conf.branch.clone());
     let tree = resolve_tree(ctx, opts.tree.as_deref(), &branch)?;
     let base = opts.base.clone().unwrap_or_else(|| "base".into());
@@ -278,22 +281,29 @@ pub fn export(ctx: &BuildContext, opts: &ExportOptions) -> Result<Vec<PathBuf>> 
 
     // kernel-rust/ first: refuse before anything is written.
     let mut updates = Vec::new();
-    for (rel, local_path) in kbuild::overlay_files(&ctx.project)? {
+    for (rel, local_path) in kbuild::overlay_files(&ctx.project, ctx.base)? {
         let rel_s = rel.to_string_lossy().into_owned();
+        // Where the overlay file lives in the project (kernel-rust/net/...
+        // or, for a backport, kernel-rust/backport-6.12/net/...).
+        let in_project = local_path
+            .strip_prefix(&ctx.project)
+            .unwrap_or(&local_path)
+            .to_string_lossy()
+            .into_owned();
         let on_branch = git(&tree)
             .args(["show", &format!("{branch}:{rel_s}")])
             .output()
             .context("git show")?;
         if !on_branch.status.success() {
             bail!(
-                "kernel-rust/{rel_s} is not on branch {branch} of {}",
+                "{in_project} ({rel_s}) is not on branch {branch} of {}",
                 tree.display()
             );
         }
         let local = fs::read(&local_path)?;
         let head = Command::new("git")
             .current_dir(&ctx.project)
-            .args(["show", &format!("HEAD:kernel-rust/{rel_s}")])
+            .args(["show", &format!("HEAD:{in_project}")])
             .output()
             .ok()
             .filter(|o| o.status.success())
@@ -302,8 +312,9 @@ pub fn export(ctx: &BuildContext, opts: &ExportOptions) -> Result<Vec<PathBuf>> 
             OverlayAction::Unchanged => {}
             OverlayAction::Update => updates.push((local_path, on_branch.stdout)),
             OverlayAction::Conflict => bail!(
-                "kernel-rust/{rel_s} has edits branch {branch} does not have: run `tipc-verifier \
-                 series sync`, commit them into the right patch of {}, then export again",
+                "{in_project} has edits branch {branch} does not have: run `tipc-verifier \
+                 series sync --base {}`, commit them into the right patch of {}, then export again",
+                ctx.base,
                 tree.display()
             ),
         }
@@ -325,7 +336,8 @@ pub fn export(ctx: &BuildContext, opts: &ExportOptions) -> Result<Vec<PathBuf>> 
     }
     fp.arg("-o").arg(staging.path()).arg(&range);
     progress::capture("git format-patch", fp)?;
-    let cover_in = ctx.project.join("patches/cover-letter.in");
+    let series_dir = ctx.base.series_dir(&ctx.project);
+    let cover_in = series_dir.join("cover-letter.in");
     let cover_text =
         fs::read_to_string(&cover_in).with_context(|| format!("reading {}", cover_in.display()))?;
     let mut written = Vec::new();
@@ -333,12 +345,15 @@ pub fn export(ctx: &BuildContext, opts: &ExportOptions) -> Result<Vec<PathBuf>> 
         .filter_map(|e| e.ok().map(|e| e.path()))
         .collect();
     names.sort();
-    let patches_dir = ctx.project.join("patches");
-    for old in kbuild::series_patches(&ctx.project)?.into_iter().chain(
-        fs::read_dir(&patches_dir)?
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| p.to_string_lossy().ends_with("0000-cover-letter.patch")),
-    ) {
+    let patches_dir = series_dir;
+    for old in kbuild::series_patches(&ctx.project, ctx.base)?
+        .into_iter()
+        .chain(
+            fs::read_dir(&patches_dir)?
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.to_string_lossy().ends_with("0000-cover-letter.patch")),
+        )
+    {
         fs::remove_file(&old).with_context(|| format!("removing {}", old.display()))?;
     }
     for p in names {

@@ -1,6 +1,9 @@
 //! Host requirements: what the pipeline needs, how to see whether it is
 //! there, and how to install what is missing (Debian packages and a pinned
 //! `bindgen-cli` from crates.io). Idempotent: nothing present is reinstalled.
+//!
+//! The kernel source is not a host requirement: each base's source package
+//! is fetched into the cache by `kernel_source`, without installing it.
 
 use crate::progress::{self, Phase};
 use anyhow::{bail, Context, Result};
@@ -9,13 +12,10 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
-/// The kernel base the series targets (Debian's linux-source-6.12).
-pub const BASE_PACKAGE: &str = "linux-source-6.12";
-pub const BASE_VERSION_PREFIX: &str = "6.12.117-";
-pub const BASE_TARBALL: &str = "/usr/src/linux-source-6.12.tar.xz";
 /// bindgen pinned from crates.io (Debian's 0.60 is below the kernel's 0.65.1).
 pub const BINDGEN_VERSION: &str = "0.73.2";
-/// The kernel's minimum for 6.12 is 1.78; Debian's rustc-web gives 1.96.
+/// The kernel's minimum (1.78 for 6.12, the older base); Debian's rustc-web
+/// gives 1.96.
 pub const RUSTC_MIN: (u32, u32) = (1, 78);
 
 /// What one Debian package requirement asks for.
@@ -44,18 +44,13 @@ const fn pkg(name: &'static str, why: &'static str) -> Package {
 /// Every Debian package the pipeline uses. qemu-utils is left out on
 /// purpose: the machine's newer one conflicts with qemu-system-x86's.
 pub const PACKAGES: &[Package] = &[
-    Package {
-        name: BASE_PACKAGE,
-        why: "kernel base tree",
-        rule: VersionRule::Prefix(BASE_VERSION_PREFIX),
-    },
     pkg("rustc-web", "Rust compiler for the kernel (1.96)"),
     pkg("rust-web-src", "core library source matching rustc-web"),
     pkg("rust-web-clippy", "clippy matching rustc-web (CLIPPY=1)"),
     pkg("rustfmt-web", "rustfmt matching rustc-web (review)"),
     pkg(
         "ccache",
-        "review: the same file compiled again in the same state",
+        "every kernel build: the same file compiled again in the same state",
     ),
     pkg("clang-19", "LLVM=-19 kernel build"),
     pkg("lld-19", "LLVM=-19 kernel build"),
@@ -71,6 +66,14 @@ pub const PACKAGES: &[Package] = &[
     pkg("gzip", "initramfs"),
     pkg("kmod", "kernel build"),
     pkg("xz-utils", "unpacking the kernel source"),
+    pkg(
+        "apt",
+        "fetching the kernel source package (apt-get download)",
+    ),
+    pkg(
+        "dpkg",
+        "taking the tarball out of the source package (dpkg-deb)",
+    ),
     pkg("python3", "kernel scripts"),
     pkg("git", "kernel tree and series"),
     pkg("qemu-system-x86", "guests"),
@@ -119,7 +122,12 @@ pub fn parse_dpkg_query(out: &str) -> BTreeMap<String, String> {
 
 /// Judges the package list against what dpkg reports installed.
 pub fn judge_packages(installed: &BTreeMap<String, String>) -> Vec<Finding> {
-    PACKAGES
+    judge(PACKAGES, installed)
+}
+
+/// Judges any package list against what dpkg reports installed.
+pub fn judge(packages: &[Package], installed: &BTreeMap<String, String>) -> Vec<Finding> {
+    packages
         .iter()
         .map(|p| {
             let state = match (installed.get(p.name), p.rule) {
@@ -253,13 +261,14 @@ pub fn ensure(cache: &Path, check_only: bool, verbose: bool) -> Result<()> {
         phase.done(&format!("all {} requirements present", findings.len()));
         return Ok(());
     }
-    if let Some(f) = bad
-        .iter()
-        .find(|f| matches!(f.state, State::Wrong { .. }) && f.what.contains(BASE_PACKAGE))
-    {
+    if let Some(f) = bad.iter().find(|f| {
+        matches!(f.state, State::Wrong { .. })
+            && PACKAGES
+                .iter()
+                .any(|p| f.what == format!("package {}", p.name))
+    }) {
         bail!(
-            "setup: {} has the wrong version; the series targets {BASE_VERSION_PREFIX}*. \
-             Install that version (apt-get install {BASE_PACKAGE}={BASE_VERSION_PREFIX}...) or use a machine with Debian 12's current kernel source",
+            "setup: {} has a version the pipeline does not accept; install the one named above",
             f.what
         );
     }

@@ -3,14 +3,31 @@
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
+use tipc_verifier::base::Base;
 use tipc_verifier::differential;
-use tipc_verifier::report::{self, ScenarioRun};
+use tipc_verifier::report::{self, BaseId, BaseReport, ScenarioRun};
 use tipc_verifier::scenario::{self, CasePath, MsgPath};
 
+fn id(base: Base) -> BaseId {
+    BaseId {
+        base,
+        package: base.package().to_string(),
+        version: match base {
+            Base::V7_3 => "7.3.4-1~bpo13+1".into(),
+            Base::V6_12 => "6.12.118-1~deb12u1".into(),
+        },
+    }
+}
+
 fn run(kernel: &str, paths: &[(&str, CasePath)]) -> ScenarioRun {
+    run_on(Base::V7_3, kernel, paths)
+}
+
+fn run_on(base: Base, kernel: &str, paths: &[(&str, CasePath)]) -> ScenarioRun {
     let paths: BTreeMap<String, CasePath> =
         paths.iter().map(|(c, p)| (c.to_string(), *p)).collect();
     ScenarioRun::new(
+        &id(base),
         kernel,
         "veth_classes",
         PathBuf::from("/nonexistent"),
@@ -44,7 +61,7 @@ fn intended_changes_pass_and_name_their_reason() {
         run("stock", &observed("stock")),
         run("patched", &observed("patched")),
     ];
-    let rows = differential::table(&runs);
+    let rows = differential::table(Base::V7_3, &runs);
     assert_eq!(rows.len(), scenario::veth_classes().cases.len());
     assert!(rows.iter().all(|r| r.ok), "{rows:#?}");
     let unicast = rows.iter().find(|r| r.case == "group_unicast").unwrap();
@@ -70,15 +87,18 @@ fn an_unannounced_change_fails_its_row() {
             *path = CasePath::Bearer;
         }
     }
-    let rows = differential::table(&[run("stock", &observed("stock")), run("patched", &patched)]);
+    let rows = differential::table(
+        Base::V7_3,
+        &[run("stock", &observed("stock")), run("patched", &patched)],
+    );
     let failing: Vec<_> = rows
         .iter()
         .filter(|r| !r.ok)
         .map(|r| r.case.as_str())
         .collect();
     assert_eq!(failing, ["seqpacket"]);
-    let ktap = report::ktap(&[], &rows);
-    assert!(ktap.contains("not ok 1 differential"), "{ktap}");
+    let ktap = report::ktap(&[base_report(Base::V7_3, rows)], &[]);
+    assert!(ktap.contains("not ok 1 7.3.differential"), "{ktap}");
     assert!(
         ktap.contains(
             "not ok 4 veth_classes_seqpacket # stock crossover, patched bearer: paths differ"
@@ -89,9 +109,67 @@ fn an_unannounced_change_fails_its_row() {
 
 #[test]
 fn without_both_kernels_there_is_no_table() {
-    let rows = differential::table(&[run("patched", &observed("patched"))]);
+    let rows = differential::table(Base::V7_3, &[run("patched", &observed("patched"))]);
     assert!(rows.is_empty());
-    assert!(!report::ktap(&[], &rows).contains("differential"));
+    assert!(!report::ktap(&[base_report(Base::V7_3, rows)], &[]).contains("differential"));
+}
+
+fn base_report(base: Base, differential: Vec<differential::Row>) -> BaseReport {
+    BaseReport {
+        id: id(base),
+        kernels: Vec::new(),
+        differential,
+    }
+}
+
+#[test]
+fn each_base_has_its_own_table_and_named_tests() {
+    let runs = vec![
+        run_on(Base::V7_3, "stock", &observed("stock")),
+        run_on(Base::V7_3, "patched", &observed("patched")),
+        run_on(Base::V6_12, "stock", &observed("stock")),
+        run_on(Base::V6_12, "patched", &observed("patched")),
+    ];
+    assert_eq!(runs[1].name, "7.3.patched.veth_classes");
+    assert_eq!(runs[3].name, "6.12.patched.veth_classes");
+    assert_eq!(runs[3].base_version, "6.12.118-1~deb12u1");
+    // A base's table only pairs its own runs.
+    let only_612 = differential::table(Base::V6_12, &runs[2..]);
+    assert_eq!(only_612.len(), scenario::veth_classes().cases.len());
+    assert!(differential::table(Base::V6_12, &runs[..2]).is_empty());
+    let bases = vec![
+        base_report(Base::V7_3, differential::table(Base::V7_3, &runs)),
+        base_report(Base::V6_12, only_612),
+    ];
+    let ktap = report::ktap(&bases, &runs);
+    let lines: Vec<&str> = ktap.lines().collect();
+    assert_eq!(lines[0], "KTAP version 1");
+    assert_eq!(lines[1], "# base 7.3: linux-source-7.3 7.3.4-1~bpo13+1");
+    assert_eq!(
+        lines[2],
+        "# base 6.12: linux-source-6.12 6.12.118-1~deb12u1"
+    );
+    assert_eq!(lines[3], "1..6");
+    let top: Vec<&str> = lines
+        .iter()
+        .filter(|l| l.starts_with("ok ") || l.starts_with("not ok "))
+        .copied()
+        .collect();
+    assert_eq!(
+        top,
+        [
+            "ok 1 7.3.stock.veth_classes",
+            "ok 2 7.3.patched.veth_classes",
+            "ok 3 7.3.differential",
+            "ok 4 6.12.stock.veth_classes",
+            "ok 5 6.12.patched.veth_classes",
+            "ok 6 6.12.differential",
+        ]
+    );
+    let json = serde_json::to_value(&runs[3]).expect("serializes");
+    assert_eq!(json["base"], "6.12");
+    assert_eq!(json["package"], "linux-source-6.12");
+    assert_eq!(json["base_version"], "6.12.118-1~deb12u1");
 }
 
 #[test]

@@ -34,7 +34,8 @@ fn single_guest_uses_tcg_serial_stdio_and_the_share() {
     let c = command(&spec("g"), Accel::Tcg);
     assert_eq!(c.get_program(), QEMU);
     let a = args(&c);
-    assert_eq!(value_after(&a, "-accel"), vec!["tcg"]);
+    assert_eq!(value_after(&a, "-accel"), vec!["tcg,thread=multi"]);
+    assert_eq!(value_after(&a, "-smp"), vec!["2"], "every kernel is SMP");
     assert!(
         !a.contains(&"-cpu".to_string()),
         "TCG keeps the default CPU model"
@@ -61,6 +62,7 @@ fn kvm_is_only_used_when_asked() {
     let a = args(&command(&spec("g"), Accel::Kvm));
     assert_eq!(value_after(&a, "-accel"), vec!["kvm"]);
     assert_eq!(value_after(&a, "-cpu"), vec!["host"]);
+    assert_eq!(value_after(&a, "-smp"), vec!["2"]);
 }
 
 #[test]
@@ -102,7 +104,12 @@ fn icount_applies_to_tcg_only() {
     s.icount = true;
     let tcg = args(&command(&s, Accel::Tcg));
     assert_eq!(value_after(&tcg, "-icount"), vec!["shift=0".to_string()]);
+    // -icount needs single-threaded TCG; one vCPU keeps it the only clock.
+    assert_eq!(value_after(&tcg, "-accel"), vec!["tcg,thread=single"]);
+    assert_eq!(value_after(&tcg, "-smp"), vec!["1"]);
+    assert_eq!(guest_cpus(&s, Accel::Tcg), 1);
     let kvm = args(&command(&s, Accel::Kvm));
     assert!(!kvm.contains(&"-icount".to_string()));
+    assert_eq!(value_after(&kvm, "-smp"), vec!["2"]);
     assert!(!args(&command(&spec("plain"), Accel::Tcg)).contains(&"-icount".to_string()));
 }

@@ -7,6 +7,7 @@ use assert_cmd::Command;
 use serde_json::Value;
 use std::fs;
 use std::path::{Path, PathBuf};
+use tipc_verifier::base::Base;
 
 const AUTHOR: &str = "Review Test <review-test@example.org>";
 
@@ -14,11 +15,21 @@ fn project() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
+/// The 7.3 source version the review runs on: the newest in the cache
+/// (passed as --base-version, so the review needs no network and reads
+/// the same tree as [`base_file`]).
+fn base_version() -> String {
+    let cache = tipc_verifier::cache::cache_root().expect("cache root");
+    tipc_verifier::kernel_source::cached_versions(&cache, Base::V7_3)
+        .into_iter()
+        .next()
+        .expect("a cached linux-source-7.3: run `make check` or `tipc-verifier build` first")
+}
+
 /// A file of the pristine base, from the cached repository.
 fn base_file(path: &str) -> String {
     let cache = tipc_verifier::cache::cache_root().expect("cache root");
-    let base = tipc_verifier::kbuild::base_version().expect("the kernel source package");
-    let repo = tipc_verifier::kbuild::trees_dir(&cache, &base).join("stock");
+    let repo = tipc_verifier::kbuild::trees_dir(&cache, &base_version()).join("stock");
     let out = std::process::Command::new("git")
         .current_dir(&repo)
         .args(["show", &format!("base:{path}")])
@@ -83,7 +94,8 @@ fn review(dir: &Path, only: &str, patches: &[PathBuf]) -> (i32, Value) {
         .expect("binary")
         .arg("--project")
         .arg(project())
-        .args(["review", "--json", "--only", only, "--out"])
+        .args(["review", "--base", "7.3", "--base-version", &base_version()])
+        .args(["--json", "--only", only, "--out"])
         .arg(dir.join("logs"))
         .args(patches)
         .output()

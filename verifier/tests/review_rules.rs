@@ -12,8 +12,13 @@ fn project() -> PathBuf {
 }
 
 fn real_series() -> Vec<PatchFile> {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(project().join("patches"))
-        .expect("patches/")
+    series_in("patches")
+}
+
+/// A series directory's files, cover letter included, in order.
+fn series_in(dir: &str) -> Vec<PatchFile> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(project().join(dir))
+        .unwrap_or_else(|e| panic!("{dir}/: {e}"))
         .map(|e| e.expect("entry").path())
         .filter(|p| p.extension().is_some_and(|e| e == "patch"))
         .collect();
@@ -49,17 +54,26 @@ fn subject_prefixes_are_taken_apart() {
 }
 
 #[test]
-fn the_real_series_passes_the_text_checks() {
-    let series = real_series();
-    assert!(series.len() >= 2, "a cover letter and patches");
-    for o in rules::series(&series) {
-        assert_eq!(o.status, Status::Pass, "{}: {}", o.check, o.reason);
-    }
-    for p in series.iter().filter(|p| !p.is_cover_letter()) {
-        let o = rules::signoff(p);
-        assert_eq!(o.status, Status::Pass, "{}: {}", p.file_name(), o.reason);
-        assert!(!p.files.is_empty(), "{} touches files", p.file_name());
-        assert!(p.files.iter().all(|f| !f.hunks.is_empty() || f.created));
+fn the_real_series_pass_the_text_checks() {
+    for base in tipc_verifier::base::Base::ALL {
+        let dir = base.series_dir_name();
+        let series = series_in(dir);
+        assert!(series.len() >= 2, "{dir}: a cover letter and patches");
+        for o in rules::series(&series) {
+            assert_eq!(o.status, Status::Pass, "{dir}: {}: {}", o.check, o.reason);
+        }
+        for p in series.iter().filter(|p| !p.is_cover_letter()) {
+            let o = rules::signoff(p);
+            assert_eq!(
+                o.status,
+                Status::Pass,
+                "{dir}/{}: {}",
+                p.file_name(),
+                o.reason
+            );
+            assert!(!p.files.is_empty(), "{dir}/{} touches files", p.file_name());
+            assert!(p.files.iter().all(|f| !f.hunks.is_empty() || f.created));
+        }
     }
 }
 
@@ -284,6 +298,18 @@ fn series_conf_and_cover_letter() {
     assert_eq!(conf.subject_prefix, "PATCH net-next");
     assert!(conf.version >= 1);
     assert!(parse_conf("AUTHOR_NAME=x\n").is_err());
+    // Each base's series directory has its own conf and cover letter text.
+    for base in tipc_verifier::base::Base::ALL {
+        let conf = tipc_verifier::series::read_conf(&project(), base)
+            .unwrap_or_else(|e| panic!("{base}: {e:#}"));
+        assert!(!conf.branch.is_empty(), "{base}");
+        assert!(
+            base.series_dir(&project())
+                .join("cover-letter.in")
+                .is_file(),
+            "{base}: cover-letter.in"
+        );
+    }
     let filled = fill_cover_letter(
         "Subject: [PATCH 0/1] *** SUBJECT HERE ***\n\n*** BLURB HERE ***\n",
         "tipc: a subject\n\nThe text.\n",

@@ -1,6 +1,7 @@
 use tipc_verifier::setup::*;
 
 const DPKG_OUT: &str = "linux-source-6.12\tii \t6.12.117-1~deb12u1\n\
+ccache\tii \t4.8+really4.7.5-1\n\
 rustc-web\tii \t1.96.0+dfsg1-1~deb12u2\n\
 qemu-system-x86\trc \t1:7.2+dfsg-7+deb12u18\n\
 tcpdump:amd64\tii \t4.99.3-1\n";
@@ -25,32 +26,43 @@ fn dpkg_rows_only_count_when_installed() {
 
 #[test]
 fn missing_and_wrong_packages_are_named() {
-    let mut m = parse_dpkg_query(DPKG_OUT);
+    let m = parse_dpkg_query(DPKG_OUT);
     let findings = judge_packages(&m);
     let qemu = findings
         .iter()
         .find(|f| f.what == "package qemu-system-x86")
         .expect("qemu is a requirement");
     assert_eq!(qemu.state, State::Missing);
-    let src = findings
+    let ccache = findings
         .iter()
-        .find(|f| f.what == "package linux-source-6.12")
-        .expect("base is a requirement");
-    assert!(src.ok());
+        .find(|f| f.what == "package ccache")
+        .expect("ccache is a requirement: every kernel build runs behind it");
+    assert!(ccache.ok());
 
-    m.insert("linux-source-6.12".into(), "6.12.118-1~deb12u1".into());
-    let findings = judge_packages(&m);
-    let src = findings
-        .iter()
-        .find(|f| f.what == "package linux-source-6.12")
-        .expect("base is a requirement");
-    match &src.state {
+    // A version rule still names what was found and what is wanted.
+    let pinned = [Package {
+        name: "ccache",
+        why: "test",
+        rule: VersionRule::Prefix("4.9"),
+    }];
+    match &judge(&pinned, &m)[0].state {
         State::Wrong { found, wanted } => {
-            assert_eq!(found, "6.12.118-1~deb12u1");
-            assert!(wanted.starts_with("6.12.117-"));
+            assert_eq!(found, "4.8+really4.7.5-1");
+            assert_eq!(wanted, "4.9*");
         }
-        other => panic!("a different base version must be wrong, got {other:?}"),
+        other => panic!("a different version must be wrong, got {other:?}"),
     }
+}
+
+#[test]
+fn the_kernel_source_is_not_a_host_package() {
+    // Each base's source package is fetched into the cache, never
+    // installed: whatever linux-source the host has (or lacks) is fine.
+    assert!(PACKAGES.iter().all(|p| !p.name.starts_with("linux-source")));
+    let m = parse_dpkg_query(DPKG_OUT);
+    assert!(judge_packages(&m)
+        .iter()
+        .all(|f| !f.what.contains("linux-source")));
 }
 
 #[test]

@@ -14,8 +14,10 @@ pub mod plan;
 pub mod results;
 pub mod svg;
 
+use crate::base::Base;
 use crate::check::{stamp, vm_spec};
 use crate::kbuild::{self, BuildContext, Flavour};
+use crate::kernel_source::VersionPolicy;
 use crate::progress::Phase;
 use crate::qemu::{self, RunOptions};
 use crate::{cache, guest_image, setup};
@@ -25,10 +27,13 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 /// What the figures are, printed and stored with them.
-pub const BENCH_NOTE: &str = "guests under QEMU TCG with -icount shift=0: a guest second is 10^9 guest \
-instructions, so the figures measure the instruction cost of each path, not hardware speed; quote ratios";
+pub const BENCH_NOTE: &str = "guests under QEMU TCG with -icount shift=0, one vCPU, single-threaded TCG \
+(-icount requires it; the kernels are SMP): a guest second is 10^9 guest instructions, so the figures \
+measure the instruction cost of each path, not hardware speed; quote ratios";
 
 pub struct BenchOptions {
+    pub base: Base,
+    pub policy: VersionPolicy,
     pub plan: plan::Plan,
     pub out: Option<PathBuf>,
     pub run: RunOptions,
@@ -40,6 +45,7 @@ pub struct BenchOptions {
 struct BenchReport<'a> {
     tool: &'static str,
     accelerator_note: &'static str,
+    kernels: &'a [kbuild::BuiltKernel],
     plan: &'a plan::Plan,
     figures: &'a results::Figures,
 }
@@ -91,11 +97,13 @@ pub fn run(project: &Path, opts: &BenchOptions) -> Result<PathBuf> {
     opts.plan.check()?;
     let cache_root = cache::cache_root()?;
     setup::ensure(&cache_root, false, false)?;
-    let ctx = BuildContext {
-        project: project.to_path_buf(),
-        cache: cache_root.clone(),
-        jobs: opts.jobs,
-    };
+    let ctx = BuildContext::new(
+        project.to_path_buf(),
+        cache_root.clone(),
+        opts.jobs,
+        opts.base,
+        opts.policy.clone(),
+    );
     let agent = guest_image::build_agent(project)?;
     let initrd = guest_image::ensure_image(project, &cache_root, &agent)?;
     let out = opts
@@ -201,6 +209,7 @@ pub fn run(project: &Path, opts: &BenchOptions) -> Result<PathBuf> {
         &serde_json::to_vec_pretty(&BenchReport {
             tool: "tipc-verifier bench",
             accelerator_note: BENCH_NOTE,
+            kernels: &kernels,
             plan: &opts.plan,
             figures: &figures,
         })?,

@@ -9,6 +9,7 @@
 //! earlier patch of the run printed the same file and message.
 
 use super::rules::{self, Diagnostic};
+use crate::base::Base;
 use crate::cache::{self, KeyBuilder};
 use crate::kbuild::{self, BuildContext};
 use crate::progress;
@@ -47,17 +48,6 @@ pub struct BuildResult {
     pub log: PathBuf,
 }
 
-/// The kernel's make variables plus the C compiler behind ccache: each
-/// patch switches the series' options once, and every file that tests one
-/// (all of net/tipc, through core.h) is compiled again; ccache turns the
-/// second and later compilations of the same source in the same state
-/// into lookups.
-pub fn review_make_vars(cache: &Path) -> Vec<String> {
-    let mut v = kbuild::make_vars(cache);
-    v.push("CC=ccache clang-19".into());
-    v
-}
-
 /// The options the series adds: every `CONFIG_X=y` of `patched.config`.
 pub fn series_options(project: &Path) -> Result<Vec<String>> {
     let path = project.join("vm/kconfig/patched.config");
@@ -74,11 +64,11 @@ impl ReviewTree {
     /// Creates (or resets) the tree at the base, configured. Hold the
     /// `review-tree` lock while calling.
     pub fn at_base(ctx: &BuildContext) -> Result<Self> {
-        let base = kbuild::base_version()?;
-        let mut path = kbuild::trees_dir(&ctx.cache, &base).join(BRANCH);
+        let version = &ctx.source()?.version;
+        let mut path = kbuild::trees_dir(&ctx.cache, version).join(BRANCH);
         if !kbuild::is_worktree(&path) {
-            let _trees = cache::Lock::acquire(&ctx.cache, "kernel-trees")?;
-            path = kbuild::ensure_worktree(ctx, &base, BRANCH)?;
+            let _trees = cache::Lock::acquire(&ctx.cache, &kbuild::trees_lock(ctx.base))?;
+            path = kbuild::ensure_worktree(ctx, BRANCH)?;
         }
         let _ = kbuild::git(&path).args(["am", "--abort"]).output();
         progress::capture("git checkout base (review tree)", {
@@ -102,21 +92,18 @@ impl ReviewTree {
             state: None,
             present: Vec::new(),
         };
-        tree.configure(&ctx.project)?;
+        tree.configure(&ctx.project, ctx.base)?;
         tree.known = tree.load_baseline();
         Ok(tree)
     }
 
-    /// `make` in the review tree with the compiler behind ccache.
+    /// `make` in the review tree: the kernels' own make command, with the
+    /// C compiler behind ccache (each patch switches the series' options
+    /// once, and every file that tests one, all of net/tipc through
+    /// core.h, is compiled again; ccache turns the second and later
+    /// compilations of the same source in the same state into lookups).
     fn make_base(&self) -> Command {
-        let mut c = kbuild::make_command(&self.path, &self.cache);
-        c.args(
-            review_make_vars(&self.cache)
-                .into_iter()
-                .skip(kbuild::make_vars(&self.cache).len()),
-        )
-        .env("CCACHE_DIR", self.cache.join("ccache"));
-        c
+        kbuild::make_command(&self.path, &self.cache)
     }
 
     /// Every build of the review tree: `W=1`, and Rust compiled by
@@ -132,14 +119,21 @@ impl ReviewTree {
         c
     }
 
-    /// tinyconfig + `base.config` + olddefconfig, skipped when unchanged.
-    fn configure(&self, project: &Path) -> Result<()> {
-        let fragment = project.join("vm/kconfig/base.config");
+    /// tinyconfig + `base.config` + the base's fragment + olddefconfig,
+    /// skipped when unchanged.
+    fn configure(&self, project: &Path, base: Base) -> Result<()> {
+        let fragments = [
+            project.join("vm/kconfig/base.config"),
+            base.fragment(project),
+        ];
         let mut k = KeyBuilder::new("review-config");
-        k.add_file("base.config", &fragment)?;
+        for f in &fragments {
+            let name = f.file_name().unwrap_or_default().to_string_lossy();
+            k.add_file(&name, f)?;
+        }
         k.add(
             "make vars",
-            review_make_vars(&self.cache).join(" ").as_bytes(),
+            kbuild::make_vars(&self.cache).join(" ").as_bytes(),
         );
         let key = k.key();
         let stamp = self.path.join(CONFIG_STAMP);
@@ -150,8 +144,11 @@ impl ReviewTree {
         }
         let _ = fs::remove_file(&stamp);
         let _ = fs::remove_file(self.path.join(BASELINE));
-        let log = self.cache.join("logs/review-config.log");
-        kbuild::tinyconfig_with(&self.path, &[fragment], &log, &|| self.make_base())?;
+        let log = self
+            .cache
+            .join("logs")
+            .join(format!("review-config-{base}.log"));
+        kbuild::tinyconfig_with(&self.path, &fragments, &log, &|| self.make_base())?;
         cache::write_atomic(&stamp, key.as_bytes())
     }
 

@@ -15,8 +15,10 @@ pub mod judge;
 pub mod plan;
 pub mod tally;
 
+use crate::base::Base;
 use crate::check::{stamp, vm_spec};
 use crate::kbuild::{self, BuildContext, Flavour};
+use crate::kernel_source::VersionPolicy;
 use crate::progress::Phase;
 use crate::qemu::{self, RunOptions, VmOutcome};
 use crate::scenario::crossover_events::{self, CrossoverEvent};
@@ -32,6 +34,9 @@ use plan::Plan;
 
 /// What to run.
 pub struct StressOptions {
+    /// The base: the debug kernel is built on 7.3 only.
+    pub base: Base,
+    pub policy: VersionPolicy,
     pub plan: Plan,
     pub out: Option<PathBuf>,
     pub run: RunOptions,
@@ -56,13 +61,22 @@ pub struct StressReport {
 /// Runs the stress test; returns the report and where it was written.
 pub fn run(project: &Path, opts: &StressOptions) -> Result<(StressReport, PathBuf)> {
     let started = std::time::Instant::now();
+    if !opts.base.builds(Flavour::Debug) {
+        anyhow::bail!(
+            "stress runs the debug kernel, which is built on base {} only (not {})",
+            Base::PRIMARY,
+            opts.base
+        );
+    }
     let cache_root = cache::cache_root()?;
     setup::ensure(&cache_root, false, false)?;
-    let ctx = BuildContext {
-        project: project.to_path_buf(),
-        cache: cache_root.clone(),
-        jobs: opts.jobs,
-    };
+    let ctx = BuildContext::new(
+        project.to_path_buf(),
+        cache_root.clone(),
+        opts.jobs,
+        opts.base,
+        opts.policy.clone(),
+    );
     let agent = {
         let p = Phase::start("guest agent: cargo build --release -p tipc-agent");
         let a = guest_image::build_agent(project)?;
@@ -90,7 +104,9 @@ pub fn run(project: &Path, opts: &StressOptions) -> Result<(StressReport, PathBu
     spec.memory_mb = opts.memory_mb;
     spec.extra_append = Flavour::Debug.boot_args().to_string();
     let phase = Phase::start(&format!(
-        "stress: debug kernel under TCG, {} namespace cycles (QEMU timeout {} s)",
+        "stress: debug kernel ({} {}) under TCG, {} namespace cycles (QEMU timeout {} s)",
+        kernel.package,
+        kernel.base_version,
         opts.plan.cycles,
         opts.plan.vm_timeout().as_secs()
     ));
