@@ -34,11 +34,19 @@ fn c_enum_values(header: &str, name: &str) -> Vec<(String, u32)> {
 
 #[test]
 fn crossover_action_matches_the_c_enum() {
-    let tree = series::replay(&series::patches_dir()).expect("patches replay");
-    let Some(FileState::Created(lines)) = tree.get("net/tipc/crossover.h") else {
-        panic!("the series does not create net/tipc/crossover.h");
-    };
-    let values = c_enum_values(&series::text_of(lines), "tipc_crossover_action");
+    // The pure module is shared: its enum must match the header of both
+    // series (7.3 and the 6.12 backport).
+    for s in series::SERIES {
+        let tree = series::replay(&series::series_dir(s.series)).expect("patches replay");
+        let Some(FileState::Created(lines)) = tree.get("net/tipc/crossover.h") else {
+            panic!("{} does not create net/tipc/crossover.h", s.series);
+        };
+        check_enum(&series::text_of(lines), s.series);
+    }
+}
+
+fn check_enum(header: &str, series: &str) {
+    let values = c_enum_values(header, "tipc_crossover_action");
     let rust = [
         ("TIPC_CROSSOVER_BEARER", CrossoverAction::Bearer),
         ("TIPC_CROSSOVER_SK_RCV", CrossoverAction::SkRcv),
@@ -52,5 +60,5 @@ fn crossover_action_matches_the_c_enum() {
         .iter()
         .map(|(n, a)| (n.to_string(), *a as u32))
         .collect();
-    assert_eq!(values, rust);
+    assert_eq!(values, rust, "{series}");
 }

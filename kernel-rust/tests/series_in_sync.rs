@@ -1,56 +1,43 @@
-//! The Rust files the patch series adds must be the files in `net/tipc/` of
-//! this crate, byte for byte, in both directions.
+//! The Rust files each patch series adds must be the files of this crate,
+//! byte for byte, in both directions:
 //!
-//! `kernel-rust/net/tipc/*.rs` is where the Rust is edited; the series in
-//! `patches/` is regenerated from the kernel working branch after copying the
-//! files there (see `ARCHITECTURE.md`). This test fails when one side was
-//! changed without the other.
+//! - `patches/` (the 7.3 series) against `net/`;
+//! - `patches-6.12/` (the 6.12 backport) against `net/` with
+//!   `backport-6.12/net/` laid over it (today only `net/tipc/crossover.rs`,
+//!   the kernel glue).
+//!
+//! And the pure modules (those `src/lib.rs` builds on the host) are one
+//! source: the same text in `net/tipc/`, in the 7.3 series and in the 6.12
+//! series, never replaced by a backport file.
+//!
+//! `kernel-rust/` is where the Rust is edited; each series is regenerated
+//! from its kernel working branch after copying the files there (see
+//! `ARCHITECTURE.md`). These tests fail when one side was changed without
+//! the other.
 
 mod support;
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::path::Path;
-use support::series::{self, FileState};
+use support::series::{self, FileState, SeriesOverlay, SERIES};
 
 /// Directory of the crate's copies of the kernel files.
 fn crate_dir() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// The `.rs` files below `net/` of this crate, as kernel-tree paths.
-fn crate_rs_files() -> BTreeSet<String> {
-    fn walk(dir: &Path, prefix: &str, out: &mut BTreeSet<String>) {
-        let Ok(entries) = fs::read_dir(dir) else {
-            return;
-        };
-        for entry in entries {
-            let entry = entry.expect("directory entry");
-            let name = entry.file_name().to_string_lossy().into_owned();
-            let path = format!("{prefix}/{name}");
-            if entry.file_type().expect("file type").is_dir() {
-                walk(&entry.path(), &path, out);
-            } else if name.ends_with(".rs") {
-                out.insert(path);
-            }
-        }
-    }
-    let mut out = BTreeSet::new();
-    walk(&crate_dir().join("net"), "net", &mut out);
-    out
-}
-
-#[test]
-fn series_rust_files_match_the_crate() {
-    let dir = series::patches_dir();
+/// Every `.rs` file the series in `dir` creates, with its final text, and
+/// the problems met on the way (a `.rs` file modified but not created).
+fn created_rs(dir: &str) -> (BTreeMap<String, String>, Vec<String>) {
+    let path = series::series_dir(dir);
     assert!(
-        !series::patch_files(&dir).is_empty(),
+        !series::patch_files(&path).is_empty(),
         "no patches in {}",
-        dir.display()
+        path.display()
     );
-    let tree = series::replay(&dir).expect("patches replay");
-
-    let mut in_series = BTreeSet::new();
+    let tree = series::replay(&path).unwrap_or_else(|e| panic!("{dir} replays: {e}"));
+    let mut created = BTreeMap::new();
     let mut problems = Vec::new();
     for (path, state) in &tree {
         if !path.ends_with(".rs") {
@@ -58,28 +45,139 @@ fn series_rust_files_match_the_crate() {
         }
         match state {
             FileState::Created(lines) => {
-                in_series.insert(path.clone());
-                let ours = crate_dir().join(path);
-                match fs::read_to_string(&ours) {
-                    Ok(text) if text == series::text_of(lines) => {}
-                    Ok(_) => problems.push(format!("{path}: differs from kernel-rust/{path}")),
-                    Err(e) => problems.push(format!("{path}: kernel-rust/{path}: {e}")),
-                }
+                created.insert(path.clone(), series::text_of(lines));
             }
             FileState::ModifiedOnly => problems.push(format!(
-                "{path}: changed by the series but not created by it"
+                "{dir}: {path}: changed by the series but not created by it"
             )),
             FileState::Deleted => {}
         }
     }
-    for path in crate_rs_files().difference(&in_series) {
-        problems.push(format!("kernel-rust/{path}: not added by any patch"));
+    (created, problems)
+}
+
+fn check_series(s: SeriesOverlay) {
+    let (created, mut problems) = created_rs(s.series);
+    let overlay = s.overlay();
+    let shown = |path: &str| {
+        overlay[path]
+            .strip_prefix(crate_dir())
+            .map(|p| format!("kernel-rust/{}", p.display()))
+            .unwrap_or_else(|_| path.to_string())
+    };
+    for (path, text) in &created {
+        match overlay.get(path) {
+            None => problems.push(format!(
+                "{}: {path}: created by the series, not in kernel-rust/",
+                s.series
+            )),
+            Some(ours) => match fs::read_to_string(ours) {
+                Ok(t) if t == *text => {}
+                Ok(_) => problems.push(format!(
+                    "{}: {path}: differs from {}",
+                    s.series,
+                    shown(path)
+                )),
+                Err(e) => problems.push(format!("{}: {}: {e}", s.series, shown(path))),
+            },
+        }
+    }
+    let in_series: BTreeSet<&String> = created.keys().collect();
+    for path in overlay.keys().filter(|p| !in_series.contains(p)) {
+        problems.push(format!(
+            "{}: {}: not added by any patch",
+            s.series,
+            shown(path)
+        ));
     }
     assert!(
         problems.is_empty(),
-        "series and kernel-rust/ differ:\n{}",
+        "{} and kernel-rust/ differ:\n{}",
+        s.series,
         problems.join("\n")
     );
+}
+
+#[test]
+fn the_7_3_series_rust_files_match_the_crate() {
+    check_series(SERIES[0]);
+}
+
+#[test]
+fn the_6_12_series_rust_files_match_the_crate_with_its_backport() {
+    check_series(SERIES[1]);
+}
+
+/// The kernel-tree paths of the modules `src/lib.rs` builds on the host
+/// (`#[path = "../net/tipc/x.rs"]`): the pure ones, shared by both series.
+fn pure_modules() -> Vec<String> {
+    let lib = fs::read_to_string(crate_dir().join("src/lib.rs")).expect("src/lib.rs");
+    let v: Vec<String> = lib
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("#[path = \"../"))
+        .filter_map(|l| l.strip_suffix("\"]"))
+        .map(str::to_string)
+        .collect();
+    assert!(!v.is_empty(), "src/lib.rs includes no kernel module");
+    v
+}
+
+#[test]
+fn the_pure_modules_are_one_source_for_both_series() {
+    let mut problems = Vec::new();
+    let created: Vec<(&str, BTreeMap<String, String>)> = SERIES
+        .iter()
+        .map(|s| (s.series, created_rs(s.series).0))
+        .collect();
+    for path in pure_modules() {
+        let ours = fs::read_to_string(crate_dir().join(&path))
+            .unwrap_or_else(|e| panic!("kernel-rust/{path}: {e}"));
+        for s in SERIES {
+            if let Some(b) = s.backport {
+                if crate_dir().join(b).join(&path).exists() {
+                    problems.push(format!(
+                        "kernel-rust/{b}/{path}: a pure module is shared, not backported \
+                         (edit kernel-rust/{path} for both series)"
+                    ));
+                }
+            }
+        }
+        for (dir, files) in &created {
+            match files.get(&path) {
+                Some(text) if *text == ours => {}
+                Some(_) => problems.push(format!("{dir}: {path} differs from kernel-rust/{path}")),
+                None => problems.push(format!("{dir}: does not create {path}")),
+            }
+        }
+        if let [(a, fa), (b, fb)] = created.as_slice() {
+            if let (Some(x), Some(y)) = (fa.get(&path), fb.get(&path)) {
+                if x != y {
+                    problems.push(format!("{path}: {a} and {b} carry different texts"));
+                }
+            }
+        }
+    }
+    assert!(
+        problems.is_empty(),
+        "the shared pure modules drifted:\n{}",
+        problems.join("\n")
+    );
+}
+
+#[test]
+fn a_backport_file_replaces_one_it_never_adds_one() {
+    let net = series::rs_files_under(crate_dir());
+    for s in SERIES {
+        let Some(b) = s.backport else { continue };
+        let files = series::rs_files_under(&crate_dir().join(b));
+        assert!(!files.is_empty(), "kernel-rust/{b}/net has no file");
+        for path in files.keys() {
+            assert!(
+                net.contains_key(path),
+                "kernel-rust/{b}/{path} replaces nothing in kernel-rust/net"
+            );
+        }
+    }
 }
 
 #[test]

@@ -30,6 +30,9 @@ use std::time::Duration;
 
 /// The machine's apt configuration directory (read only).
 pub const HOST_APT_ETC: &str = "/etc/apt";
+/// Reads another apt configuration directory instead (tests: fixture
+/// sources that name an unreachable mirror).
+pub const APT_ETC_ENV: &str = "TIPC_VERIFIER_APT_ETC";
 
 /// Which version of a base's package to use.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -255,7 +258,7 @@ pub fn resolve(
         }
     }
     let phase = Phase::start(&format!(
-        "base {base}: asking the Debian archive for {} ({})",
+        "base {base}: versions of {} in the Debian archive (want {})",
         base.package(),
         policy.describe()
     ));
@@ -279,7 +282,7 @@ pub fn resolve(
     }
     let served = archive.served(base.package())?;
     let version = choose(base, policy, &served)?;
-    phase.done(&format!("{} {version}", base.package()));
+    phase.done(&format!("chose {version}"));
     if let Some(s) = cached_source(cache_root, base, &version) {
         eprintln!("    {} {version}: cached", base.package());
         return Ok(s);
@@ -333,7 +336,7 @@ pub fn preview(
 /// and publishes `sources/<package>_<version>/`.
 fn fetch(cache_root: &Path, base: Base, version: &str, archive: &dyn Archive) -> Result<Source> {
     let package = base.package();
-    let phase = Phase::start(&format!("base {base}: downloading {package} {version}"));
+    let phase = Phase::start(&format!("base {base}: fetching {package} {version}"));
     let entry = entry_dir(cache_root, package, version);
     let pending = PendingDir::new(&entry)?;
     let deb_dir = pending.path().join("deb");
@@ -469,7 +472,10 @@ impl AptArchive {
         Self {
             base,
             dir: cache_root.join("apt").join(base.name()),
-            etc_apt: PathBuf::from(HOST_APT_ETC),
+            etc_apt: std::env::var_os(APT_ETC_ENV)
+                .filter(|v| !v.is_empty())
+                .map(PathBuf::from)
+                .unwrap_or_else(|| PathBuf::from(HOST_APT_ETC)),
             log: cache_root.join("logs").join(format!("apt-{base}.log")),
         }
     }

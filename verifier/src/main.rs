@@ -134,6 +134,13 @@ enum Cmd {
     /// finding with its log; --json prints the same as JSON. Exits 1 if any
     /// check fails.
     Review(ReviewArgs),
+    /// Fetch (or find in the cache) a base's kernel source tarball; print its version and path.
+    ///
+    /// The Debian source package (linux-source-7.3 from trixie-backports,
+    /// or linux-source-6.12) is fetched with private apt lists into the
+    /// cache (sources/<package>_<version>/), never installed on the host.
+    /// Prints `<package> <version> <tarball>`.
+    Source(BaseArgs),
     /// Move a base's series between its directory (patches/, patches-6.12/) and a kernel git tree.
     #[command(subcommand)]
     Series(SeriesCmd),
@@ -460,6 +467,11 @@ fn run(cli: Cli) -> Result<ExitCode> {
             if !rep.ok {
                 return Ok(ExitCode::FAILURE);
             }
+        }
+        Cmd::Source(base) => {
+            let ctx = base.context(PathBuf::new(), cache::cache_root()?, jobs_default());
+            let src = ctx.source()?;
+            println!("{} {}", src.label(), src.tarball.display());
         }
         Cmd::Trace(TraceCmd::Review(args)) => return Ok(tipc_verifier::trace_review::run(args)),
         Cmd::Bench(args) => {

@@ -245,7 +245,70 @@ pub fn text_of(lines: &[String]) -> String {
     text
 }
 
-/// The `patches/` directory of the project.
+/// The `patches/` directory of the project (the 7.3 series).
 pub fn patches_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../patches")
+    series_dir("patches")
+}
+
+/// A series directory of the project (`patches`, `patches-6.12`).
+pub fn series_dir(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join(name)
+}
+
+/// One series and the `kernel-rust/` files it must create.
+#[derive(Debug, Clone, Copy)]
+pub struct SeriesOverlay {
+    /// The series directory, relative to the project.
+    pub series: &'static str,
+    /// A directory of this crate whose files replace those of `net/` at
+    /// the same relative path, for this series only.
+    pub backport: Option<&'static str>,
+}
+
+/// Both series: the 7.3 one against `net/`, the 6.12 backport against
+/// `net/` with `backport-6.12/` laid over it.
+pub const SERIES: [SeriesOverlay; 2] = [
+    SeriesOverlay {
+        series: "patches",
+        backport: None,
+    },
+    SeriesOverlay {
+        series: "patches-6.12",
+        backport: Some("backport-6.12"),
+    },
+];
+
+/// The `.rs` files below `<root>/net`, keyed by kernel-tree path.
+pub fn rs_files_under(root: &Path) -> BTreeMap<String, PathBuf> {
+    fn walk(dir: &Path, prefix: &str, out: &mut BTreeMap<String, PathBuf>) {
+        let Ok(entries) = fs::read_dir(dir) else {
+            return;
+        };
+        for entry in entries {
+            let entry = entry.expect("directory entry");
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let path = format!("{prefix}/{name}");
+            if entry.file_type().expect("file type").is_dir() {
+                walk(&entry.path(), &path, out);
+            } else if name.ends_with(".rs") {
+                out.insert(path, entry.path());
+            }
+        }
+    }
+    let mut out = BTreeMap::new();
+    walk(&root.join("net"), "net", &mut out);
+    out
+}
+
+impl SeriesOverlay {
+    /// The `.rs` files the series must create, by kernel-tree path: this
+    /// crate's `net/`, with the backport directory's files replacing theirs.
+    pub fn overlay(&self) -> BTreeMap<String, PathBuf> {
+        let krate = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut files = rs_files_under(krate);
+        if let Some(b) = self.backport {
+            files.extend(rs_files_under(&krate.join(b)));
+        }
+        files
+    }
 }

@@ -1,0 +1,344 @@
+//! The two kernel bases: what each names (series, overlay, fragment,
+//! scenarios), the kernel cache keys, ccache on every build, the check
+//! plan and the command line (`--base`, `--base-version`).
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+use std::path::{Path, PathBuf};
+use tipc_verifier::base::{Base, BACKPORT_SCENARIOS};
+use tipc_verifier::check;
+use tipc_verifier::kbuild::{self, Flavour, Series};
+use tipc_verifier::scenario;
+
+fn project() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn verifier() -> Command {
+    Command::cargo_bin("tipc-verifier").expect("binary built")
+}
+
+#[test]
+fn each_base_names_its_package_suite_series_and_fragment() {
+    assert_eq!(Base::ALL, [Base::V7_3, Base::V6_12]);
+    assert_eq!(Base::V7_3.package(), "linux-source-7.3");
+    assert_eq!(Base::V7_3.extra_suites(), ["trixie-backports"]);
+    assert_eq!(
+        Base::V7_3.tarball_member(),
+        "usr/src/linux-source-7.3.tar.xz"
+    );
+    assert_eq!(Base::V7_3.top_dir(), "linux-source-7.3");
+    assert_eq!(Base::V6_12.package(), "linux-source-6.12");
+    assert!(Base::V6_12.extra_suites().is_empty());
+    for base in Base::ALL {
+        assert!(base.series_dir(&project()).join("series.conf").is_file());
+        assert!(base.fragment(&project()).is_file(), "{base}");
+    }
+    assert_eq!(
+        Flavour::Patched.fragments(&project(), Base::V6_12),
+        [
+            project().join("vm/kconfig/base.config"),
+            project().join("vm/kconfig/base-6.12.config"),
+            project().join("vm/kconfig/patched.config"),
+        ],
+        "the base's fragment right after base.config"
+    );
+    assert!(Base::V7_3.builds(Flavour::Debug));
+    assert!(!Base::V6_12.builds(Flavour::Debug));
+    assert!(Base::V6_12.builds(Flavour::Patched));
+}
+
+#[test]
+fn the_backport_runs_its_named_subset() {
+    let names: Vec<&str> = BACKPORT_SCENARIOS.iter().map(|f| f().name).collect();
+    assert_eq!(
+        names,
+        ["veth_classes", "forged_discovery", "netns_recreate"]
+    );
+    assert_eq!(Base::V6_12.scenario_names(), names);
+    for s in Base::V6_12.scenarios() {
+        assert_eq!(
+            s.kernels,
+            scenario::BOTH,
+            "{} runs on stock and patched",
+            s.name
+        );
+    }
+    assert_eq!(Base::V7_3.scenarios().len(), scenario::catalogue().len());
+}
+
+#[test]
+fn the_help_and_the_list_state_the_subset() {
+    let help = verifier().args(["check", "--help"]).output().unwrap();
+    let help = String::from_utf8_lossy(&help.stdout).into_owned();
+    for f in BACKPORT_SCENARIOS {
+        assert!(help.contains(f().name), "check --help names {}", f().name);
+    }
+    verifier()
+        .args(["check", "--list", "--base", "6.12"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("base 6.12"))
+        .stdout(predicate::str::contains("netns_recreate"))
+        .stdout(predicate::str::contains("veth_rdm").not());
+    verifier()
+        .args(["check", "--list"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("base 7.3").and(predicate::str::contains("base 6.12")));
+}
+
+#[test]
+fn kernel_keys_differ_by_base_version_alone() {
+    let cache = tempfile::tempdir().unwrap();
+    let key = |base: Base, version: &str| {
+        kbuild::kernel_key(&project(), cache.path(), base, version, Flavour::Stock)
+            .unwrap()
+            .key()
+    };
+    let a = key(Base::V6_12, "6.12.117-1~deb12u1");
+    assert_eq!(a, key(Base::V6_12, "6.12.117-1~deb12u1"));
+    assert_ne!(a, key(Base::V6_12, "6.12.118-1~deb12u1"));
+    assert_ne!(
+        key(Base::V7_3, "7.3.4-1~bpo13+1"),
+        key(Base::V6_12, "7.3.4-1~bpo13+1"),
+        "the base is an input of its own"
+    );
+    let inputs = kbuild::kernel_key(
+        &project(),
+        cache.path(),
+        Base::V7_3,
+        "7.3.4-1~bpo13+1",
+        Flavour::Patched,
+    )
+    .unwrap();
+    let names: Vec<&str> = inputs.inputs().iter().map(|(n, _)| n.as_str()).collect();
+    assert!(names.contains(&"base package"));
+    assert!(names.contains(&"fragment base-7.3.config"));
+    assert!(names.iter().any(|n| n.starts_with("patch 0001-")));
+    assert_ne!(
+        kbuild::kernel_entry(cache.path(), Base::V7_3, Flavour::Stock, "k"),
+        kbuild::kernel_entry(cache.path(), Base::V6_12, Flavour::Stock, "k")
+    );
+    assert_ne!(
+        kbuild::trees_dir(cache.path(), "6.12.117-1~deb12u1"),
+        kbuild::trees_dir(cache.path(), "6.12.118-1~deb12u1")
+    );
+}
+
+#[test]
+fn each_series_comes_from_its_directory_with_its_overlay() {
+    let s73 = Series::of_project(&project(), Base::V7_3).unwrap();
+    let s612 = Series::of_project(&project(), Base::V6_12).unwrap();
+    assert!(s73
+        .patches
+        .iter()
+        .all(|p| p.starts_with(project().join("patches"))));
+    assert!(s612
+        .patches
+        .iter()
+        .all(|p| p.starts_with(project().join("patches-6.12"))));
+    assert!(!s73.patches.is_empty() && !s612.patches.is_empty());
+    let src = |s: &Series, rel: &str| {
+        s.overlay
+            .iter()
+            .find(|(r, _)| r == Path::new(rel))
+            .map(|(_, p)| p.clone())
+            .unwrap_or_else(|| panic!("{rel} not in the overlay"))
+    };
+    // The kernel glue differs per base; the pure modules are one source.
+    assert_eq!(
+        src(&s73, "net/tipc/crossover.rs"),
+        project().join("kernel-rust/net/tipc/crossover.rs")
+    );
+    assert_eq!(
+        src(&s612, "net/tipc/crossover.rs"),
+        project().join("kernel-rust/backport-6.12/net/tipc/crossover.rs")
+    );
+    for pure in [
+        "crossover_msg.rs",
+        "crossover_peer.rs",
+        "crossover_proof.rs",
+    ] {
+        let rel = format!("net/tipc/{pure}");
+        assert_eq!(src(&s73, &rel), src(&s612, &rel), "{rel} is shared");
+    }
+    assert_eq!(
+        s73.overlay.len(),
+        s612.overlay.len(),
+        "a backport file replaces one, it adds none"
+    );
+}
+
+#[test]
+fn every_kernel_build_runs_behind_ccache() {
+    let cache = Path::new("/cache-root");
+    assert!(kbuild::make_vars(cache).contains(&"CC=ccache clang-19".to_string()));
+    let cmd = kbuild::make_command(Path::new("/tree"), cache);
+    let envs: Vec<(String, String)> = cmd
+        .get_envs()
+        .filter_map(|(k, v)| {
+            Some((
+                k.to_string_lossy().into_owned(),
+                v?.to_string_lossy().into_owned(),
+            ))
+        })
+        .collect();
+    let get = |k: &str| {
+        envs.iter()
+            .find(|(n, _)| n == k)
+            .map(|(_, v)| v.as_str())
+            .unwrap_or_else(|| panic!("{k} not set"))
+    };
+    assert_eq!(get("CCACHE_DIR"), "/cache-root/ccache");
+    assert_eq!(get("CCACHE_BASEDIR"), "/cache-root/trees");
+    assert_eq!(get("CCACHE_MAXSIZE"), "20G");
+    assert!(get("CCACHE_SLOPPINESS").contains("include_file_mtime"));
+}
+
+#[test]
+fn the_check_plan_per_base() {
+    let kernels = [Flavour::Stock, Flavour::Patched];
+    let (plans, notes) = check::plan(&Base::ALL, false, &kernels, &[]).unwrap();
+    assert_eq!(plans.len(), 2);
+    assert_eq!(plans[0].scenarios.len(), scenario::catalogue().len());
+    assert_eq!(plans[1].scenarios.len(), BACKPORT_SCENARIOS.len());
+    assert!(notes.is_empty());
+
+    // A scenario outside the subset: the default bases skip 6.12 and say so.
+    let only = vec!["veth_rdm".to_string()];
+    let (plans, notes) = check::plan(&Base::ALL, false, &kernels, &only).unwrap();
+    assert_eq!(plans.len(), 1);
+    assert_eq!(plans[0].base, Base::V7_3);
+    assert!(notes.iter().any(|n| n.contains("6.12")), "{notes:?}");
+    // Named explicitly, 6.12 with nothing to run is an error.
+    let err = check::plan(&[Base::V6_12], true, &kernels, &only).unwrap_err();
+    assert!(format!("{err:#}").contains("netns_recreate"), "{err:#}");
+    // The debug kernel is 7.3's only.
+    let err = check::plan(&[Base::V6_12], true, &[Flavour::Debug], &[]).unwrap_err();
+    assert!(format!("{err:#}").contains("7.3 only"), "{err:#}");
+    assert!(check::plan(&Base::ALL, false, &kernels, &["nope".into()]).is_err());
+    assert_eq!(
+        check::share_dir(
+            Path::new("out"),
+            Base::V6_12,
+            Flavour::Patched,
+            "veth_classes"
+        ),
+        Path::new("out/6.12.patched.veth_classes")
+    );
+}
+
+#[test]
+fn base_version_needs_exactly_one_base() {
+    for args in [
+        &["check", "--base-version", "6.12.117"][..],
+        &[
+            "check",
+            "--base",
+            "7.3",
+            "--base",
+            "6.12",
+            "--base-version",
+            "6.12.117",
+        ],
+    ] {
+        verifier().args(args).assert().code(2).stderr(
+            predicate::str::contains("exactly one").and(predicate::str::contains("--base")),
+        );
+    }
+    verifier()
+        .args(["check", "--base", "5.10"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("7.3").and(predicate::str::contains("6.12")));
+    verifier()
+        .args(["review", "--base", "6.13"])
+        .assert()
+        .code(2);
+}
+
+/// A cache holding a published source entry, as `kernel_source` writes it.
+fn cache_with_source(base: Base, version: &str) -> tempfile::TempDir {
+    let cache = tempfile::tempdir().unwrap();
+    let entry = tipc_verifier::kernel_source::entry_dir(cache.path(), base.package(), version);
+    std::fs::create_dir_all(&entry).unwrap();
+    std::fs::write(entry.join(base.tarball_name()), b"not read by a dry run").unwrap();
+    std::fs::write(
+        entry.join("manifest.json"),
+        serde_json::json!({
+            "base": base.name(), "package": base.package(), "version": version,
+            "tarball": base.tarball_name(), "top_dir": base.top_dir(), "bytes": 21
+        })
+        .to_string(),
+    )
+    .unwrap();
+    cache
+}
+
+#[test]
+fn a_dry_run_with_a_cached_pin_names_it_and_needs_no_network() {
+    let cache = cache_with_source(Base::V6_12, "6.12.117-1~deb12u1");
+    let out = cache.path().join("out");
+    verifier()
+        .current_dir(project())
+        .env("TIPC_VERIFIER_CACHE", cache.path())
+        // Any apt call would fail on this configuration.
+        .env("TIPC_VERIFIER_APT_ETC", cache.path().join("no-apt"))
+        .args([
+            "check",
+            "--dry-run",
+            "--base",
+            "6.12",
+            "--base-version",
+            "6.12.117",
+            "--out",
+        ])
+        .arg(&out)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "linux-source-6.12 6.12.117-1~deb12u1 cached",
+        ))
+        .stdout(predicate::str::contains("# 6.12 stock would build"))
+        .stdout(predicate::str::contains("6.12.patched.netns_recreate"))
+        .stdout(predicate::str::contains("veth_rdm").not())
+        .stdout(predicate::str::contains("-smp 2"));
+    assert!(!out.exists(), "a dry run creates nothing");
+}
+
+#[test]
+fn a_dry_run_without_a_cache_says_what_it_would_fetch() {
+    let cache = tempfile::tempdir().unwrap();
+    verifier()
+        .current_dir(project())
+        .env("TIPC_VERIFIER_CACHE", cache.path())
+        .args(["check", "--dry-run", "--base", "7.3"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "would fetch linux-source-7.3 the newest version",
+        ))
+        .stdout(predicate::str::contains("trixie-backports"))
+        .stdout(predicate::str::contains(
+            "download 'linux-source-7.3=<version>'",
+        ))
+        .stdout(predicate::str::contains("# 7.3 patched would build"));
+    assert!(
+        !cache.path().join("apt").exists() && !cache.path().join("sources").exists(),
+        "a dry run fetches nothing"
+    );
+}
+
+#[test]
+fn stress_refuses_the_backport_base_before_anything_runs() {
+    let cache = tempfile::tempdir().unwrap();
+    verifier()
+        .current_dir(project())
+        .env("TIPC_VERIFIER_CACHE", cache.path())
+        .args(["stress", "--short", "--base", "6.12"])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("7.3 only"))
+        .stderr(predicate::str::contains("panicked").not());
+}
