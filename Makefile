@@ -3,7 +3,9 @@
 #   make test    the test suite: host tests, the QEMU suite, the review, the short stress run
 #   make review  netdev's checks on every patch of the series
 #   make stress  the long stress run on the debug kernel (about an hour)
-# Both install what is missing first (tipc-verifier setup, as root).
+# Both install what is missing first (tipc-verifier setup, as root); the
+# kernel sources are fetched into the cache, never installed. `make check`
+# runs both kernel bases (7.3 and 6.12); ARGS="--base 7.3" for one.
 
 CARGO    ?= cargo
 VERIFIER := target/release/tipc-verifier
@@ -28,7 +30,8 @@ host-test: setup
 qemu-test: setup
 	$(VERIFIER) check $(ARGS)
 
-# netdev's checks on every patch of patches/, on a fresh branch of the base
+# netdev's checks on every patch of the 7.3 series (patches/), on a fresh
+# branch of the base (the backport: make review ARGS="--base 6.12")
 review: setup
 	$(VERIFIER) review $(ARGS)
 

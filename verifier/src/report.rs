@@ -131,8 +131,8 @@ pub struct Report {
     pub ok: bool,
 }
 
-pub const TCG_NOTE: &str =
-    "guests run under QEMU TCG (software emulation); timings are emulation-bound";
+pub const TCG_NOTE: &str = "guests run under QEMU TCG (software emulation), 2 vCPUs on \
+multi-threaded TCG (timed -icount guests: 1 vCPU, single-threaded); timings are emulation-bound";
 
 /// KTAP: a header comment per base (package and exact version), then per
 /// base one top-level test per scenario run (`7.3.patched.veth_rdm`), one
