@@ -107,6 +107,16 @@ impl Base {
         self.package()
     }
 
+    /// The target tree names a subject prefix of this base's series may
+    /// carry (`[PATCH net-next ...]`; the backport may name its stable
+    /// branch, `[PATCH 6.12.y ...]`). The review's subject rule.
+    pub fn review_trees(self) -> &'static [&'static str] {
+        match self {
+            Base::V7_3 => &["net", "net-next"],
+            Base::V6_12 => &["net", "net-next", "6.12", "6.12.y"],
+        }
+    }
+
     /// The kernels this base builds: the debug flavour (KASAN, lockdep) is
     /// built on the primary base only.
     pub fn builds(self, flavour: Flavour) -> bool {

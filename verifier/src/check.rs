@@ -384,9 +384,17 @@ fn dry_run(
         let version = match kernel_source::preview(&ctx.cache, base, &ctx.policy, &archive) {
             Preview::Cached(s) => {
                 println!(
-                    "# base {base}: {} cached at {}, no network needed",
+                    "# base {base}: {} cached at {}, {}",
                     s.label(),
-                    s.tarball.display()
+                    s.tarball.display(),
+                    match ctx.policy {
+                        VersionPolicy::Pin(_) => "no network needed".to_string(),
+                        VersionPolicy::Latest => format!(
+                            "the newest in the last lists; the run updates the private lists \
+                             first (--base {base} --base-version {} to stay offline)",
+                            s.version
+                        ),
+                    }
                 );
                 Some(s.version)
             }

@@ -342,3 +342,69 @@ fn stress_refuses_the_backport_base_before_anything_runs() {
         .stderr(predicate::str::contains("7.3 only"))
         .stderr(predicate::str::contains("panicked").not());
 }
+
+/// A cache holding a real (tiny) source tarball whose top directory is `top`.
+fn cache_with_tarball(base: Base, version: &str, top: &str) -> tempfile::TempDir {
+    let cache = cache_with_source(base, version);
+    let work = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(work.path().join(top).join("net/tipc")).unwrap();
+    std::fs::write(work.path().join(top).join("Makefile"), "VERSION = 6\n").unwrap();
+    std::fs::write(work.path().join(top).join("net/tipc/node.c"), "int x;\n").unwrap();
+    let tarball = tipc_verifier::kernel_source::entry_dir(cache.path(), base.package(), version)
+        .join(base.tarball_name());
+    let ok = std::process::Command::new("tar")
+        .current_dir(work.path())
+        .arg("-cJf")
+        .arg(&tarball)
+        .arg(top)
+        .status()
+        .unwrap()
+        .success();
+    assert!(ok, "tar");
+    cache
+}
+
+#[test]
+fn the_base_repository_is_the_tarball_committed_with_its_package_and_version() {
+    let version = "6.12.117-1~deb12u1";
+    let cache = cache_with_tarball(Base::V6_12, version, "linux-source-6.12");
+    let ctx = kbuild::BuildContext::new(
+        project(),
+        cache.path().to_path_buf(),
+        1,
+        Base::V6_12,
+        tipc_verifier::kernel_source::VersionPolicy::Pin("6.12.117".into()),
+    );
+    let stock = kbuild::ensure_base_repo(&ctx).expect("base repository");
+    assert_eq!(
+        stock,
+        kbuild::trees_dir(cache.path(), version).join("stock")
+    );
+    assert!(stock.join("net/tipc/node.c").is_file());
+    let log = std::process::Command::new("git")
+        .current_dir(&stock)
+        .args(["log", "-1", "--format=%s", "base"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&log.stdout).trim(),
+        "Linux 6.12 base (Debian linux-source-6.12 6.12.117-1~deb12u1)"
+    );
+}
+
+#[test]
+fn a_tarball_with_another_top_directory_names_what_it_found() {
+    let cache = cache_with_tarball(Base::V7_3, "7.3.4-1~bpo13+1", "linux-7.3");
+    let ctx = kbuild::BuildContext::new(
+        project(),
+        cache.path().to_path_buf(),
+        1,
+        Base::V7_3,
+        tipc_verifier::kernel_source::VersionPolicy::Pin("7.3.4".into()),
+    );
+    let msg = format!("{:#}", kbuild::ensure_base_repo(&ctx).unwrap_err());
+    assert!(
+        msg.contains("no top directory linux-source-7.3/") && msg.contains("found: linux-7.3"),
+        "{msg}"
+    );
+}

@@ -59,7 +59,7 @@ fn the_real_series_pass_the_text_checks() {
         let dir = base.series_dir_name();
         let series = series_in(dir);
         assert!(series.len() >= 2, "{dir}: a cover letter and patches");
-        for o in rules::series(&series) {
+        for o in rules::series_for(&series, base.review_trees()) {
             assert_eq!(o.status, Status::Pass, "{dir}: {}: {}", o.check, o.reason);
         }
         for p in series.iter().filter(|p| !p.is_cover_letter()) {
@@ -131,6 +131,24 @@ fn a_wrong_subject_prefix_fails() {
     let wrong_tree = with_prefix(|m, k| format!("[PATCH net-nxt {m}/{k}]"));
     assert_eq!(
         status_of(&rules::series(&wrong_tree), "subject_prefix"),
+        Status::Fail
+    );
+
+    // A stable branch is a target for the backport's review only.
+    let stable = with_prefix(|m, k| format!("[PATCH 6.12.y {m}/{k}]"));
+    use tipc_verifier::base::Base;
+    assert_eq!(
+        status_of(
+            &rules::series_for(&stable, Base::V6_12.review_trees()),
+            "subject_prefix"
+        ),
+        Status::Pass
+    );
+    assert_eq!(
+        status_of(
+            &rules::series_for(&stable, Base::V7_3.review_trees()),
+            "subject_prefix"
+        ),
         Status::Fail
     );
 

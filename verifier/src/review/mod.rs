@@ -156,7 +156,7 @@ pub fn run(ctx: &BuildContext, opts: &ReviewOptions) -> Result<Review> {
         .iter()
         .map(|p| PatchFile::read(p))
         .collect::<Result<_>>()?;
-    let series_outcomes = rules::series(&files);
+    let series_outcomes = rules::series_for(&files, ctx.base.review_trees());
     let body: Vec<&PatchFile> = files.iter().filter(|p| !p.is_cover_letter()).collect();
     fs::create_dir_all(&opts.out).with_context(|| format!("creating {}", opts.out.display()))?;
 

@@ -75,13 +75,20 @@ pub fn parse_fixes(value: &str) -> Result<FixesTag, String> {
     }
 }
 
-/// Per-series checks, in table order.
+/// Per-series checks, in table order, for a series sent to netdev.
 pub fn series(patches: &[PatchFile]) -> Vec<Outcome> {
+    series_for(patches, NETDEV_TREES)
+}
+
+/// Per-series checks, in table order; `trees` are the target tree names
+/// the subject prefix may carry (netdev's, or a stable branch's for a
+/// backport).
+pub fn series_for(patches: &[PatchFile], trees: &[&str]) -> Vec<Outcome> {
     let cover: Vec<&PatchFile> = patches.iter().filter(|p| p.is_cover_letter()).collect();
     let body: Vec<&PatchFile> = patches.iter().filter(|p| !p.is_cover_letter()).collect();
     vec![
         cover_letter(&cover, body.len()),
-        subject_prefix(patches),
+        subject_prefix(patches, trees),
         numbering(&cover, &body),
         patch_count(body.len()),
         fixes_present(&body),
@@ -114,7 +121,7 @@ fn cover_letter(cover: &[&PatchFile], count: usize) -> Outcome {
     }
 }
 
-fn subject_prefix(patches: &[PatchFile]) -> Outcome {
+fn subject_prefix(patches: &[PatchFile], trees: &[&str]) -> Outcome {
     const CHECK: &str = "subject_prefix";
     let mut stems: Vec<String> = Vec::new();
     for p in patches {
@@ -135,14 +142,15 @@ fn subject_prefix(patches: &[PatchFile]) -> Outcome {
             );
         }
         match prefix.tree() {
-            Some(tree) if NETDEV_TREES.contains(&tree) => {}
+            Some(tree) if trees.contains(&tree) => {}
             Some(tree) => {
                 return Outcome::fail(
                     CHECK,
                     format!(
-                        "{}: target tree `{tree}` is not one of {} ([PATCH net-next ...])",
+                        "{}: target tree `{tree}` is not one of {} ([PATCH {} ...])",
                         p.file_name(),
-                        NETDEV_TREES.join(", ")
+                        trees.join(", "),
+                        trees.last().unwrap_or(&"net-next")
                     ),
                 )
             }
@@ -150,8 +158,9 @@ fn subject_prefix(patches: &[PatchFile]) -> Outcome {
                 return Outcome::fail(
                     CHECK,
                     format!(
-                        "{}: target tree name not specified in the subject ([PATCH net-next ...])",
-                        p.file_name()
+                        "{}: target tree name not specified in the subject ([PATCH {} ...])",
+                        p.file_name(),
+                        trees.last().unwrap_or(&"net-next")
                     ),
                 )
             }
