@@ -115,7 +115,10 @@ fn kernel_keys_differ_by_base_version_alone() {
     let names: Vec<&str> = inputs.inputs().iter().map(|(n, _)| n.as_str()).collect();
     assert!(names.contains(&"base package"));
     assert!(names.contains(&"fragment base-7.3.config"));
-    assert!(names.iter().any(|n| n.starts_with("patch 0001-")));
+    // `git format-patch -v2` names the files v2-0001-...
+    assert!(names
+        .iter()
+        .any(|n| n.starts_with("patch ") && n.contains("0001-")));
     assert_ne!(
         kbuild::kernel_entry(cache.path(), Base::V7_3, Flavour::Stock, "k"),
         kbuild::kernel_entry(cache.path(), Base::V6_12, Flavour::Stock, "k")

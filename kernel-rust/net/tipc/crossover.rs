@@ -39,68 +39,24 @@ mod crossover_msg;
 mod crossover_peer;
 mod crossover_proof;
 
-use core::{
-    ptr, slice,
-    sync::atomic::{AtomicPtr, Ordering},
-};
+use core::{ptr, slice};
 use crossover_msg::CrossoverAction;
 use crossover_peer::{Claim, PeerKey, Verdict};
 use crossover_proof::{NetIdentity, NODE_ID_LEN};
 use kernel::{
-    bindings, c_str,
-    ffi::{c_char, c_int, c_uint, c_void},
+    ffi::{c_int, c_uint, c_void},
     prelude::*,
     rbtree::{RBTree, RBTreeNode},
-    static_lock_class,
-    sync::lock::{Backend, Lock},
+    sync::global_lock,
 };
 
 extern "C" {
     /// SipHash-2-4 of `len` bytes at `data` under the proof key, drawn at
     /// random on first use (`net/tipc/discover.c`).
     fn tipc_crossover_siphash(data: *const c_void, len: usize) -> u64;
-    /// `spin_lock_bh()`, which is inline in C (`net/tipc/core.c`).
-    fn tipc_crossover_spin_lock_bh(lock: *mut bindings::spinlock_t);
-    /// `spin_unlock_bh()` (`net/tipc/core.c`).
-    fn tipc_crossover_spin_unlock_bh(lock: *mut bindings::spinlock_t);
     /// `check_net()`: false once the namespace is being dismantled
     /// (`net/tipc/core.c`).
     fn tipc_crossover_net_alive(net: *const c_void) -> bool;
-}
-
-/// A `spinlock_t` taken with bottom halves disabled.
-///
-/// Discovery matches peers in softirq context while namespaces register
-/// from process context, so the registry lock must keep softirqs off.
-struct SpinLockBhBackend;
-
-// SAFETY: `spin_lock_bh()` and `spin_unlock_bh()` on an initialised
-// `spinlock_t` give mutual exclusion; `relock` keeps the default, which
-// locks the same way.
-unsafe impl Backend for SpinLockBhBackend {
-    type State = bindings::spinlock_t;
-    type GuardState = ();
-
-    unsafe fn init(
-        lock: *mut Self::State,
-        name: *const c_char,
-        key: *mut bindings::lock_class_key,
-    ) {
-        // SAFETY: the caller guarantees that `lock` is valid for writes and
-        // that `name` and `key` stay valid for reads indefinitely.
-        unsafe { bindings::__spin_lock_init(lock, name, key) }
-    }
-
-    unsafe fn lock(ptr: *mut Self::State) -> Self::GuardState {
-        // SAFETY: the caller guarantees that `ptr` points to a lock that
-        // `init` initialised.
-        unsafe { tipc_crossover_spin_lock_bh(ptr) }
-    }
-
-    unsafe fn unlock(ptr: *mut Self::State, _guard: &Self::GuardState) {
-        // SAFETY: the caller guarantees that it holds the lock at `ptr`.
-        unsafe { tipc_crossover_spin_unlock_bh(ptr) }
-    }
 }
 
 /// A namespace of this kernel as the registry records it.
@@ -112,7 +68,8 @@ struct PeerNet {
 }
 
 // SAFETY: `net` is only stored and handed back to C, never dereferenced in
-// Rust; the registry lock serialises every access to it.
+// Rust, so moving a `PeerNet` to another CPU moves a plain address; the
+// registry lock serialises every access to it.
 unsafe impl Send for PeerNet {}
 
 /// The namespaces of this kernel, by node id and cookie.
@@ -123,35 +80,44 @@ unsafe impl Send for PeerNet {}
 /// (`KSYM_NAME_LEN` is 512).
 struct PeerMap(RBTree<PeerKey, PeerNet>);
 
-impl core::ops::Deref for PeerMap {
-    type Target = RBTree<PeerKey, PeerNet>;
+impl PeerMap {
+    /// Records `node`, replacing a namespace recorded under the same key.
+    fn insert(&mut self, node: RBTreeNode<PeerKey, PeerNet>) {
+        drop(self.0.insert(node));
+    }
 
-    fn deref(&self) -> &Self::Target {
-        &self.0
+    /// Forgets the namespace recorded under `key`, if there is one.
+    fn remove(&mut self, key: &PeerKey) {
+        self.0.remove(key);
+    }
+
+    /// The live namespace, other than the receiver, that `claim` proves to
+    /// be its sender.
+    fn find(&mut self, claim: &Claim<'_>) -> Option<*mut c_void> {
+        let first = PeerKey::first_with(claim.node_id);
+        let mut cursor = self.0.cursor_lower_bound_mut(&first);
+        while let Some(current) = cursor {
+            let (key, peer) = current.current();
+            match crossover_peer::judge(key, peer.cluster_id, claim, proof_of) {
+                // SAFETY: a namespace in the registry is not freed: its
+                // `exit` removes it under the registry lock, which the
+                // caller holds.
+                Verdict::Match if unsafe { tipc_crossover_net_alive(peer.net) } => {
+                    return Some(peer.net)
+                }
+                // A dying namespace that registered after its `pre_exit`.
+                Verdict::Match | Verdict::Skip => cursor = current.move_next(),
+                Verdict::End => break,
+            }
+        }
+        None
     }
 }
 
-impl core::ops::DerefMut for PeerMap {
-    fn deref_mut(&mut self) -> &mut Self::Target {
-        &mut self.0
-    }
-}
-
-/// Every namespace of this kernel that has a TIPC node id.
-type Registry = Lock<PeerMap, SpinLockBhBackend>;
-
-/// The registry, allocated by [`tipc_crossover_init`] before any namespace
-/// can register and freed by [`tipc_crossover_exit`] after all are gone.
-static REGISTRY: AtomicPtr<Registry> = AtomicPtr::new(ptr::null_mut());
-
-/// Returns the registry, or `None` outside `tipc_crossover_init()` ..
-/// `tipc_crossover_exit()`.
-fn registry() -> Option<&'static Registry> {
-    let registry = REGISTRY.load(Ordering::Acquire);
-    // SAFETY: a non-null `REGISTRY` points to a pinned registry that stays
-    // allocated until `tipc_crossover_exit()`, which runs after the last
-    // caller is gone.
-    unsafe { registry.as_ref() }
+global_lock! {
+    // SAFETY: `tipc_crossover_init()` initialises it, once, before the
+    // pernet operations that are its only other users are registered.
+    unsafe(uninit) static REGISTRY: SpinLockIrq<Option<PeerMap>> = None;
 }
 
 /// Computes the discovery proof of `identity` with the kernel's `siphash()`.
@@ -229,41 +195,27 @@ pub unsafe extern "C" fn tipc_crossover_proof(
     proof_of(&identity)
 }
 
-/// Allocates the registry of namespaces.
+/// Sets up the registry of namespaces.
 ///
 /// Called once by `tipc_init()` before the pernet operations are
-/// registered. Returns 0, or `-ENOMEM`.
+/// registered. Returns 0.
 #[no_mangle]
 pub extern "C" fn tipc_crossover_init() -> c_int {
-    let init = Lock::new(
-        PeerMap(RBTree::new()),
-        c_str!("tipc_crossover_registry"),
-        static_lock_class!(),
-    );
-    let registry: Pin<KBox<Registry>> = match KBox::pin_init(init, GFP_KERNEL) {
-        Ok(registry) => registry,
-        Err(err) => return err.to_errno(),
-    };
-    // SAFETY: the registry is never moved out of its box: the box is turned
-    // into a raw pointer here and back into a box by `tipc_crossover_exit()`.
-    let raw = KBox::into_raw(unsafe { Pin::into_inner_unchecked(registry) });
-    REGISTRY.store(raw, Ordering::Release);
+    // SAFETY: `tipc_init()` is the only caller and runs once per load of
+    // TIPC, before any other use of `REGISTRY`.
+    unsafe { REGISTRY.init() };
+    *REGISTRY.lock() = Some(PeerMap(RBTree::new()));
     0
 }
 
-/// Frees the registry.
+/// Empties the registry.
 ///
 /// Called once by `tipc_exit()` after the pernet operations are
 /// unregistered, so every namespace has left the registry and no discovery
 /// or sender can reach it any more.
 #[no_mangle]
 pub extern "C" fn tipc_crossover_exit() {
-    let raw = REGISTRY.swap(ptr::null_mut(), Ordering::AcqRel);
-    if !raw.is_null() {
-        // SAFETY: `raw` came from `KBox::into_raw()` in
-        // `tipc_crossover_init()` and, swapped out above, has no other user.
-        drop(unsafe { KBox::from_raw(raw) });
-    }
+    drop(REGISTRY.lock().take());
 }
 
 /// Records a namespace whose TIPC node id and cluster id are final.
@@ -286,9 +238,6 @@ pub unsafe extern "C" fn tipc_crossover_register(
     node_id: *const u8,
     cluster_id: u32,
 ) -> c_int {
-    let Some(registry) = registry() else {
-        return ENOMEM.to_errno();
-    };
     let key = PeerKey {
         // SAFETY: the caller guarantees what `node_id_from_c()` requires for
         // the duration of this call.
@@ -300,9 +249,13 @@ pub unsafe extern "C" fn tipc_crossover_register(
         Ok(node) => node,
         Err(err) => return err.to_errno(),
     };
-    let replaced = registry.lock().insert(node);
-    drop(replaced);
-    0
+    match REGISTRY.lock().as_mut() {
+        Some(peers) => {
+            peers.insert(node);
+            0
+        }
+        None => ENOMEM.to_errno(),
+    }
 }
 
 /// Removes a namespace from the registry, if it is there.
@@ -318,16 +271,15 @@ pub unsafe extern "C" fn tipc_crossover_register(
 /// must not be written to during the call.
 #[no_mangle]
 pub unsafe extern "C" fn tipc_crossover_unregister(cookie: u64, id: *const u8) {
-    let Some(registry) = registry() else {
-        return;
-    };
     let key = PeerKey {
         // SAFETY: the caller guarantees what `node_id_from_c()` requires for
         // the duration of this call.
         node_id: *unsafe { node_id_from_c(id) },
         cookie,
     };
-    registry.lock().remove(&key);
+    if let Some(peers) = REGISTRY.lock().as_mut() {
+        peers.remove(&key);
+    }
 }
 
 /// Looks for the namespace of this kernel that sent a discovery message.
@@ -353,9 +305,6 @@ pub unsafe extern "C" fn tipc_crossover_peer_find(
     proof: u32,
     slot: *mut *mut c_void,
 ) -> bool {
-    let Some(registry) = registry() else {
-        return false;
-    };
     let claim = Claim {
         // SAFETY: the caller guarantees what `node_id_from_c()` requires for
         // the duration of this call, which outlives `claim`.
@@ -364,26 +313,13 @@ pub unsafe extern "C" fn tipc_crossover_peer_find(
         proof,
         receiver_cookie,
     };
-    let first = PeerKey::first_with(claim.node_id);
-    let mut peers = registry.lock();
-    let mut cursor = peers.cursor_lower_bound(&first);
-    while let Some(current) = cursor {
-        let (key, peer) = current.current();
-        match crossover_peer::judge(key, peer.cluster_id, &claim, proof_of) {
-            // SAFETY: a namespace in the registry is not freed: its `exit`
-            // removes it under the registry lock, which is held here.
-            Verdict::Match if unsafe { tipc_crossover_net_alive(peer.net) } => {
-                // SAFETY: the caller guarantees that `slot` is valid for
-                // writes; the volatile store keeps it a single pointer-sized
-                // write for lockless readers, like `WRITE_ONCE()`.
-                unsafe { ptr::write_volatile(slot, peer.net) };
-                return true;
-            }
-            // A dying namespace that registered after its `pre_exit`.
-            Verdict::Match => cursor = current.move_next(),
-            Verdict::Skip => cursor = current.move_next(),
-            Verdict::End => break,
-        }
-    }
-    false
+    let mut registry = REGISTRY.lock();
+    let Some(net) = registry.as_mut().and_then(|peers| peers.find(&claim)) else {
+        return false;
+    };
+    // SAFETY: the caller guarantees that `slot` is valid for writes; the
+    // volatile store keeps it a single pointer-sized write for lockless
+    // readers, like `WRITE_ONCE()`.
+    unsafe { ptr::write_volatile(slot, net) };
+    true
 }
