@@ -106,14 +106,13 @@ impl ReviewTree {
         kbuild::make_command(&self.path, &self.cache)
     }
 
-    /// Every build of the review tree: `W=1`, and Rust compiled by
-    /// clippy-driver (it emits the same objects), so that clippy needs no
+    /// Every build of the review tree: `W=1` (from the kernels' make
+    /// variables), and Rust compiled by clippy-driver (it emits the same objects), so that clippy needs no
     /// build of its own and no object is rebuilt only because the command
     /// changed.
     fn make(&self) -> Command {
         let mut c = self.make_base();
         c.arg(format!("-j{}", self.jobs))
-            .arg("W=1")
             .arg("CLIPPY=1")
             .arg(format!("CLIPPY_DRIVER={CLIPPY_DRIVER}"));
         c
