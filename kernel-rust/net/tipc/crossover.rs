@@ -21,14 +21,15 @@
 //! A namespace enters the registry when its TIPC address becomes final and
 //! leaves it in its `pre_exit` (`tipc_crossover_unregister()`), and again in
 //! its `exit`, in case the address work registered it in between. A peer
-//! pointer is only ever set by [`tipc_crossover_peer_find`], with the
-//! registry lock and the receiver's `node_list_lock` held, and only to a
-//! namespace that is still alive (`check_net()`), that is, whose `pre_exit`
-//! has not started. `pre_exit` removes the namespace under the registry lock
-//! and then clears every peer pointer to it under each `node_list_lock`
-//! (`tipc_node_pre_cleanup_net()`). So a pointer set before the removal is
-//! cleared by that pass, and none is set after it: no `struct tipc_node`
-//! keeps a pointer to a namespace past its `pre_exit`. A sender reads the
+//! pointer is only ever set by the C caller of [`tipc_crossover_peer_find`],
+//! which holds the receiver's `node_list_lock` across the lookup and the
+//! store, and only to a namespace that was in the registry and still alive
+//! (`check_net()`) during the lookup. `pre_exit` removes the namespace under
+//! the registry lock and then clears every peer pointer to it under each
+//! `node_list_lock` (`tipc_node_pre_cleanup_net()`). So a pointer stored by a
+//! lookup that found the namespace is cleared by that pass, and no lookup
+//! after the removal finds it: no `struct tipc_node` keeps a pointer to a
+//! namespace past its `pre_exit`. A sender reads the
 //! pointer under `rcu_read_lock()`, and the namespace core waits for an RCU
 //! grace period between `pre_exit` and `exit`, so a sender that read the
 //! pointer just before it was cleared is done before the namespace's TIPC
@@ -39,11 +40,12 @@ mod crossover_msg;
 mod crossover_peer;
 mod crossover_proof;
 
-use core::{ptr, slice};
+use core::{ptr, ptr::NonNull, slice};
 use crossover_msg::CrossoverAction;
 use crossover_peer::{Claim, PeerKey, Verdict};
 use crossover_proof::{NetIdentity, NODE_ID_LEN};
 use kernel::{
+    bindings,
     ffi::{c_int, c_uint, c_void},
     prelude::*,
     rbtree::{RBTree, RBTreeNode},
@@ -54,22 +56,36 @@ extern "C" {
     /// SipHash-2-4 of `len` bytes at `data` under the proof key, drawn at
     /// random on first use (`net/tipc/discover.c`).
     fn tipc_crossover_siphash(data: *const c_void, len: usize) -> u64;
-    /// `check_net()`: false once the namespace is being dismantled
-    /// (`net/tipc/core.c`).
-    fn tipc_crossover_net_alive(net: *const c_void) -> bool;
+    /// `check_net()` of a valid namespace: false once it is being
+    /// dismantled (`net/tipc/core.c`).
+    fn tipc_crossover_net_alive(net: *const bindings::net) -> bool;
 }
 
 /// A namespace of this kernel as the registry records it.
+///
+/// # Invariants
+///
+/// `net` points to a valid `struct net` with TIPC state for as long as the
+/// `PeerNet` is in the registry: [`tipc_crossover_register`] requires it
+/// until [`tipc_crossover_unregister`] removes the entry.
 struct PeerNet {
-    /// The namespace (`struct net *`), handed back to C as a peer.
-    net: *mut c_void,
+    /// The namespace, handed back to C as a peer.
+    net: NonNull<bindings::net>,
     /// Cluster id of its TIPC node when it registered.
     cluster_id: u32,
 }
 
-// SAFETY: `net` is only stored and handed back to C, never dereferenced in
-// Rust, so moving a `PeerNet` to another CPU moves a plain address; the
-// registry lock serialises every access to it.
+impl PeerNet {
+    /// Whether the namespace is not being dismantled yet.
+    fn alive(&self) -> bool {
+        // SAFETY: by the type invariants, `net` is valid.
+        unsafe { tipc_crossover_net_alive(self.net.as_ptr()) }
+    }
+}
+
+// SAFETY: a `struct net` is not tied to the thread that registered it, and
+// the validity of this non-owning pointer (see the invariants) does not
+// depend on which CPU holds the `PeerNet`.
 unsafe impl Send for PeerNet {}
 
 /// The namespaces of this kernel, by node id and cookie.
@@ -93,18 +109,13 @@ impl PeerMap {
 
     /// The live namespace, other than the receiver, that `claim` proves to
     /// be its sender.
-    fn find(&mut self, claim: &Claim<'_>) -> Option<*mut c_void> {
+    fn find(&mut self, claim: &Claim<'_>) -> Option<NonNull<bindings::net>> {
         let first = PeerKey::first_with(claim.node_id);
         let mut cursor = self.0.cursor_lower_bound_mut(&first);
         while let Some(current) = cursor {
             let (key, peer) = current.current();
             match crossover_peer::judge(key, peer.cluster_id, claim, proof_of) {
-                // SAFETY: a namespace in the registry is not freed: its
-                // `exit` removes it under the registry lock, which the
-                // caller holds.
-                Verdict::Match if unsafe { tipc_crossover_net_alive(peer.net) } => {
-                    return Some(peer.net)
-                }
+                Verdict::Match if peer.alive() => return Some(peer.net),
                 // A dying namespace that registered after its `pre_exit`.
                 Verdict::Match | Verdict::Skip => cursor = current.move_next(),
                 Verdict::End => break,
@@ -114,10 +125,16 @@ impl PeerMap {
     }
 }
 
+/// The registry: `None` outside `tipc_crossover_init()` ..
+/// `tipc_crossover_exit()`.
+type Registry = Option<PeerMap>;
+
 global_lock! {
-    // SAFETY: `tipc_crossover_init()` initialises it, once, before the
-    // pernet operations that are its only other users are registered.
-    unsafe(uninit) static REGISTRY: SpinLockIrq<Option<PeerMap>> = None;
+    // SAFETY: `tipc_crossover_init()`, whose callers must call it once
+    // before any other function of this file, initialises it. Every path
+    // to the other functions (pernet operations, bearers, netlink) is set
+    // up after it and torn down before `tipc_crossover_exit()`.
+    unsafe(uninit) static TIPC_CROSSOVER_REGISTRY: SpinLockIrq<Registry> = None;
 }
 
 /// Computes the discovery proof of `identity` with the kernel's `siphash()`.
@@ -130,17 +147,17 @@ fn proof_of(identity: &NetIdentity<'_>) -> u32 {
     crossover_proof::proof_from_hash(hash)
 }
 
-/// Borrows a node id that C passes as a pointer.
+/// Copies a node id that C passes as a pointer.
 ///
 /// # Safety
 ///
-/// `node_id` must be valid for reads of [`NODE_ID_LEN`] bytes, not written to,
-/// for the lifetime `'a`.
-unsafe fn node_id_from_c<'a>(node_id: *const u8) -> &'a [u8; NODE_ID_LEN] {
+/// `node_id` must be valid for reads of [`NODE_ID_LEN`] bytes, and those
+/// bytes must not be written to during the call.
+unsafe fn node_id_from_c(node_id: *const u8) -> [u8; NODE_ID_LEN] {
     // SAFETY: the caller guarantees that `node_id` points to `NODE_ID_LEN`
-    // readable bytes that stay unchanged for `'a`; `[u8; N]` has the
+    // readable bytes that do not change during the read; `[u8; N]` has the
     // alignment of `u8`.
-    unsafe { &*node_id.cast::<[u8; NODE_ID_LEN]>() }
+    unsafe { ptr::read(node_id.cast::<[u8; NODE_ID_LEN]>()) }
 }
 
 /// Decides how `tipc_lxc_xmit()` handles a send list.
@@ -185,11 +202,11 @@ pub unsafe extern "C" fn tipc_crossover_proof(
     node_id: *const u8,
     cluster_id: u32,
 ) -> u32 {
+    // SAFETY: the caller guarantees what `node_id_from_c()` requires.
+    let node_id = unsafe { node_id_from_c(node_id) };
     let identity = NetIdentity {
         cookie,
-        // SAFETY: the caller guarantees what `node_id_from_c()` requires for
-        // the duration of this call, which outlives `identity`.
-        node_id: unsafe { node_id_from_c(node_id) },
+        node_id: &node_id,
         cluster_id,
     };
     proof_of(&identity)
@@ -197,25 +214,30 @@ pub unsafe extern "C" fn tipc_crossover_proof(
 
 /// Sets up the registry of namespaces.
 ///
-/// Called once by `tipc_init()` before the pernet operations are
-/// registered. Returns 0.
+/// Called by `tipc_init()` before the pernet operations are registered.
+///
+/// # Safety
+///
+/// Must be called exactly once per load of TIPC, before any other function
+/// of this file.
 #[no_mangle]
-pub extern "C" fn tipc_crossover_init() -> c_int {
-    // SAFETY: `tipc_init()` is the only caller and runs once per load of
-    // TIPC, before any other use of `REGISTRY`.
-    unsafe { REGISTRY.init() };
-    *REGISTRY.lock() = Some(PeerMap(RBTree::new()));
-    0
+pub unsafe extern "C" fn tipc_crossover_init() {
+    // SAFETY: the caller guarantees that this is the first and only call.
+    unsafe { TIPC_CROSSOVER_REGISTRY.init() };
+    *TIPC_CROSSOVER_REGISTRY.lock() = Some(PeerMap(RBTree::new()));
 }
 
 /// Empties the registry.
 ///
-/// Called once by `tipc_exit()` after the pernet operations are
-/// unregistered, so every namespace has left the registry and no discovery
-/// or sender can reach it any more.
+/// Called by `tipc_exit()` after the pernet operations are unregistered,
+/// and on the error path of `tipc_init()`, so every namespace has left the
+/// registry and no discovery can reach it any more. The tree is freed after
+/// the lock is released.
 #[no_mangle]
 pub extern "C" fn tipc_crossover_exit() {
-    drop(REGISTRY.lock().take());
+    let peers = TIPC_CROSSOVER_REGISTRY.lock().take();
+    kernel::warn_on!(peers.as_ref().is_some_and(|p| !p.0.is_empty()));
+    drop(peers);
 }
 
 /// Records a namespace whose TIPC node id and cluster id are final.
@@ -223,38 +245,43 @@ pub extern "C" fn tipc_crossover_exit() {
 /// `net` is the namespace, `cookie` its `net_cookie`, `node_id` and
 /// `cluster_id` its TIPC node id and cluster id, which TIPC does not let
 /// change once the node has an address. Returns 0, or `-ENOMEM` (the
-/// namespace then stays on the bearer).
+/// namespace then stays on the bearer). Allocates, so it may sleep.
 ///
 /// # Safety
 ///
 /// `node_id` must be valid for reads of `NODE_ID_LEN` (16) bytes, and those
-/// bytes must not be written to during the call. `net` must stay valid until
+/// bytes must not be written to during the call. `net` must be null or
+/// point to a valid namespace with TIPC state until
 /// [`tipc_crossover_unregister`] is called with the same `cookie` and
-/// `node_id`. The caller must be allowed to sleep.
+/// `node_id`.
 #[no_mangle]
 pub unsafe extern "C" fn tipc_crossover_register(
-    net: *mut c_void,
+    net: *mut bindings::net,
     cookie: u64,
     node_id: *const u8,
     cluster_id: u32,
 ) -> c_int {
+    let Some(net) = NonNull::new(net) else {
+        return EINVAL.to_errno();
+    };
     let key = PeerKey {
-        // SAFETY: the caller guarantees what `node_id_from_c()` requires for
-        // the duration of this call.
-        node_id: *unsafe { node_id_from_c(node_id) },
+        // SAFETY: the caller guarantees what `node_id_from_c()` requires.
+        node_id: unsafe { node_id_from_c(node_id) },
         cookie,
     };
+    // INVARIANT: the caller keeps `net` valid until it unregisters it.
     let peer = PeerNet { net, cluster_id };
     let node = match RBTreeNode::new(key, peer, GFP_KERNEL) {
         Ok(node) => node,
         Err(err) => return err.to_errno(),
     };
-    match REGISTRY.lock().as_mut() {
+    match TIPC_CROSSOVER_REGISTRY.lock().as_mut() {
         Some(peers) => {
             peers.insert(node);
             0
         }
-        None => ENOMEM.to_errno(),
+        // Not between `tipc_crossover_init()` and `tipc_crossover_exit()`.
+        None => ENODEV.to_errno(),
     }
 }
 
@@ -272,12 +299,11 @@ pub unsafe extern "C" fn tipc_crossover_register(
 #[no_mangle]
 pub unsafe extern "C" fn tipc_crossover_unregister(cookie: u64, id: *const u8) {
     let key = PeerKey {
-        // SAFETY: the caller guarantees what `node_id_from_c()` requires for
-        // the duration of this call.
-        node_id: *unsafe { node_id_from_c(id) },
+        // SAFETY: the caller guarantees what `node_id_from_c()` requires.
+        node_id: unsafe { node_id_from_c(id) },
         cookie,
     };
-    if let Some(peers) = REGISTRY.lock().as_mut() {
+    if let Some(peers) = TIPC_CROSSOVER_REGISTRY.lock().as_mut() {
         peers.remove(&key);
     }
 }
@@ -287,39 +313,33 @@ pub unsafe extern "C" fn tipc_crossover_unregister(cookie: u64, id: *const u8) {
 /// `receiver_cookie` and `cluster_id` are the cookie and cluster id of the
 /// receiving namespace; `node_id` and `proof` come from the discovery
 /// message. The peer must have that node id, the same cluster id and a valid
-/// proof, and must not be the receiver. On a match the peer namespace is
-/// written to `*slot`, with the registry lock still held, and true is
-/// returned; otherwise `*slot` is left alone.
+/// proof, must not be the receiver, and must be alive. Returns the peer
+/// namespace, or null if there is none. The caller stores it; see the
+/// module documentation for the lock it must hold across the call and the
+/// store.
 ///
 /// # Safety
 ///
 /// `node_id` must be valid for reads of `NODE_ID_LEN` (16) bytes, and those
-/// bytes must not be written to during the call. `slot` must be valid for
-/// writes of a pointer, and the caller must hold the lock that serialises
-/// writers of `*slot` (`node_list_lock` of the receiving namespace).
+/// bytes must not be written to during the call.
 #[no_mangle]
 pub unsafe extern "C" fn tipc_crossover_peer_find(
     receiver_cookie: u64,
     node_id: *const u8,
     cluster_id: u32,
     proof: u32,
-    slot: *mut *mut c_void,
-) -> bool {
+) -> *mut bindings::net {
+    // SAFETY: the caller guarantees what `node_id_from_c()` requires.
+    let node_id = unsafe { node_id_from_c(node_id) };
     let claim = Claim {
-        // SAFETY: the caller guarantees what `node_id_from_c()` requires for
-        // the duration of this call, which outlives `claim`.
-        node_id: unsafe { node_id_from_c(node_id) },
+        node_id: &node_id,
         cluster_id,
         proof,
         receiver_cookie,
     };
-    let mut registry = REGISTRY.lock();
-    let Some(net) = registry.as_mut().and_then(|peers| peers.find(&claim)) else {
-        return false;
-    };
-    // SAFETY: the caller guarantees that `slot` is valid for writes; the
-    // volatile store keeps it a single pointer-sized write for lockless
-    // readers, like `WRITE_ONCE()`.
-    unsafe { ptr::write_volatile(slot, net) };
-    true
+    TIPC_CROSSOVER_REGISTRY
+        .lock()
+        .as_mut()
+        .and_then(|peers| peers.find(&claim))
+        .map_or(ptr::null_mut(), NonNull::as_ptr)
 }
