@@ -201,10 +201,11 @@ profile_start() {
 	echo 1 > $TRACING/function_profile_enabled
 }
 
-# profile_stop FILE: stop and keep the profile.
+# profile_stop FILE: stop and keep the profile of every CPU (one table
+# each; the verifier merges them).
 profile_stop() {
 	echo 0 > $TRACING/function_profile_enabled
-	cat $TRACING/trace_stat/function0 > "$1"
+	cat $TRACING/trace_stat/function[0-9]* > "$1"
 	echo > $TRACING/set_ftrace_filter
 }
 

@@ -1,6 +1,7 @@
 //! The cost of a first-contact discovery message at several namespace
-//! counts, from the kernel's function profiler (`trace_stat/function0`, as
-//! `discovery_profile` in `vm/guest/lib.sh` leaves it).
+//! counts, from the kernel's function profiler (`trace_stat/function<cpu>`
+//! of every CPU, one after the other, as `profile_stop` in
+//! `vm/guest/lib.sh` leaves them).
 //!
 //! Every forged message claims a node the receiver has never seen, so the
 //! receiver creates a node and looks for a namespace of this kernel with
@@ -49,10 +50,14 @@ fn to_us(value: &str, unit: &str) -> Result<f64> {
     })
 }
 
-/// Parses `trace_stat/function0`:
+/// Parses the profiler's per-CPU tables, one after the other:
 /// `  tipc_disc_rcv   300   12345.67 us   41.152 us   12.3 us`.
+///
+/// A function profiled on several CPUs appears once per CPU; its lines are
+/// merged into one: hits added, the average weighted by each CPU's hits.
+/// Functions keep the order of their first appearance.
 pub fn parse_profile(text: &str) -> Result<Vec<Profile>> {
-    let mut out = Vec::new();
+    let mut out: Vec<Profile> = Vec::new();
     for line in text.lines() {
         let words: Vec<&str> = line.split_whitespace().collect();
         if words.len() < 6 || words[0].starts_with('#') || words[0] == "Function" {
@@ -61,11 +66,21 @@ pub fn parse_profile(text: &str) -> Result<Vec<Profile>> {
         let Ok(hits) = words[1].parse::<u64>() else {
             continue;
         };
-        out.push(Profile {
-            function: words[0].to_string(),
-            hits,
-            avg_us: to_us(words[4], words[5]).with_context(|| format!("line {line:?}"))?,
-        });
+        let avg_us = to_us(words[4], words[5]).with_context(|| format!("line {line:?}"))?;
+        match out.iter_mut().find(|p| p.function == words[0]) {
+            Some(p) => {
+                let total = p.hits + hits;
+                if total > 0 {
+                    p.avg_us = (p.avg_us * p.hits as f64 + avg_us * hits as f64) / total as f64;
+                }
+                p.hits = total;
+            }
+            None => out.push(Profile {
+                function: words[0].to_string(),
+                hits,
+                avg_us,
+            }),
+        }
     }
     Ok(out)
 }
@@ -120,6 +135,19 @@ mod tests {
         assert_eq!(p[0].hits, 300);
         assert!((p[0].avg_us - 41.152).abs() < 1e-9);
         assert_eq!(namespaces(SAMPLE), Some(42));
+    }
+
+    #[test]
+    fn the_tables_of_every_cpu_are_merged() {
+        let two_cpus = format!(
+            "{SAMPLE}  Function  Hit  Time  Avg  s^2\n  tipc_disc_rcv  100  1000 us  10.000 us  1 us\n"
+        );
+        let p = parse_profile(&two_cpus).unwrap();
+        assert_eq!(p.len(), 2);
+        assert_eq!(p[0].hits, 400);
+        // (300 * 41.152 + 100 * 10) / 400
+        assert!((p[0].avg_us - 33.364).abs() < 1e-9);
+        assert_eq!(p[1].hits, 290);
     }
 
     #[test]
