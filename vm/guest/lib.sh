@@ -21,6 +21,18 @@ wait_file() {
 	done
 }
 
+# wait_link_gone NS DEV SECS: wait until DEV has left NS (a deleted
+# namespace's veth peer goes with the namespace's cleanup work, after
+# `ip netns del` has returned).
+wait_link_gone() {
+	i=0
+	while $IP -n "$1" link show "$2" >/dev/null 2>&1; do
+		i=$((i + 1))
+		[ "$i" -le $(($3 * 10)) ] || { log "$1: $2 still there"; return 1; }
+		sleep 0.1
+	done
+}
+
 # ns_add NAME: a namespace with lo up.
 ns_add() {
 	$IP netns add "$1"

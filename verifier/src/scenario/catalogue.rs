@@ -392,12 +392,16 @@ pub fn netns_recreate() -> Scenario {
             TrafficCase::named("before_delete", "rdm", "19401:1", 30, 1024),
             TrafficCase {
                 // ns3 is made first, so that it cannot reuse ns2's inode.
+                // The namespace is dismantled by a work item after `ip
+                // netns del` returns; with two CPUs ns1's end of the veth
+                // may still be there when ns3's veth is made.
                 interrupt: Some(
                     "ns_add ns3\n\
                      $IP netns pids ns2 | xargs -r kill\n\
                      sleep 0.5\n\
                      $IP netns del ns2\n\
-                     log \"ns2 deleted\"",
+                     log \"ns2 deleted\"\n\
+                     wait_link_gone ns1 veth1 30 || rc=1",
                 ),
                 ..TrafficCase::named("during_delete", "rdm", "19402:1", 1_000_000, 1024)
             },
