@@ -56,9 +56,10 @@ extern "C" {
     /// SipHash-2-4 of `len` bytes at `data` under the proof key, drawn at
     /// random on first use (`net/tipc/discover.c`).
     fn tipc_crossover_siphash(data: *const c_void, len: usize) -> u64;
-    /// `check_net()` of a valid namespace: false once it is being
-    /// dismantled (`net/tipc/core.c`).
-    fn tipc_crossover_net_alive(net: *const bindings::net) -> bool;
+    /// `check_net()` of a valid `struct net`: false once it is being
+    /// dismantled (`net/tipc/core.c`). Declared with `c_void`, since
+    /// `struct net` holds members that are not FFI-safe by value.
+    fn tipc_crossover_net_alive(net: *const c_void) -> bool;
 }
 
 /// A namespace of this kernel as the registry records it.
@@ -79,7 +80,7 @@ impl PeerNet {
     /// Whether the namespace is not being dismantled yet.
     fn alive(&self) -> bool {
         // SAFETY: by the type invariants, `net` is valid.
-        unsafe { tipc_crossover_net_alive(self.net.as_ptr()) }
+        unsafe { tipc_crossover_net_alive(self.net.as_ptr().cast()) }
     }
 }
 
