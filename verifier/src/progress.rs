@@ -66,15 +66,7 @@ pub fn run_logged(
     interval: Duration,
     describe: fn(&str) -> Option<String>,
 ) -> Result<()> {
-    if let Some(parent) = log.parent() {
-        std::fs::create_dir_all(parent)?;
-    }
-    let mut log_file = File::options()
-        .create(true)
-        .append(true)
-        .open(log)
-        .with_context(|| format!("opening log {}", log.display()))?;
-    writeln!(log_file, "$ {}", display_command(&cmd))?;
+    let mut log_file = open_log(log, &display_command(&cmd))?;
     cmd.stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
@@ -214,19 +206,26 @@ pub fn capture(step: &str, mut cmd: Command) -> Result<String> {
     Ok(String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
-/// Runs a short command whose stdout the caller reads, appending the
-/// command and both streams to `log`; a failure names the log.
-pub fn capture_logged(step: &str, mut cmd: Command, log: &Path) -> Result<String> {
-    let shown = display_command(&cmd);
+/// Opens `log` for appending (creating its directory) and writes the
+/// command line `shown` into it.
+fn open_log(log: &Path, shown: &str) -> Result<File> {
     if let Some(parent) = log.parent() {
         std::fs::create_dir_all(parent)?;
     }
-    let mut log_file = File::options()
+    let mut file = File::options()
         .create(true)
         .append(true)
         .open(log)
         .with_context(|| format!("opening log {}", log.display()))?;
-    writeln!(log_file, "$ {shown}")?;
+    writeln!(file, "$ {shown}")?;
+    Ok(file)
+}
+
+/// Runs a short command whose stdout the caller reads, appending the
+/// command and both streams to `log`; a failure names the log.
+pub fn capture_logged(step: &str, mut cmd: Command, log: &Path) -> Result<String> {
+    let shown = display_command(&cmd);
+    let mut log_file = open_log(log, &shown)?;
     let out = cmd
         .stdin(Stdio::null())
         .output()
