@@ -66,19 +66,37 @@ pub fn checkpatch(tree: &Path, log: &Path) -> Result<Outcome> {
 }
 
 /// Warnings of `scripts/kernel-doc -none` for one file.
+///
+/// The script is run by its own `#!` line: Perl in 6.12, Python in 7.3.
+/// Perl's writes `warning:`, Python's `Warning:`. A run that fails is an
+/// error, never an empty list.
 fn kernel_doc_warnings(tree: &Path, file: &Path) -> Result<Vec<String>> {
-    let out = Command::new("perl")
+    let out = Command::new(tree.join("scripts/kernel-doc"))
         .current_dir(tree)
-        .arg("scripts/kernel-doc")
         .arg("-none")
         .arg(file)
         .output()
         .context("running scripts/kernel-doc")?;
-    Ok(output_text(&out)
-        .lines()
-        .filter(|l| l.contains("warning:") || l.contains("error:"))
+    if !out.status.success() {
+        anyhow::bail!(
+            "scripts/kernel-doc -none {} exited with {}: {}",
+            file.display(),
+            out.status,
+            output_text(&out).trim()
+        );
+    }
+    Ok(kernel_doc_findings(&output_text(&out)))
+}
+
+/// The warning and error lines of kernel-doc's output, in either spelling.
+pub fn kernel_doc_findings(text: &str) -> Vec<String> {
+    text.lines()
+        .filter(|l| {
+            let l = l.to_ascii_lowercase();
+            l.contains("warning:") || l.contains("error:")
+        })
         .map(str::to_string)
-        .collect())
+        .collect()
 }
 
 /// kernel-doc on every touched C file before (at `HEAD~1`) and after the
@@ -255,4 +273,20 @@ pub fn fixes(tree: &Path, patch: &PatchFile) -> Result<Outcome> {
             ),
         )
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::kernel_doc_findings;
+
+    #[test]
+    fn kernel_doc_warnings_are_read_in_both_spellings() {
+        // 6.12's Perl script, then 7.3's Python one, on the same comment.
+        let perl = "x.c:6: warning: Excess function parameter 'missing' description in 'f'\n";
+        let python = "Warning: x.c:5 Excess function parameter 'missing' description in 'f'\n\
+                      info: nothing\n";
+        assert_eq!(kernel_doc_findings(perl).len(), 1);
+        assert_eq!(kernel_doc_findings(python).len(), 1);
+        assert!(kernel_doc_findings("x.c: all good\n").is_empty());
+    }
 }
