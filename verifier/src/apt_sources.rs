@@ -276,6 +276,7 @@ pub fn debian_entries(entries: &[SourceEntry]) -> Vec<SourceEntry> {
     entries
         .iter()
         .filter(|e| e.components.iter().any(|c| c == MAIN))
+        .filter(|e| is_debian_archive_uri(&e.uri))
         .filter_map(|e| {
             let suites: Vec<String> = e
                 .suites
@@ -290,6 +291,14 @@ pub fn debian_entries(entries: &[SourceEntry]) -> Vec<SourceEntry> {
             })
         })
         .collect()
+}
+
+/// Whether `uri` names a Debian archive (`.../debian` or
+/// `.../debian-security`): third-party repositories also use suites named
+/// `bookworm` and component `main`.
+pub fn is_debian_archive_uri(uri: &str) -> bool {
+    let path = uri.trim_end_matches('/');
+    path.ends_with("/debian") || path.ends_with("/debian-security")
 }
 
 /// The main mirror: the first Debian entry serving a bare codename.

@@ -52,17 +52,21 @@ impl VersionPolicy {
         }
     }
 
-    /// Whether `version` satisfies the policy.
+    /// Whether `version` satisfies the policy. A pin with a Debian
+    /// revision (`6.12.117-1~deb12u1`) matches that version alone; one
+    /// without (`6.12.117`) matches every revision of it.
     pub fn matches(&self, version: &str) -> bool {
         let VersionPolicy::Pin(pin) = self else {
             return true;
         };
+        let exact = pin.contains('-');
         [version.trim(), debian_version::without_epoch(version)]
             .iter()
             .any(|v| {
                 *v == pin
-                    || v.strip_prefix(pin.as_str())
-                        .is_some_and(|rest| rest.starts_with(['-', '~', '+']))
+                    || (!exact
+                        && v.strip_prefix(pin.as_str())
+                            .is_some_and(|rest| rest.starts_with(['-', '~', '+'])))
             })
     }
 
@@ -194,7 +198,8 @@ pub fn cached_source(cache: &Path, base: Base, version: &str) -> Option<Source> 
     let entry = entry_dir(cache, base.package(), version);
     let m = read_manifest(&entry)?;
     let tarball = entry.join(&m.tarball);
-    if m.package != base.package() || m.version != version || !tarball.is_file() {
+    let whole = fs::metadata(&tarball).is_ok_and(|md| md.is_file() && md.len() == m.bytes);
+    if m.package != base.package() || m.version != version || !whole {
         return None;
     }
     Some(Source {
@@ -503,9 +508,16 @@ impl AptArchive {
         .collect()
     }
 
+    /// The private apt configuration: read first (`APT_CONFIG`), it points
+    /// apt at an empty `apt.conf.d`, so the machine's hooks (appstream,
+    /// PackageKit after an update) and extra index targets stay out.
+    fn apt_conf(&self) -> PathBuf {
+        self.dir.join("apt.conf")
+    }
+
     fn command(&self, program: &str) -> Command {
         let mut c = Command::new(program);
-        c.args(self.options());
+        c.env("APT_CONFIG", self.apt_conf()).args(self.options());
         c
     }
 
@@ -521,12 +533,22 @@ impl AptArchive {
                 e.signed_by = Some(key.display().to_string());
             }
         }
+        let parts = self.dir.join("apt.conf.d");
         for d in [
             self.lists().join("partial"),
             self.dir.join("cache/archives/partial"),
+            parts.clone(),
         ] {
             fs::create_dir_all(&d).with_context(|| format!("creating {}", d.display()))?;
         }
+        cache::write_atomic(
+            &self.apt_conf(),
+            format!(
+                "Dir::Etc::Parts \"{}\";\nDir::Etc::Main \"/dev/null\";\n",
+                parts.display()
+            )
+            .as_bytes(),
+        )?;
         cache::write_atomic(
             &self.source_list(),
             apt_sources::render(&entries).as_bytes(),

@@ -116,6 +116,7 @@ fn the_private_list_adds_the_base_suite_on_the_main_mirror() {
 #[test]
 fn a_one_line_sources_list_gives_the_same_mirrors() {
     let list = "\
+deb http://packages.vendor.example.net/php bookworm main
 # the main archive
 deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg arch=amd64] http://mirror.example.org/debian bookworm main contrib non-free-firmware
 deb-src http://mirror.example.org/debian bookworm main
@@ -127,7 +128,7 @@ deb http://mirror.example.org/debian bookworm-backports contrib
     let dir = etc(&[("sources.list", list)]);
     let host = read_host(dir.path()).unwrap();
     assert_eq!(names(&host.read), ["sources.list"]);
-    assert_eq!(host.entries.len(), 5, "deb-src is not an entry");
+    assert_eq!(host.entries.len(), 6, "deb-src is not an entry");
     let debian = debian_entries(&host.entries);
     let suites: Vec<&str> = debian
         .iter()
@@ -136,7 +137,7 @@ deb http://mirror.example.org/debian bookworm-backports contrib
     assert_eq!(
         suites,
         ["bookworm", "bookworm-updates", "bookworm-security"],
-        "not Ubuntu, not an entry without main"
+        "not a third-party bookworm repository, not Ubuntu, not an entry without main"
     );
     assert!(debian.iter().all(|e| e.components == ["main"]));
     let mirror = main_mirror(&debian).unwrap();

@@ -267,16 +267,25 @@ fn cache_with_source(base: Base, version: &str) -> tempfile::TempDir {
     let entry = tipc_verifier::kernel_source::entry_dir(cache.path(), base.package(), version);
     std::fs::create_dir_all(&entry).unwrap();
     std::fs::write(entry.join(base.tarball_name()), b"not read by a dry run").unwrap();
+    write_manifest(&entry, base, version);
+    cache
+}
+
+/// The source manifest, with the tarball's real size (a cached tarball of
+/// another size is not used).
+fn write_manifest(entry: &std::path::Path, base: Base, version: &str) {
+    let bytes = std::fs::metadata(entry.join(base.tarball_name()))
+        .unwrap()
+        .len();
     std::fs::write(
         entry.join("manifest.json"),
         serde_json::json!({
             "base": base.name(), "package": base.package(), "version": version,
-            "tarball": base.tarball_name(), "top_dir": base.top_dir(), "bytes": 21
+            "tarball": base.tarball_name(), "top_dir": base.top_dir(), "bytes": bytes
         })
         .to_string(),
     )
     .unwrap();
-    cache
 }
 
 #[test]
@@ -364,6 +373,7 @@ fn cache_with_tarball(base: Base, version: &str, top: &str) -> tempfile::TempDir
         .unwrap()
         .success();
     assert!(ok, "tar");
+    write_manifest(tarball.parent().unwrap(), base, version);
     cache
 }
 

@@ -78,7 +78,10 @@ fn exact_and_prefix_pins_are_honoured() {
     );
     // A prefix matches whole version parts only.
     assert!(!VersionPolicy::Pin("6.12.11".into()).matches("6.12.117-1~deb12u1"));
-    assert!(VersionPolicy::Pin("7.3.4-1".into()).matches("7.3.4-1~bpo13+1"));
+    // A pin with a revision is one version: 7.3.4-1 is not its backport.
+    assert!(!VersionPolicy::Pin("7.3.4-1".into()).matches("7.3.4-1~bpo13+1"));
+    assert!(VersionPolicy::Pin("7.3.4-1~bpo13+1".into()).matches("7.3.4-1~bpo13+1"));
+    assert!(!VersionPolicy::Pin("6.12.117-1".into()).matches("6.12.117-1+b1"));
     assert!(VersionPolicy::Pin("6.12.117".into()).matches("1:6.12.117-1"));
     assert_eq!(VersionPolicy::from_arg(Some("  ")), VersionPolicy::Latest);
 }
@@ -281,6 +284,17 @@ fn a_fetched_source_is_published_then_taken_from_the_cache() {
             "served linux-source-6.12",
         ]
     );
+
+    // A tarball cut short (a crash between the data and the manifest) is
+    // never taken from the cache.
+    let len = std::fs::metadata(&s.tarball).unwrap().len();
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(&s.tarball)
+        .unwrap()
+        .set_len(len / 2)
+        .unwrap();
+    assert!(cached_source(cache.path(), Base::V6_12, "6.12.118-1~deb12u1").is_none());
 }
 
 #[test]
