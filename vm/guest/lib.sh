@@ -46,9 +46,19 @@ veth() {
 	$IP -n "$3" link set "$4" up
 }
 
-# capture_start NAME NS IFACE: TIPC frames only, full length, unbuffered.
+# capture_start NAME NS IFACE: TIPC frames only, unbuffered. In immediate
+# mode tcpdump's ring has one slot of the snap length per frame: at the
+# default 256 KiB the 32 MiB ring holds only 128 frames, and a flood on lo
+# overran it (hundreds dropped while ns1 sent into a dying ns2). On lo a
+# crossover frame is one whole message of up to 66 KB, never a bundle, and
+# the judge reads its header only: 2 KiB keeps every header and ~15,000
+# slots. Bearer frames are kept whole (bundles and tunnels are walked).
 capture_start() {
-	$IP netns exec "$2" tcpdump -i "$3" --immediate-mode -B 32768 -U -s 262144 -Z root -w "$CAPS/$1.pcap" \
+	case "$3" in
+	lo) snap=2048 ;;
+	*) snap=262144 ;;
+	esac
+	$IP netns exec "$2" tcpdump -i "$3" --immediate-mode -B 32768 -U -s "$snap" -Z root -w "$CAPS/$1.pcap" \
 		ether proto 0x88ca 2> "$CAPS/$1.stderr" &
 	echo $! > "$CAPS/$1.pid"
 	i=0
