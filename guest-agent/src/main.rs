@@ -2,6 +2,7 @@
 //! result the host compares (see README.md for the contract).
 
 mod bench;
+mod faults;
 mod inject;
 mod model;
 mod payload;
@@ -83,6 +84,54 @@ enum Cmd {
     /// echoed message per connection (for `tipc-verifier stress`).
     #[command(long_about = STORM_ABOUT)]
     Storm(StormCli),
+    /// Create network namespaces with an allocation failure injected at
+    /// each step of their set-up in turn (fail-nth), until every step is
+    /// covered.
+    #[command(name = "netns-faults", long_about = FAULTS_ABOUT)]
+    NetnsFaults(FaultsCli),
+}
+
+const FAULTS_ABOUT: &str = "\
+Failed namespace set-ups, for `tipc-verifier stress` (needs a kernel with
+FAULT_INJECTION, FAILSLAB and FAIL_PAGE_ALLOC, and ignore-gfp-wait set to N
+under /sys/kernel/debug/failslab and fail_page_alloc).
+
+For n = 1, 2, ... a child process writes n to /proc/thread-self/fail-nth and
+calls unshare(CLONE_NEWNET), so that the n-th allocation of the set-up fails;
+the sweep ends at the first n the set-up no longer reaches. The JSON result
+(--out, also written on failure) counts the steps where the failure was
+injected, those where unshare failed cleanly (by errno), those where the
+namespace came up anyway, and those where the kernel killed the child.
+Exit status: 0 the sweep covered every step, 1 failure, 2 bad arguments.";
+
+#[derive(Debug, Args)]
+struct FaultsCli {
+    /// Give up (status 1) if the set-up still allocates after this many steps.
+    #[arg(long, value_name = "N", default_value_t = 5000,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    max_steps: u32,
+    /// JSON result file.
+    #[arg(long, value_name = "FILE")]
+    out: PathBuf,
+}
+
+fn run_netns_faults(a: FaultsCli) -> ExitCode {
+    let mut report = faults::Report::default();
+    let result = faults::sweep(a.max_steps, &mut report);
+    if let Err(e) = &result {
+        report.first_error = Some(format!("{e:#}"));
+    }
+    if let Err(e) = faults::write(&report, &a.out) {
+        eprintln!("tipc-agent netns-faults: {e:#}");
+        return ExitCode::from(1);
+    }
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("tipc-agent netns-faults: {e:#}");
+            ExitCode::from(1)
+        }
+    }
 }
 
 const STORM_ABOUT: &str = "\
@@ -695,6 +744,7 @@ fn main() -> ExitCode {
         Cmd::Sink(a) => run_sink(a),
         Cmd::Blast(a) => run_blast(a),
         Cmd::Storm(a) => run_storm(a),
+        Cmd::NetnsFaults(a) => run_netns_faults(a),
     }
 }
 

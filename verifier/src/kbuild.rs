@@ -9,7 +9,7 @@
 //! - `trees/linux-<version>/patched`: a worktree on branch `patched` = base
 //!   + series (`git am`), plus the base's `kernel-rust/` overlay laid over it.
 //! - `trees/linux-<version>/debug`: a worktree on branch `debug`, the same
-//!   series, built with `vm/kconfig/debug.config` (KASAN, lockdep) on top
+//!   series, built with `vm/kconfig/debug.config` (KASAN, lockdep, fault injection) on top
 //!   (7.3 only).
 //! - `kernels/<base>-<flavour>-<key>/`: published builds (bzImage, config,
 //!   manifest). The key hashes every input (base, exact version, fragments,
@@ -51,8 +51,8 @@ pub enum Flavour {
     Stock,
     /// The pristine tree with the base's series applied: the Rust crossover.
     Patched,
-    /// The patched series with KASAN, lockdep, PROVE_RCU and
-    /// DEBUG_ATOMIC_SLEEP (`vm/kconfig/debug.config`), for `stress`; 7.3 only.
+    /// The patched series with KASAN, lockdep, PROVE_RCU, DEBUG_ATOMIC_SLEEP
+    /// and fault injection (`vm/kconfig/debug.config`), for `stress`; 7.3 only.
     Debug,
 }
 

@@ -80,9 +80,11 @@ enum Cmd {
     /// Lifetime, locking and degenerate-input bugs: the debug kernel under load.
     ///
     /// Builds (or takes from the cache) the `debug` kernel: the series with
-    /// KASAN, lockdep (PROVE_LOCKING), PROVE_RCU and DEBUG_ATOMIC_SLEEP, and
-    /// boots it with kasan.fault=panic. In one guest, with TIPC traffic of
-    /// every class over the crossover: namespaces created, linked and
+    /// KASAN, lockdep (PROVE_LOCKING), PROVE_RCU, DEBUG_ATOMIC_SLEEP and
+    /// fault injection, and boots it with kasan.fault=panic. In one guest,
+    /// with TIPC traffic of every class over the crossover: namespaces whose
+    /// set-up fails at each allocation in turn (fail-nth), before any TIPC
+    /// namespace exists and under traffic; namespaces created, linked and
     /// deleted while a flood runs into them (the same node identity every
     /// cycle); bearers disabled and re-enabled and links reset by carrier
     /// loss; SEQPACKET and STREAM accept/connect storms; peers coming up

@@ -141,8 +141,18 @@ fn results_are_paired_counted_and_floods_kept_apart() {
         &r.join("forged/inject-raw-hash.json"),
         r#"{"role":"inject","mode":"raw-hash","victim":null,"frames_sent":250,"first_error":null}"#,
     );
+    write(
+        &r.join("faults/sweep-faults_idle-1.json"),
+        r#"{"role":"netns-faults","steps":431,"injected":430,"refused":402,"survived":28,"killed":0,"exhausted_at":431,"errnos":{"ENOMEM":402},"elapsed_ms":51234,"first_error":null}"#,
+    );
     write(&r.join("stress.txt"), "phase netns_cycle 0 1\n");
     let t = tally::read(r).unwrap();
+    assert_eq!(t.fault_sweeps.len(), 1);
+    assert_eq!(t.fault_sweeps[0].id, "faults_idle-1");
+    assert_eq!(
+        (t.fault_sweeps[0].injected, t.fault_sweeps[0].exhausted_at),
+        (430, Some(431))
+    );
     assert_eq!(t.exchanges.len(), 2);
     assert_eq!(t.orphans, vec!["netns_cycle/c2-rdm-ab".to_string()]);
     let totals = t.totals();
@@ -220,7 +230,25 @@ fn tally_for(cycles: u64) -> tally::Tally {
         t.exchanges
             .push(Exchange::judge(format!("netns_cycle/{i}"), &a, Some(&a)));
     }
+    for phase in ["faults_idle", "faults_busy"] {
+        t.fault_sweeps.push(sweep(&format!("{phase}-1"), 0));
+    }
     t
+}
+
+/// A sweep of 420 namespace set-ups that covered every step; `killed` of
+/// them died in the kernel.
+fn sweep(id: &str, killed: u32) -> tally::FaultSweep {
+    tally::FaultSweep {
+        id: id.into(),
+        steps: 420,
+        injected: 419 - killed,
+        refused: 400 - killed,
+        survived: 19,
+        killed,
+        exhausted_at: Some(420),
+        first_error: None,
+    }
 }
 
 fn names_of_failures(checks: &[tipc_verifier::scenario::Check]) -> Vec<String> {
@@ -241,6 +269,7 @@ fn the_verdict_names_each_failure() {
         forge_frames: 0,
         forge_distinct: 0,
         msgs: 10,
+        fault_rounds: 1,
     };
     let f = facts::parse(&facts_text(2)).unwrap();
     let events = vec![
@@ -316,5 +345,59 @@ fn the_plans_fit_their_budgets() {
     assert!(script.contains("WATCHDOG_netns_cycle="));
     assert!(script.contains("stress_main"));
     assert!(script.starts_with("# Shell helpers"), "lib.sh comes first");
-    assert_eq!(Plan::expected_exchanges(500, 20, 7), 1000 + 80 + 14);
+    assert_eq!(Plan::expected_exchanges(500, 20, 7, 3), 1000 + 80 + 14 + 6);
+    assert!(script.contains("FAULT_ROUNDS=1\n"));
+    assert_eq!(
+        PHASES.first(),
+        Some(&"faults_idle"),
+        "before any TIPC namespace"
+    );
+}
+
+#[test]
+fn a_failed_set_up_the_kernel_killed_or_a_sweep_cut_short_fails_the_run() {
+    let plan = Plan {
+        fault_rounds: 1,
+        ..Plan::short()
+    };
+    let judge_with = |sweeps: Vec<tally::FaultSweep>| {
+        let t = tally::Tally {
+            fault_sweeps: sweeps,
+            ..Default::default()
+        };
+        let f = facts::parse(&facts_text(0)).unwrap();
+        let (checks, _) = judge::judge(&plan, &clean_guest(), &f, &t, &[]);
+        checks
+            .into_iter()
+            .find(|c| c.name == "failed_setups")
+            .expect("the check exists")
+    };
+    let c = judge_with(vec![sweep("faults_idle-1", 0), sweep("faults_busy-1", 0)]);
+    assert!(c.ok, "{c:?}");
+    assert!(c.detail.contains("840 namespaces tried"), "{}", c.detail);
+
+    // v1: the kernel oopsed in pre_exit and killed the task.
+    let c = judge_with(vec![sweep("faults_idle-1", 206), sweep("faults_busy-1", 0)]);
+    assert!(!c.ok);
+    assert!(c.detail.contains("206 set-up(s) killed"), "{}", c.detail);
+
+    // A sweep that never reached the end of the set-up proves nothing.
+    let mut short = sweep("faults_busy-1", 0);
+    short.exhausted_at = None;
+    short.first_error = Some("5000 steps and the set-up still allocates".into());
+    let c = judge_with(vec![sweep("faults_idle-1", 0), short]);
+    assert!(!c.ok);
+    assert!(c.detail.contains("faults_busy-1"), "{}", c.detail);
+
+    // Nothing injected: fault injection was not working, the check could not fail.
+    let mut idle = sweep("faults_idle-1", 0);
+    idle.injected = 0;
+    idle.refused = 0;
+    idle.survived = 0;
+    assert!(!judge_with(vec![idle, sweep("faults_busy-1", 0)]).ok);
+
+    // A phase that left no sweep.
+    let c = judge_with(vec![sweep("faults_idle-1", 0)]);
+    assert!(!c.ok);
+    assert!(c.detail.contains("1 of 2 sweeps"), "{}", c.detail);
 }

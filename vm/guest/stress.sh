@@ -13,6 +13,7 @@
 #   $RES/PHASE/TAG.flood.*     a flood into a namespace being torn down
 #   $RES/storm/*.json          connection storm ends
 #   $RES/forged/inject-*.json  forged discovery frames
+#   $RES/faults/sweep-*.json   failed namespace set-ups (tipc-agent netns-faults)
 #   $RES/crossover-trace.txt   the tipc_crossover_peer records
 set +e
 FACTS=$RES/stress.txt
@@ -316,6 +317,63 @@ phase_forged() {
 	return 0
 }
 
+# fault_setup: failslab and fail_page_alloc driven by fail-nth alone, for
+# allocations that may sleep too (set-up allocates with GFP_KERNEL) and of
+# every order, without a stack dump per injected failure.
+fault_setup() {
+	d=/sys/kernel/debug
+	[ -d $d/failslab ] || mount -t debugfs nodev $d 2> /dev/null
+	for f in failslab fail_page_alloc; do
+		[ -d "$d/$f" ] || return 1
+		echo N > "$d/$f/ignore-gfp-wait" || return 1
+		echo 0 > "$d/$f/verbose" || return 1
+	done
+	echo 0 > $d/fail_page_alloc/min-order
+}
+
+# faults_sweeps PHASE: FAULT_ROUNDS sweeps of namespace set-ups, each failing
+# every allocation of setup_net() once in turn; pernet pre_exit and exit then
+# run for state whose init never ran (an oops shows on the console).
+faults_sweeps() {
+	mkdir -p "$RES/faults"
+	if ! fault_setup; then
+		fail "$1" "no fault injection in this kernel (debugfs failslab, fail_page_alloc)"
+		return 1
+	fi
+	r=1
+	while [ "$r" -le "$FAULT_ROUNDS" ]; do
+		tipc-agent netns-faults --out "$RES/faults/sweep-$1-$r.json" 2>> /tmp/agent.err ||
+			fail "$1" "sweep $r did not cover the set-up (see faults/sweep-$1-$r.json)"
+		progress "$1 sweep $r/$FAULT_ROUNDS"
+		r=$((r + 1))
+	done
+	return 0
+}
+
+# Before any TIPC namespace exists (stress_main has made none yet).
+phase_faults_idle() {
+	faults_sweeps faults_idle
+}
+
+# While sa and sc (linked over br0, crossover open) exchange RDM both ways.
+phase_faults_busy() {
+	rm -f /tmp/busy
+	touch /tmp/busy
+	(
+		j=1
+		while [ -e /tmp/busy ]; do
+			xchg faults_busy "b$j" sa sc "$((300000 + j))" rdm
+			j=$((j + 1))
+		done
+		fact "count faults_busy exchanges $((j - 1))"
+	) &
+	bg=$!
+	faults_sweeps faults_busy
+	rm -f /tmp/busy
+	wait "$bg"
+	return 0
+}
+
 # run_phase NAME SECONDS: the phase in a process of its own under a watchdog.
 run_phase() {
 	progress "phase $1 (watchdog $2 s)"
@@ -331,8 +389,8 @@ run_phase() {
 	progress "phase $1 ended rc=$prc"
 }
 
-stress_main() {
-	: > "$FACTS"
+# The namespaces every later phase works with.
+stress_namespaces() {
 	# The victim whose node the forged frames claim: a TIPC namespace of
 	# this kernel whose bearer leads only to the root namespace. Made first
 	# and kept to the end, so no other namespace can have its inode.
@@ -344,8 +402,18 @@ stress_main() {
 	bearer victim iso
 	bridge_add br0
 	tipc_ns sa 1 br0 pa
+}
+
+stress_main() {
+	: > "$FACTS"
 	crossover_trace_start
+	made=0
 	for ph in $PHASES; do
+		# The first phase runs with no TIPC namespace at all.
+		if [ "$ph" != faults_idle ] && [ "$made" -eq 0 ]; then
+			stress_namespaces
+			made=1
+		fi
 		eval "secs=\$WATCHDOG_$ph"
 		run_phase "$ph" "$secs"
 	done

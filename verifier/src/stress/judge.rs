@@ -114,6 +114,8 @@ pub struct Summary {
     pub totals: Totals,
     pub crossovers: CrossoverCounts,
     pub phase_seconds: BTreeMap<String, f64>,
+    /// The sweeps of failed namespace set-ups, as the agent counted them.
+    pub fault_sweeps: Vec<super::tally::FaultSweep>,
 }
 
 fn check(name: &str, ok: bool, detail: impl Into<String>) -> Check {
@@ -146,6 +148,7 @@ pub fn judge(
             .iter()
             .map(|(k, v)| (k.clone(), v.seconds))
             .collect(),
+        fault_sweeps: tally.fault_sweeps.clone(),
     };
     let mut checks = Vec::new();
     checks.push(check(
@@ -207,8 +210,13 @@ pub fn judge(
         format!("{} of {} namespace cycles", summary.cycles_run, plan.cycles),
     ));
     let forged_rounds = facts.count("forged", "exchanges");
-    let expected =
-        Plan::expected_exchanges(summary.cycles_run, summary.churn_rounds, forged_rounds);
+    let busy_rounds = facts.count("faults_busy", "exchanges");
+    let expected = Plan::expected_exchanges(
+        summary.cycles_run,
+        summary.churn_rounds,
+        forged_rounds,
+        busy_rounds,
+    );
     let broken: Vec<&super::tally::Exchange> =
         tally.exchanges.iter().filter(|e| !e.intact).collect();
     checks.push(check(
@@ -309,5 +317,49 @@ pub fn judge(
             summary.cycles_run
         ),
     ));
+    checks.push(judge_fault_sweeps(plan, tally));
     (checks, summary)
+}
+
+/// Failed namespace set-ups: every sweep reached its end (each allocation
+/// of the set-up failed once), failures were really injected, and the
+/// kernel killed no task on the way (the console check has the oops).
+fn judge_fault_sweeps(plan: &Plan, tally: &Tally) -> Check {
+    let sweeps = &tally.fault_sweeps;
+    let want = 2 * plan.fault_rounds as usize;
+    let sum = |f: fn(&super::tally::FaultSweep) -> u32| sweeps.iter().map(f).sum::<u32>();
+    let (steps, injected, refused, survived, killed) = (
+        sum(|s| s.steps),
+        sum(|s| s.injected),
+        sum(|s| s.refused),
+        sum(|s| s.survived),
+        sum(|s| s.killed),
+    );
+    let unfinished: Vec<&str> = sweeps
+        .iter()
+        .filter(|s| s.exhausted_at.is_none() || s.first_error.is_some())
+        .map(|s| s.id.as_str())
+        .collect();
+    let ok = sweeps.len() == want
+        && unfinished.is_empty()
+        && killed == 0
+        && sweeps.iter().all(|s| s.injected > 0);
+    let detail = if sweeps.len() != want {
+        format!("{} of {want} sweeps left a result", sweeps.len())
+    } else if let Some(id) = unfinished.first() {
+        let s = sweeps.iter().find(|s| s.id == *id);
+        format!(
+            "sweep {id} did not reach the end of the set-up: {}",
+            s.and_then(|s| s.first_error.clone())
+                .unwrap_or_else(|| "no error given".into())
+        )
+    } else {
+        format!(
+            "{} sweeps, {steps} namespaces tried: {injected} with a failure injected \
+             ({refused} refused cleanly, {survived} came up anyway), {killed} set-up(s) \
+             killed by the kernel",
+            sweeps.len()
+        )
+    };
+    check("failed_setups", ok, detail)
 }

@@ -1,7 +1,8 @@
 //! `tipc-verifier stress`: the debug kernel (KASAN, lockdep, PROVE_RCU,
-//! DEBUG_ATOMIC_SLEEP) under namespace churn, bearer and link churn,
-//! connection storms, peers with nothing to distribute and forged
-//! discovery frames, with traffic of every class over the crossover.
+//! DEBUG_ATOMIC_SLEEP, fault injection) under failed namespace set-ups,
+//! namespace churn, bearer and link churn, connection storms, peers with
+//! nothing to distribute and forged discovery frames, with traffic of every
+//! class over the crossover.
 //!
 //! - `plan`: how much each phase does, its watchdog, the guest script;
 //! - `facts`: the guest's fact file (phase ends, counters, failures,

@@ -9,12 +9,14 @@ const GUEST_LIB: &str = include_str!("../../../vm/guest/lib.sh");
 const GUEST_STRESS: &str = include_str!("../../../vm/guest/stress.sh");
 
 /// The phases, in the order the guest runs them.
-pub const PHASES: [&str; 5] = [
+pub const PHASES: [&str; 7] = [
+    "faults_idle",
     "netns_cycle",
     "bearer_churn",
     "conn_storm",
     "empty_names",
     "forged",
+    "faults_busy",
 ];
 
 /// The work of one run.
@@ -34,6 +36,10 @@ pub struct Plan {
     pub forge_distinct: u32,
     /// Messages per class and direction in each verified exchange.
     pub msgs: u32,
+    /// Sweeps of failed namespace set-ups (every allocation of
+    /// `setup_net()` failed once each) per fault phase: `faults_idle` before
+    /// any TIPC namespace exists, `faults_busy` under TIPC traffic.
+    pub fault_rounds: u32,
 }
 
 impl Plan {
@@ -47,6 +53,7 @@ impl Plan {
             forge_frames: 2500,
             forge_distinct: 500,
             msgs: 10,
+            fault_rounds: 3,
         }
     }
 
@@ -60,6 +67,7 @@ impl Plan {
             forge_frames: 250,
             forge_distinct: 50,
             msgs: 10,
+            fault_rounds: 1,
         }
     }
 
@@ -72,6 +80,7 @@ impl Plan {
             "conn_storm" => 60 + u64::from(self.storm_conns),
             "empty_names" => 60 + 40 * u64::from(self.empty_rounds),
             "forged" => 120 + u64::from(self.forge_frames * 4 + self.forge_distinct) / 20,
+            "faults_idle" | "faults_busy" => 120 + 600 * u64::from(self.fault_rounds),
             _ => 60,
         };
         Duration::from_secs(secs)
@@ -93,6 +102,7 @@ impl Plan {
         let _ = writeln!(s, "FORGE_FRAMES={}", self.forge_frames);
         let _ = writeln!(s, "FORGE_DISTINCT={}", self.forge_distinct);
         let _ = writeln!(s, "MSGS={}", self.msgs);
+        let _ = writeln!(s, "FAULT_ROUNDS={}", self.fault_rounds);
         let _ = writeln!(s, "PHASES=\"{}\"", PHASES.join(" "));
         for p in PHASES {
             let _ = writeln!(s, "WATCHDOG_{p}={}", self.watchdog(p).as_secs());
@@ -104,8 +114,14 @@ impl Plan {
 
     /// Verified exchanges (send/recv pairs) the run must leave, given the
     /// rounds the guest reports it ran: one class both ways per cycle, two
-    /// per churn round, RDM both ways per exchange of the forged phase.
-    pub fn expected_exchanges(cycles: u64, churn: u64, forged_rounds: u64) -> u64 {
-        2 * cycles + 4 * churn + 2 * forged_rounds
+    /// per churn round, RDM both ways per exchange of the forged phase and
+    /// of the busy fault phase.
+    pub fn expected_exchanges(
+        cycles: u64,
+        churn: u64,
+        forged_rounds: u64,
+        busy_rounds: u64,
+    ) -> u64 {
+        2 * cycles + 4 * churn + 2 * forged_rounds + 2 * busy_rounds
     }
 }

@@ -5,7 +5,8 @@
 //!
 //! Layout under `results/` (see `vm/guest/stress.sh`):
 //! `PHASE/TAG.send.json` + `PHASE/TAG.recv.json`, `PHASE/TAG.flood.send.json`,
-//! `storm/storm-SOCK-{accept,connect}.json`, `forged/inject-MODE.json`.
+//! `storm/storm-SOCK-{accept,connect}.json`, `forged/inject-MODE.json`,
+//! `faults/sweep-PHASE-ROUND.json`.
 
 use anyhow::{Context, Result};
 use serde::{Deserialize, Serialize};
@@ -44,6 +45,22 @@ pub struct StormResult {
 pub struct InjectResult {
     pub mode: String,
     pub frames_sent: u64,
+    #[serde(default)]
+    pub first_error: Option<String>,
+}
+
+/// A `tipc-agent netns-faults` result: one sweep of failed namespace
+/// set-ups.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+pub struct FaultSweep {
+    #[serde(default)]
+    pub id: String,
+    pub steps: u32,
+    pub injected: u32,
+    pub refused: u32,
+    pub survived: u32,
+    pub killed: u32,
+    pub exhausted_at: Option<u32>,
     #[serde(default)]
     pub first_error: Option<String>,
 }
@@ -143,6 +160,7 @@ pub struct Tally {
     pub storms: Vec<StormResult>,
     #[serde(skip)]
     pub injections: Vec<InjectResult>,
+    pub fault_sweeps: Vec<FaultSweep>,
 }
 
 /// Totals over a tally, per class and overall.
@@ -246,6 +264,10 @@ pub fn read(results: &Path) -> Result<Tally> {
                 t.storms.push(read_json(&path)?);
             } else if name.starts_with("inject-") {
                 t.injections.push(read_json(&path)?);
+            } else if let Some(tag) = name.strip_prefix("sweep-") {
+                let mut sweep: FaultSweep = read_json(&path)?;
+                sweep.id = tag.trim_end_matches(".json").to_string();
+                t.fault_sweeps.push(sweep);
             }
         }
     }
