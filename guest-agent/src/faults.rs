@@ -197,6 +197,10 @@ fn errno_name(errno: i32) -> String {
         libc::EINVAL => "EINVAL".into(),
         libc::EBUSY => "EBUSY".into(),
         libc::EFAULT => "EFAULT".into(),
+        libc::ENOBUFS => "ENOBUFS".into(),
+        libc::ENODEV => "ENODEV".into(),
+        libc::ENFILE => "ENFILE".into(),
+        libc::EAFNOSUPPORT => "EAFNOSUPPORT".into(),
         n => format!("errno {n}"),
     }
 }
