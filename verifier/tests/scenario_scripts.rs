@@ -102,7 +102,7 @@ fn group_unicast_changes_path_with_the_series_and_says_why() {
     assert_eq!(unicast.expect_on(Flavour::Stock).0, MsgPath::Bearer);
     let (path, why) = unicast.expect_on(Flavour::Patched);
     assert_eq!(path, MsgPath::Crossover);
-    assert!(why.contains("patch 4"), "{why}");
+    assert!(why.contains("patch 5"), "{why}");
     let rdm = scn.cases.iter().find(|c| c.id == "rdm_1byte").unwrap();
     assert_eq!(
         rdm.expect_on(Flavour::Stock),
@@ -116,4 +116,28 @@ fn scenarios_that_need_the_series_run_on_the_patched_kernel_only() {
     for scn in scenario::catalogue() {
         assert!(scn.kernels.contains(&Flavour::Patched), "{}", scn.name);
     }
+}
+
+#[test]
+fn the_impostor_takes_ns3s_address_after_the_first_exchange() {
+    let scn = scenario::impersonation();
+    let a = script(&scn, Some("a"));
+    let b = script(&scn, Some("b"));
+    // ns3 (guest b) has a configured address, hence an identity derived
+    // from it; ns4 (guest a) takes the same address later, so both.
+    let set = "$TIPC node set address 1.1.3";
+    let b_addr = b.find(&format!("$IP netns exec ns3 {set}")).unwrap();
+    assert!(b_addr < b.find("\nbearer ns3 eth0").unwrap());
+    assert!(!b.contains("tipc-agent send"), "guest b only receives");
+    let impostor = a.find(&format!("$IP netns exec ns4 {set}")).unwrap();
+    let first = a
+        .find("ns1 tipc-agent send --sock rdm --service 19501:1")
+        .unwrap();
+    let second = a
+        .find("ns1 tipc-agent send --sock rdm --service 19502:1")
+        .unwrap();
+    assert!(first < impostor && impostor < second);
+    assert!(a.contains("wait_addr ns4 60 || rc=1"));
+    let capture = a.find("capture_start ns4-lo ns4 lo").unwrap();
+    assert!(capture < a.find("bearer ns4 veth4").unwrap());
 }

@@ -94,6 +94,27 @@ bearer() {
 	$IP netns exec "$1" $TIPC bearer enable media eth device "$2"
 }
 
+# wait_addr NS SECONDS: until NS's TIPC address is final (its address
+# trial over); bounded in time.
+wait_addr() {
+	end=$(($(cut -d. -f1 /proc/uptime) + $2))
+	while :; do
+		# "00000000" until the trial is over
+		a=$($IP netns exec "$1" $TIPC node get address 2>/dev/null)
+		case $a in
+		*[1-9a-fA-F]*)
+			log "$1: address $a"
+			return 0
+			;;
+		esac
+		[ "$(cut -d. -f1 /proc/uptime)" -lt "$end" ] || {
+			log "$1: no final address after $2 s"
+			return 1
+		}
+		sleep 0.2
+	done
+}
+
 # wait_links NS COUNT SECONDS: until COUNT unicast links are up.
 wait_links() {
 	i=0

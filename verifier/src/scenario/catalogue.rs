@@ -6,10 +6,10 @@ use super::{
     PATCHED_ONLY,
 };
 
-/// Why the series takes group unicast across (patch 4).
+/// Why the series takes group unicast across (patch 5).
 const GROUP_UCAST_ACROSS: PathChange = PathChange {
     path: MsgPath::Crossover,
-    why: "patch 4 takes GRP_UCAST across with the other point-to-point data",
+    why: "patch 5 takes GRP_UCAST across with the other point-to-point data",
 };
 
 /// Both directions between two namespaces.
@@ -286,6 +286,76 @@ pub fn mixed() -> Scenario {
     }
 }
 
+/// Finding 2 of the v1 review, made deterministic. ns1's link to ns3 (guest
+/// b) is up first; then ns4 comes up on ns1's bridge in guest a with ns3's
+/// address and node identity and the default cluster id, waits, bounded,
+/// for its address to be final, and sends its own genuine discovery. Nothing may move ns1's
+/// traffic for ns3 into ns4: the data must reach ns3 over the bearer and never
+/// show on ns4's lo, and the tracepoint must never assign ns4 to anyone.
+pub fn impersonation() -> Scenario {
+    let case = |id, svc| TrafficCase {
+        from_ns: "ns1",
+        to_ns: "ns3",
+        expect: MsgPath::Bearer,
+        why: "ns3 is another kernel, whatever claims its identity here",
+        ..TrafficCase::named(id, "rdm", svc, 30, 1024)
+    };
+    Scenario {
+        name: "impersonation",
+        topology: Topology::Mixed,
+        description: "guest 1 holds ns1 and ns2, guest 2 holds ns3, one L2 segment; once ns1's link to ns3 is up, \
+                      ns4 joins ns1's bridge with ns3's node identity: ns1's data for ns3 must still reach ns3 \
+                      over eth0 and never ns4",
+        captures: vec![
+            CapturePoint::lo("ns1-lo", "ns1"),
+            CapturePoint::bearer("ns1-veth1", "ns1", "veth1"),
+            CapturePoint::lo("ns3-lo", "ns3"),
+            CapturePoint {
+                late: true,
+                ..CapturePoint::lo("ns4-lo", "ns4")
+            },
+        ],
+        cases: vec![
+            case("before_impostor", "19501:1"),
+            TrafficCase {
+                // ns4 takes ns3's configured address, and with it ns3's
+                // node identity (TIPC derives it from a configured address:
+                // "1001003"). No address trial: by hash, ns4 would trial
+                // ns3's address, which ns3 refuses and ns1 suggests back,
+                // for minutes. ns4's discovery goes out at once and again at
+                // 125 ms and doubling intervals: ns1 has handled several by
+                // the time the sender starts. The bridge floods no broadcast
+                // to ns4: it never hears ns1's discovery, so it never opens a
+                // link of its own, whose RESET would take ns1's link to ns3
+                // over at the bearer (TIPC has no authentication there, with
+                // or without the crossover) at a moment set by ns1's timer.
+                before: Some(
+                    "ns_add ns4\n\
+                     bridge_port ns4 veth4 br0 brp4\n\
+                     $IP link set brp4 type bridge_slave bcast_flood off\n\
+                     capture_start ns4-lo ns4 lo\n\
+                     $IP netns exec ns4 $TIPC node set address 1.1.3\n\
+                     bearer ns4 veth4\n\
+                     wait_addr ns4 60 || rc=1\n\
+                     sleep 3",
+                ),
+                ..case("with_impostor", "19502:1")
+            },
+        ],
+        // Upstream fails it (every message of with_impostor went into ns4
+        // on the stock 7.3 kernel): patch 1 is the fix, so the stock run
+        // is a measurement to report, not a check `make check` can pass.
+        kernels: PATCHED_ONLY,
+        // ns3 (guest b only) has a configured address (and so the
+        // identity derived from it), so that ns4 can take both without an
+        // address trial.
+        before_bearers: Some("[ ! -e /run/netns/ns3 ] || $IP netns exec ns3 $TIPC node set address 1.1.3"),
+        crossovers: both_ways("ns1", "ns2"),
+        after_links: None,
+        discovery_cost: false,
+    }
+}
+
 /// Disabling ns1's bearer clears the crossover; enabling it again brings it
 /// back.
 pub fn bearer_cycle() -> Scenario {
@@ -471,6 +541,7 @@ pub fn catalogue() -> Vec<Scenario> {
         discovery_scale(),
         two_guests(),
         mixed(),
+        impersonation(),
     ]
 }
 
