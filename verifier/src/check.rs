@@ -66,7 +66,11 @@ pub fn plan(
     for n in names {
         if scenario::by_name(n).is_none() {
             let known: Vec<&str> = scenario::catalogue().iter().map(|s| s.name).collect();
-            bail!("unknown scenario {n:?}; known: {}", known.join(", "));
+            return Err(crate::exit::UsageError(format!(
+                "unknown scenario {n:?}; known: {}",
+                known.join(", ")
+            ))
+            .into());
         }
     }
     let mut plans = Vec::new();

@@ -13,6 +13,7 @@ pub mod console;
 pub mod debian_version;
 pub mod decode;
 pub mod differential;
+pub mod exit;
 pub mod guest_image;
 pub mod kbuild;
 pub mod kernel_source;

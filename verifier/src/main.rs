@@ -21,7 +21,7 @@ use tipc_verifier::{cache, check, kbuild, project, qemu, review, series, setup, 
 /// the bearer, and proves from the captures which path every message took.
 /// KTAP goes to stdout.
 #[derive(Parser)]
-#[command(name = "tipc-verifier", version, about, long_about)]
+#[command(name = "tipc-verifier", version, about, long_about, after_long_help = tipc_verifier::exit::HELP)]
 struct Cli {
     /// Project checkout (default: found from the current directory).
     #[arg(long, global = true, value_name = "DIR")]
@@ -658,7 +658,7 @@ fn main() -> ExitCode {
         Ok(code) => code,
         Err(e) => {
             eprintln!("error: {e:#}");
-            ExitCode::FAILURE
+            ExitCode::from(tipc_verifier::exit::status_of(&e))
         }
     }
 }

@@ -19,11 +19,11 @@ use crate::decode::tipc::{self, MacAddr, TipcHeader, TrafficClass};
 use crate::decode::{self, DecodeError, Direction, LinkLayer, ObservedPath, TipcFrame};
 
 /// Exit status: every message on its expected path.
-pub const EXIT_OK: u8 = 0;
+pub const EXIT_OK: u8 = crate::exit::OK;
 /// Exit status: a message on the wrong path, or a bad TIPC message.
-pub const EXIT_VERDICT_FAILED: u8 = 1;
+pub const EXIT_VERDICT_FAILED: u8 = crate::exit::CHECK_FAILED;
 /// Exit status: an input file could not be read (missing, not a capture, truncated, corrupt).
-pub const EXIT_UNREADABLE: u8 = 2;
+pub const EXIT_UNREADABLE: u8 = crate::exit::INFRASTRUCTURE;
 
 const LONG_ABOUT: &str = "\
 Review TIPC messages in pcap/pcapng captures and check which path each one took.
@@ -68,8 +68,8 @@ A frame of type 0x88CA whose TIPC header cannot be decoded is listed as BAD-TIPC
 frame number and byte offset and counts as a failure.
 
 Exit status: 0 all judged messages on their expected path; 1 a WRONG-PATH message or a
-BAD-TIPC frame; 2 an input file could not be read (missing, not a capture, truncated,
-corrupt: the message names the file, frame number and byte offset). Messages decoded
+BAD-TIPC frame; 2 bad arguments; 3 an input file could not be read (missing, not a capture,
+truncated, corrupt: the message names the file, frame number and byte offset). Messages decoded
 before the problem are still listed.";
 
 const AFTER_LONG_HELP: &str = "\

@@ -40,7 +40,7 @@ fn unknown_scenario_is_named_with_the_known_ones() {
         .env("TIPC_VERIFIER_CACHE", dir.path())
         .args(["check", "--dry-run", "--scenario", "nope"])
         .assert()
-        .failure()
+        .code(2)
         .stderr(
             predicate::str::contains("unknown scenario \"nope\"")
                 .and(predicate::str::contains("veth_rdm")),
@@ -56,7 +56,7 @@ fn outside_the_project_says_where_it_looked() {
         .env("TIPC_VERIFIER_CACHE", dir.path())
         .args(["check", "--dry-run"])
         .assert()
-        .failure()
+        .code(3)
         .stderr(predicate::str::contains(
             "not inside the tipc-crossover project",
         ));

@@ -308,18 +308,18 @@ fn json_lines_parse_and_end_with_a_summary() {
 }
 
 #[test]
-fn missing_file_exits_2_naming_it() {
+fn missing_file_exits_3_naming_it() {
     review()
         .arg("/nonexistent/capture.pcap")
         .assert()
-        .code(2)
+        .code(3)
         .stderr(predicate::str::contains("/nonexistent/capture.pcap"))
         .stderr(predicate::str::contains("cannot open"))
         .stderr(predicate::str::contains("panicked").not());
 }
 
 #[test]
-fn non_pcap_file_exits_2() {
+fn non_pcap_file_exits_3() {
     let dir = tempfile::tempdir().expect("tempdir");
     let p = write(
         dir.path(),
@@ -329,13 +329,13 @@ fn non_pcap_file_exits_2() {
     review()
         .arg(&p)
         .assert()
-        .code(2)
+        .code(3)
         .stderr(predicate::str::contains("notes.txt"))
         .stderr(predicate::str::contains("not a pcap or pcapng file"));
 }
 
 #[test]
-fn truncated_file_exits_2_with_frame_and_offset_after_listing_what_was_read() {
+fn truncated_file_exits_3_with_frame_and_offset_after_listing_what_was_read() {
     let frames = vec![
         loopback_clone(&conn_short(NODE_A, 1, 2, 10)),
         loopback_clone(&conn_short(NODE_A, 1, 2, 10)),
@@ -347,7 +347,7 @@ fn truncated_file_exits_2_with_frame_and_offset_after_listing_what_was_read() {
     review()
         .arg(&p)
         .assert()
-        .code(2)
+        .code(3)
         .stdout(predicate::str::contains("LOW_IMPORTANCE"))
         .stdout(predicate::str::contains("UNREADABLE"))
         .stderr(predicate::str::contains("cut.pcap: frame 2"))
@@ -361,7 +361,7 @@ fn truncated_file_exits_2_with_frame_and_offset_after_listing_what_was_read() {
         .arg(&p)
         .arg("--json")
         .assert()
-        .code(2)
+        .code(3)
         .get_output()
         .stdout
         .clone();
@@ -410,7 +410,7 @@ fn several_files_and_one_unreadable() {
         .arg(&missing)
         .arg(&good)
         .assert()
-        .code(2)
+        .code(3)
         .get_output()
         .stdout
         .clone();
