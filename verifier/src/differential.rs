@@ -6,7 +6,7 @@
 
 use crate::base::Base;
 use crate::kbuild::Flavour;
-use crate::report::ScenarioRun;
+use crate::run::ScenarioRun;
 use crate::scenario::{self, CasePath, MsgPath};
 use serde::Serialize;
 

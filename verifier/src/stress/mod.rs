@@ -212,22 +212,18 @@ pub fn table(r: &StressReport) -> String {
 
 /// KTAP: one test, a subtest per check.
 pub fn ktap(r: &StressReport) -> String {
-    let mut s = String::from("KTAP version 1\n1..1\n");
-    let _ = writeln!(
-        s,
-        "    KTAP version 1\n    # Subtest: debug.stress\n    1..{}",
-        r.checks.len()
-    );
-    for (i, c) in r.checks.iter().enumerate() {
-        let _ = writeln!(
-            s,
-            "    {} {} {} # {}",
-            if c.ok { "ok" } else { "not ok" },
-            i + 1,
-            c.name,
-            c.detail.lines().next().unwrap_or("").replace('#', "no.")
-        );
+    crate::ktap::Document {
+        comments: Vec::new(),
+        tests: vec![crate::ktap::Test {
+            name: "debug.stress".into(),
+            ok: r.ok,
+            subtests: r
+                .checks
+                .iter()
+                .map(|c| crate::ktap::Subtest::new(&c.name, c.ok, &c.detail))
+                .collect(),
+        }],
+        summary: false,
     }
-    let _ = writeln!(s, "{} 1 debug.stress", if r.ok { "ok" } else { "not ok" });
-    s
+    .render()
 }
