@@ -122,6 +122,18 @@ xchg() {
 	return $ok
 }
 
+# xchg_while FILE PHASE TAG BASE: RDM both ways between sa and sc, one
+# exchange after the other (instances BASE+1, BASE+2, ...) for as long as
+# FILE exists; then "count PHASE exchanges N". Run it in the background.
+xchg_while() {
+	j=1
+	while [ -e "$1" ]; do
+		xchg "$2" "$3$j" sa sc "$(($4 + j))" rdm
+		j=$((j + 1))
+	done
+	fact "count $2 exchanges $((j - 1))"
+}
+
 # flood_recv PHASE TAG TO INSTANCE: the receiver of a flood into TO.
 flood_recv() {
 	mkdir -p "$RES/$1"
@@ -294,14 +306,7 @@ phase_forged() {
 	mkdir -p "$dir"
 	rm -f /tmp/forging
 	touch /tmp/forging
-	(
-		j=1
-		while [ -e /tmp/forging ]; do
-			xchg forged "f$j" sa sc "$((200000 + j))" rdm
-			j=$((j + 1))
-		done
-		fact "count forged exchanges $((j - 1))"
-	) &
+	xchg_while /tmp/forging forged f 200000 &
 	bg=$!
 	for mode in forged-proof wrong-cluster replay-other-id raw-hash; do
 		tipc-agent inject --dev br0 --sniff-dev isor --mode $mode --count "$FORGE_FRAMES" --interval-us 100 \
@@ -359,14 +364,7 @@ phase_faults_idle() {
 phase_faults_busy() {
 	rm -f /tmp/busy
 	touch /tmp/busy
-	(
-		j=1
-		while [ -e /tmp/busy ]; do
-			xchg faults_busy "b$j" sa sc "$((300000 + j))" rdm
-			j=$((j + 1))
-		done
-		fact "count faults_busy exchanges $((j - 1))"
-	) &
+	xchg_while /tmp/busy faults_busy b 300000 &
 	bg=$!
 	faults_sweeps faults_busy
 	rm -f /tmp/busy
