@@ -30,6 +30,9 @@ pub struct CheckOptions {
     pub policy: VersionPolicy,
     pub kernels: Vec<Flavour>,
     pub scenarios: Vec<String>,
+    /// `make test`'s subset: the backport base runs its patched kernel
+    /// only (no stock kernel, no differential); 7.3 runs in full.
+    pub quick: bool,
     pub out: Option<PathBuf>,
     pub run: RunOptions,
     pub dry_run: bool,
@@ -57,11 +60,13 @@ pub struct BasePlan {
 /// Chooses, per base, the kernels and scenarios to run. `names` empty:
 /// the base's own list. Returns the plans and notes about what was left
 /// out (a scenario outside the 6.12 subset, on a base not named).
+/// `quick`: bases other than [`Base::PRIMARY`] keep the patched kernel only.
 pub fn plan(
     bases: &[Base],
     bases_named: bool,
     kernels: &[Flavour],
     names: &[String],
+    quick: bool,
 ) -> Result<(Vec<BasePlan>, Vec<String>)> {
     for n in names {
         if scenario::by_name(n).is_none() {
@@ -80,7 +85,13 @@ pub fn plan(
             .iter()
             .copied()
             .filter(|f| base.builds(*f))
+            .filter(|f| !quick || base == Base::PRIMARY || *f == Flavour::Patched)
             .collect();
+        if quick && base != Base::PRIMARY {
+            notes.push(format!(
+                "--quick: base {base} runs its patched kernel only (no stock kernel, no differential)"
+            ));
+        }
         for f in kernels.iter().filter(|f| !base.builds(**f)) {
             let msg = format!(
                 "the {} kernel is built on base {} only, not on {base}",
@@ -168,6 +179,7 @@ pub fn run(project: &Path, opts: &CheckOptions) -> Result<Option<(Report, PathBu
         opts.bases_named,
         &opts.kernels,
         &opts.scenarios,
+        opts.quick,
     )?;
     for n in &notes {
         eprintln!("note: {n}");

@@ -202,7 +202,7 @@ fn every_kernel_build_runs_behind_ccache() {
 #[test]
 fn the_check_plan_per_base() {
     let kernels = [Flavour::Stock, Flavour::Patched];
-    let (plans, notes) = check::plan(&Base::ALL, false, &kernels, &[]).unwrap();
+    let (plans, notes) = check::plan(&Base::ALL, false, &kernels, &[], false).unwrap();
     assert_eq!(plans.len(), 2);
     assert_eq!(plans[0].scenarios.len(), scenario::catalogue().len());
     assert_eq!(plans[1].scenarios.len(), BACKPORT_SCENARIOS.len());
@@ -210,17 +210,23 @@ fn the_check_plan_per_base() {
 
     // A scenario outside the subset: the default bases skip 6.12 and say so.
     let only = vec!["veth_rdm".to_string()];
-    let (plans, notes) = check::plan(&Base::ALL, false, &kernels, &only).unwrap();
+    let (plans, notes) = check::plan(&Base::ALL, false, &kernels, &only, false).unwrap();
     assert_eq!(plans.len(), 1);
     assert_eq!(plans[0].base, Base::V7_3);
     assert!(notes.iter().any(|n| n.contains("6.12")), "{notes:?}");
     // Named explicitly, 6.12 with nothing to run is an error.
-    let err = check::plan(&[Base::V6_12], true, &kernels, &only).unwrap_err();
+    let err = check::plan(&[Base::V6_12], true, &kernels, &only, false).unwrap_err();
     assert!(format!("{err:#}").contains("netns_recreate"), "{err:#}");
     // The debug kernel is 7.3's only.
-    let err = check::plan(&[Base::V6_12], true, &[Flavour::Debug], &[]).unwrap_err();
+    let err = check::plan(&[Base::V6_12], true, &[Flavour::Debug], &[], false).unwrap_err();
     assert!(format!("{err:#}").contains("7.3 only"), "{err:#}");
-    assert!(check::plan(&Base::ALL, false, &kernels, &["nope".into()]).is_err());
+    assert!(check::plan(&Base::ALL, false, &kernels, &["nope".into()], false).is_err());
+    // make test's subset: 6.12 keeps its patched kernel only, 7.3 both.
+    let (plans, notes) = check::plan(&Base::ALL, false, &kernels, &[], true).unwrap();
+    assert_eq!(plans[0].kernels, vec![Flavour::Stock, Flavour::Patched]);
+    assert_eq!(plans[1].kernels, vec![Flavour::Patched]);
+    assert_eq!(plans[1].scenarios.len(), BACKPORT_SCENARIOS.len());
+    assert!(notes.iter().any(|n| n.contains("--quick")), "{notes:?}");
     assert_eq!(
         check::share_dir(
             Path::new("out"),
