@@ -117,10 +117,10 @@ impl Base {
         }
     }
 
-    /// The kernels this base builds: the debug flavour (KASAN, lockdep) is
-    /// built on the primary base only.
+    /// The kernels this base builds: the sanitizer flavours (debug: KASAN,
+    /// lockdep; kcsan) are built on the primary base only.
     pub fn builds(self, flavour: Flavour) -> bool {
-        flavour != Flavour::Debug || self == Base::PRIMARY
+        !flavour.is_sanitizer() || self == Base::PRIMARY
     }
 
     /// Names of the scenarios `check` runs on this base.

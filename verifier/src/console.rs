@@ -10,6 +10,7 @@ const SPLAT_MARKERS: &[(&str, &str)] = &[
     ("Kernel panic", "panic"),
     ("BUG: KASAN:", "KASAN"),
     ("KASAN:", "KASAN"),
+    ("BUG: KCSAN:", "KCSAN"),
     (
         "sleeping function called from invalid context",
         "sleep in atomic",
@@ -55,6 +56,39 @@ pub struct Splat {
     pub kind: &'static str,
     pub line_number: usize,
     pub excerpt: String,
+    /// Whether it fails the run: every splat does, but a KCSAN data-race
+    /// report whose accesses and stacks name no TIPC function. A
+    /// sanitizer kernel reports races all over the core kernel; what this
+    /// project answers for are the ones in `net/tipc`.
+    pub fails_run: bool,
+}
+
+/// A console line without its printk time stamp (`[   12.345678] `).
+fn message(line: &str) -> &str {
+    match line.trim_start().strip_prefix('[') {
+        Some(rest) => rest.split_once("] ").map_or(line, |(_, m)| m),
+        None => line,
+    }
+}
+
+/// Whether a report line names TIPC code: a `tipc_` function (title or
+/// stack frame), a frame of the `tipc` module or a `net/tipc/` file; not
+/// merely a task called `tipc-agent`.
+fn names_tipc(line: &str) -> bool {
+    let m = message(line);
+    m.trim_start().starts_with("tipc_")
+        || m.contains(" tipc_")
+        || m.contains("[tipc]")
+        || m.contains("net/tipc/")
+}
+
+/// The end (exclusive) of the KCSAN report whose title is `lines[title]`:
+/// its closing line of `=` characters is the last line.
+fn kcsan_report_end(lines: &[&str], title: usize) -> usize {
+    let limit = (title + 200).min(lines.len());
+    (title + 1..limit)
+        .find(|&j| message(lines[j]).starts_with("=========="))
+        .map_or(limit, |j| j + 1)
 }
 
 /// Lines of context kept after the line that matched (the trace).
@@ -71,11 +105,19 @@ pub fn find_splats(console: &str) -> Vec<Splat> {
         }
         if let Some((_, kind)) = SPLAT_MARKERS.iter().find(|(m, _)| line.contains(m)) {
             let from = i.saturating_sub(2);
-            let to = (i + EXCERPT_AFTER).min(lines.len());
+            // A KCSAN report ends at its closing rule, and the next one may
+            // follow at once: each is judged on its own lines.
+            let kcsan = *kind == "KCSAN";
+            let to = if kcsan {
+                kcsan_report_end(&lines, i)
+            } else {
+                (i + EXCERPT_AFTER).min(lines.len())
+            };
             found.push(Splat {
                 kind,
                 line_number: i + 1,
                 excerpt: lines[from..to].join("\n"),
+                fails_run: !kcsan || lines[i..to].iter().any(|l| names_tipc(l)),
             });
             skip_until = to;
         }

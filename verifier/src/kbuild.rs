@@ -54,6 +54,10 @@ pub enum Flavour {
     /// The patched series with KASAN, lockdep, PROVE_RCU, DEBUG_ATOMIC_SLEEP
     /// and fault injection (`vm/kconfig/debug.config`), for `stress`; 7.3 only.
     Debug,
+    /// The patched series with KCSAN and fault injection
+    /// (`vm/kconfig/kcsan.config`), for `stress --kernel kcsan` and `check
+    /// --kernel kcsan`; 7.3 only.
+    Kcsan,
 }
 
 impl Flavour {
@@ -62,12 +66,18 @@ impl Flavour {
             Flavour::Stock => "stock",
             Flavour::Patched => "patched",
             Flavour::Debug => "debug",
+            Flavour::Kcsan => "kcsan",
         }
     }
 
-    /// True for the kernels built from the series (patched and debug).
+    /// True for the kernels built from the series (patched, debug, kcsan).
     pub fn has_series(self) -> bool {
-        matches!(self, Flavour::Patched | Flavour::Debug)
+        matches!(self, Flavour::Patched | Flavour::Debug | Flavour::Kcsan)
+    }
+
+    /// True for the sanitizer kernels, built on the primary base only.
+    pub fn is_sanitizer(self) -> bool {
+        matches!(self, Flavour::Debug | Flavour::Kcsan)
     }
 
     /// Kernel command-line words this flavour's guests boot with: the
@@ -76,7 +86,7 @@ impl Flavour {
     pub fn boot_args(self) -> &'static str {
         match self {
             Flavour::Debug => "kasan.fault=panic",
-            Flavour::Stock | Flavour::Patched => "",
+            Flavour::Stock | Flavour::Patched | Flavour::Kcsan => "",
         }
     }
 
@@ -88,8 +98,10 @@ impl Flavour {
         if self.has_series() {
             v.push(dir.join("patched.config"));
         }
-        if self == Flavour::Debug {
-            v.push(dir.join("debug.config"));
+        match self {
+            Flavour::Debug => v.push(dir.join("debug.config")),
+            Flavour::Kcsan => v.push(dir.join("kcsan.config")),
+            Flavour::Stock | Flavour::Patched => {}
         }
         v
     }
@@ -454,7 +466,7 @@ pub fn trees_dir(cache: &Path, version: &str) -> PathBuf {
 fn ensure_tree(ctx: &BuildContext, flavour: Flavour) -> Result<PathBuf> {
     match flavour {
         Flavour::Stock => ensure_base_repo(ctx),
-        Flavour::Patched | Flavour::Debug => ensure_worktree(ctx, flavour.name()),
+        Flavour::Patched | Flavour::Debug | Flavour::Kcsan => ensure_worktree(ctx, flavour.name()),
     }
 }
 

@@ -362,6 +362,11 @@ struct StressArgs {
     /// Guest memory in MiB (KASAN's shadow and quarantine need room).
     #[arg(long, default_value_t = 2048, value_name = "MIB")]
     memory: u32,
+    /// The kernel: debug (KASAN, lockdep, fault injection) or kcsan (KCSAN
+    /// and fault injection; data-race reports that name a TIPC function
+    /// fail the run, others are counted).
+    #[arg(long, value_enum, default_value = "debug")]
+    kernel: kbuild::Flavour,
     /// Parallel make jobs for the kernel build (default: the number of CPUs).
     #[arg(short, long)]
     jobs: Option<usize>,
@@ -453,6 +458,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             }
             let opts = stress::StressOptions {
                 base: args.base.base,
+                kernel: args.kernel,
                 policy: args.base.policy(),
                 plan,
                 out: args.out,

@@ -45,6 +45,19 @@ fn each_base_names_its_package_suite_series_and_fragment() {
     );
     assert!(Base::V7_3.builds(Flavour::Debug));
     assert!(!Base::V6_12.builds(Flavour::Debug));
+    // KCSAN cannot share a kernel with KASAN: its own flavour, 7.3 only.
+    let kcsan = Flavour::Kcsan.fragments(&project(), Base::V7_3);
+    assert_eq!(
+        kcsan.last(),
+        Some(&project().join("vm/kconfig/kcsan.config"))
+    );
+    assert!(kcsan.contains(&project().join("vm/kconfig/patched.config")));
+    assert!(!kcsan.iter().any(|f| f.ends_with("debug.config")));
+    let text = std::fs::read_to_string(project().join("vm/kconfig/kcsan.config")).unwrap();
+    assert!(text.lines().any(|l| l == "CONFIG_KCSAN=y"));
+    assert!(!text.contains("CONFIG_KASAN=y"));
+    assert!(Base::V7_3.builds(Flavour::Kcsan));
+    assert!(!Base::V6_12.builds(Flavour::Kcsan));
     assert!(Base::V6_12.builds(Flavour::Patched));
 }
 

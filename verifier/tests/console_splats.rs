@@ -87,3 +87,65 @@ fn a_failed_script_status_is_read() {
     assert_eq!(end_status(&console), Some(3));
     assert!(find_splats(&console).is_empty());
 }
+
+/// A KCSAN report as the kernel prints it, time stamps included.
+fn kcsan_report(t: u32, title: &str, write_fn: &str, read_fn: &str) -> String {
+    [
+        "==================================================================".to_string(),
+        format!("BUG: KCSAN: data-race in {title}"),
+        String::new(),
+        "write to 0xffff88800530a2a8 of 8 bytes by task 211 on cpu 1:".into(),
+        format!(" {write_fn}+0x4c/0x90"),
+        " process_one_work+0x1b4/0x3c0".into(),
+        String::new(),
+        "read to 0xffff88800530a2a8 of 8 bytes by task 214 on cpu 0:".into(),
+        format!(" {read_fn}+0x61/0x210"),
+        " __sys_sendto+0x1d2/0x220".into(),
+        String::new(),
+        "value changed: 0x0000000000000000 -> 0xffff888004f1c000".into(),
+        String::new(),
+        "Reported by Kernel Concurrency Sanitizer on:".into(),
+        "CPU: 0 UID: 0 PID: 214 Comm: tipc-agent Not tainted 7.3.4 #1 PREEMPT(voluntary)".into(),
+        "==================================================================".into(),
+    ]
+    .iter()
+    .map(|l| format!("[{t:5}.123456] {l}"))
+    .collect::<Vec<_>>()
+    .join("\n")
+}
+
+#[test]
+fn a_kcsan_race_fails_a_run_only_when_it_names_tipc() {
+    // Two reports back to back: a core-kernel race first, then one in TIPC.
+    // Each is judged on its own lines, so the first cannot hide the second.
+    let elsewhere = kcsan_report(
+        41,
+        "mod_timer / run_timer_softirq",
+        "mod_timer",
+        "run_timer_softirq",
+    );
+    let ours = kcsan_report(
+        42,
+        "tipc_node_assign_peer_net / tipc_node_get_mtu",
+        "tipc_node_assign_peer_net",
+        "tipc_node_get_mtu",
+    );
+    let splats = find_splats(&with_inserted(&format!("{elsewhere}\n{ours}")));
+    assert_eq!(splats.len(), 2, "{splats:?}");
+    assert!(splats.iter().all(|s| s.kind == "KCSAN"));
+    assert!(
+        !splats[0].fails_run,
+        "a race outside net/tipc is counted, not failed"
+    );
+    assert!(splats[1].fails_run, "a race in net/tipc fails the run");
+    assert!(splats[1].excerpt.contains("tipc_node_get_mtu"));
+    assert!(
+        !splats[0].excerpt.contains("tipc_node"),
+        "{}",
+        splats[0].excerpt
+    );
+    // Only the core-kernel one: nothing fails.
+    let alone = find_splats(&with_inserted(&elsewhere));
+    assert_eq!(alone.len(), 1);
+    assert!(alone.iter().all(|s| !s.fails_run));
+}

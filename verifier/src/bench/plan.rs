@@ -39,7 +39,9 @@ impl Path {
     pub fn on(kernel: Flavour) -> &'static [Path] {
         match kernel {
             Flavour::Stock => &[Path::CCrossover, Path::Tcp],
-            Flavour::Patched | Flavour::Debug => &[Path::RustCrossover, Path::Bearer, Path::Tcp],
+            Flavour::Patched | Flavour::Debug | Flavour::Kcsan => {
+                &[Path::RustCrossover, Path::Bearer, Path::Tcp]
+            }
         }
     }
 

@@ -617,7 +617,7 @@ fn judge_discovery_cost(share: &Path, kernel: Flavour) -> Vec<Check> {
             false,
             "no cost at the fewest namespaces",
         ),
-        (Flavour::Patched | Flavour::Debug, Some(g)) => Check::new(
+        (Flavour::Patched | Flavour::Debug | Flavour::Kcsan, Some(g)) => Check::new(
             "discovery_cost_flat",
             g <= discovery_cost::FLAT_LIMIT,
             format!("{} (limit x{})", detail(g), discovery_cost::FLAT_LIMIT),

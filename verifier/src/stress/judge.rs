@@ -19,8 +19,11 @@ pub struct GuestEnd {
     /// The script's exit status (None: no end marker).
     pub end_status: Option<i32>,
     pub timed_out: bool,
-    /// Splat kinds with their console line, in order.
+    /// Splat kinds with their console line, in order: those that fail
+    /// the run.
     pub splats: Vec<(String, usize)>,
+    /// KCSAN data-race reports that name no TIPC function (kcsan kernel).
+    pub races_elsewhere: u64,
 }
 
 /// What a crossover assignment was judged to be.
@@ -111,6 +114,8 @@ pub struct Summary {
     pub churn_rounds: u64,
     pub empty_rounds: u64,
     pub splats: u64,
+    /// KCSAN reports outside net/tipc: recorded, not failing.
+    pub races_elsewhere: u64,
     pub totals: Totals,
     pub crossovers: CrossoverCounts,
     pub phase_seconds: BTreeMap<String, f64>,
@@ -141,6 +146,7 @@ pub fn judge(
         churn_rounds: facts.count("bearer_churn", "rounds"),
         empty_rounds: facts.count("empty_names", "rounds"),
         splats: guest.splats.len() as u64,
+        races_elsewhere: guest.races_elsewhere,
         totals: totals.clone(),
         crossovers: crossovers.clone(),
         phase_seconds: facts
