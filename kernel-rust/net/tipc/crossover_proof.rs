@@ -62,8 +62,7 @@ pub(crate) fn proof_from_hash(hash: u64) -> u32 {
     hash as u32
 }
 
-/// Tells whether a received proof equals the expected one, in a time that
-/// does not depend on where they differ.
+/// Tells whether a received proof is the expected one.
 pub(crate) fn proof_matches(received: u32, expected: u32) -> bool {
-    core::hint::black_box(received ^ expected) == 0
+    received == expected
 }

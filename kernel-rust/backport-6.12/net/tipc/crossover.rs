@@ -21,14 +21,15 @@
 //! A namespace enters the registry when its TIPC address becomes final and
 //! leaves it in its `pre_exit` (`tipc_crossover_unregister()`), and again in
 //! its `exit`, in case the address work registered it in between. A peer
-//! pointer is only ever set by [`tipc_crossover_peer_find`], with the
-//! registry lock and the receiver's `node_list_lock` held, and only to a
-//! namespace that is still alive (`check_net()`), that is, whose `pre_exit`
-//! has not started. `pre_exit` removes the namespace under the registry lock
-//! and then clears every peer pointer to it under each `node_list_lock`
-//! (`tipc_node_pre_cleanup_net()`). So a pointer set before the removal is
-//! cleared by that pass, and none is set after it: no `struct tipc_node`
-//! keeps a pointer to a namespace past its `pre_exit`. A sender reads the
+//! pointer is only ever set by the C caller of [`tipc_crossover_peer_find`],
+//! which holds the receiver's `node_list_lock` across the lookup and the
+//! store, and only to a namespace that was in the registry and still alive
+//! (`check_net()`) during the lookup. `pre_exit` removes the namespace under
+//! the registry lock and then clears every peer pointer to it under each
+//! `node_list_lock` (`tipc_node_pre_cleanup_net()`). So a pointer stored by a
+//! lookup that found the namespace is cleared by that pass, and no lookup
+//! after the removal finds it: no `struct tipc_node` keeps a pointer to a
+//! namespace past its `pre_exit`. A sender reads the
 //! pointer under `rcu_read_lock()`, and the namespace core waits for an RCU
 //! grace period between `pre_exit` and `exit`, so a sender that read the
 //! pointer just before it was cleared is done before the namespace's TIPC
@@ -335,26 +336,24 @@ pub unsafe extern "C" fn tipc_crossover_unregister(cookie: u64, id: *const u8) {
 /// `receiver_cookie` and `cluster_id` are the cookie and cluster id of the
 /// receiving namespace; `node_id` and `proof` come from the discovery
 /// message. The peer must have that node id, the same cluster id and a valid
-/// proof, and must not be the receiver. On a match the peer namespace is
-/// written to `*slot`, with the registry lock still held, and true is
-/// returned; otherwise `*slot` is left alone.
+/// proof, must not be the receiver, and must be alive. Returns the peer
+/// namespace, or null if there is none. The caller stores it; see the
+/// module documentation for the lock it must hold across the call and the
+/// store.
 ///
 /// # Safety
 ///
 /// `node_id` must be valid for reads of `NODE_ID_LEN` (16) bytes, and those
-/// bytes must not be written to during the call. `slot` must be valid for
-/// writes of a pointer, and the caller must hold the lock that serialises
-/// writers of `*slot` (`node_list_lock` of the receiving namespace).
+/// bytes must not be written to during the call.
 #[no_mangle]
 pub unsafe extern "C" fn tipc_crossover_peer_find(
     receiver_cookie: u64,
     node_id: *const u8,
     cluster_id: u32,
     proof: u32,
-    slot: *mut *mut c_void,
-) -> bool {
+) -> *mut c_void {
     let Some(registry) = registry() else {
-        return false;
+        return ptr::null_mut();
     };
     let claim = Claim {
         // SAFETY: the caller guarantees what `node_id_from_c()` requires for
@@ -373,11 +372,7 @@ pub unsafe extern "C" fn tipc_crossover_peer_find(
             // SAFETY: a namespace in the registry is not freed: its `exit`
             // removes it under the registry lock, which is held here.
             Verdict::Match if unsafe { tipc_crossover_net_alive(peer.net) } => {
-                // SAFETY: the caller guarantees that `slot` is valid for
-                // writes; the volatile store keeps it a single pointer-sized
-                // write for lockless readers, like `WRITE_ONCE()`.
-                unsafe { ptr::write_volatile(slot, peer.net) };
-                return true;
+                return peer.net;
             }
             // A dying namespace that registered after its `pre_exit`.
             Verdict::Match => cursor = current.move_next(),
@@ -385,5 +380,5 @@ pub unsafe extern "C" fn tipc_crossover_peer_find(
             Verdict::End => break,
         }
     }
-    false
+    ptr::null_mut()
 }
