@@ -234,7 +234,7 @@ pub fn ktap(r: &StressReport) -> String {
     crate::ktap::Document {
         comments: Vec::new(),
         tests: vec![crate::ktap::Test {
-            name: "debug.stress".into(),
+            name: format!("{}.stress", r.kernel.flavour.name()),
             ok: r.ok,
             subtests: r
                 .checks
