@@ -107,7 +107,7 @@ pub fn plan(
             .scenarios()
             .into_iter()
             .filter(|s| names.is_empty() || names.iter().any(|n| n == s.name))
-            .filter(|s| flavours.iter().any(|f| s.kernels.contains(f)))
+            .filter(|s| flavours.iter().any(|f| s.runs_on(*f)))
             .collect();
         if scenarios.is_empty() {
             let msg = format!(
@@ -269,15 +269,12 @@ fn run_scenario(
         "scenario {} {}: {} kernel(s) under {:?}",
         id.base,
         scn.name,
-        kernels
-            .iter()
-            .filter(|k| scn.kernels.contains(&k.flavour))
-            .count(),
+        kernels.iter().filter(|k| scn.runs_on(k.flavour)).count(),
         opts.run.accel
     ));
     let mut specs = Vec::new();
     let mut groups = Vec::new();
-    for k in kernels.iter().filter(|k| scn.kernels.contains(&k.flavour)) {
+    for k in kernels.iter().filter(|k| scn.runs_on(k.flavour)) {
         let share = share_dir(out, id.base, k.flavour, scn.name);
         prepare_share(&share, scn)?;
         let first = specs.len();
@@ -488,7 +485,7 @@ fn dry_run(
             kernel_paths.push((*f, entry.join("bzImage")));
         }
         for scn in &p.scenarios {
-            for (f, kernel) in kernel_paths.iter().filter(|(f, _)| scn.kernels.contains(f)) {
+            for (f, kernel) in kernel_paths.iter().filter(|(f, _)| scn.runs_on(*f)) {
                 let share = share_dir(out, base, *f, scn.name);
                 for spec in guest_specs(scn, kernel, &initrd, &share, vm_timeout)? {
                     println!(

@@ -234,6 +234,10 @@ fn the_check_plan_per_base() {
     let err = check::plan(&[Base::V6_12], true, &[Flavour::Debug], &[], false).unwrap_err();
     assert!(format!("{err:#}").contains("7.3 only"), "{err:#}");
     assert!(check::plan(&Base::ALL, false, &kernels, &["nope".into()], false).is_err());
+    // The sanitizer kernels are the series: they run what patched runs.
+    let (plans, _) = check::plan(&[Base::V7_3], true, &[Flavour::Kcsan], &[], false).unwrap();
+    assert_eq!(plans[0].scenarios.len(), scenario::catalogue().len());
+    assert!(check::plan(&[Base::V6_12], true, &[Flavour::Kcsan], &[], false).is_err());
     // make test's subset: 6.12 keeps its patched kernel only, 7.3 both.
     let (plans, notes) = check::plan(&Base::ALL, false, &kernels, &[], true).unwrap();
     assert_eq!(plans[0].kernels, vec![Flavour::Stock, Flavour::Patched]);

@@ -186,6 +186,13 @@ pub struct Scenario {
 }
 
 impl Scenario {
+    /// Whether this scenario runs on `kernel`: the sanitizer kernels
+    /// (debug, kcsan) are the patched series, so they run what it runs.
+    pub fn runs_on(&self, kernel: Flavour) -> bool {
+        self.kernels.contains(&kernel)
+            || (kernel.is_sanitizer() && self.kernels.contains(&Flavour::Patched))
+    }
+
     /// Whether the captures can tell `case`'s path: its receiver's loopback
     /// is captured and the flow was not cut short on purpose.
     pub fn path_observable(&self, case: &TrafficCase) -> bool {
