@@ -220,6 +220,7 @@ fn clean_guest() -> GuestEnd {
         end_status: Some(0),
         timed_out: false,
         splats: vec![],
+        races_elsewhere: 0,
     }
 }
 
@@ -289,6 +290,14 @@ fn the_verdict_names_each_failure() {
     let (checks, _) = judge::judge(&plan, &g, &f, &tally_for(2), &events);
     assert_eq!(names_of_failures(&checks), vec!["console_clean"]);
 
+    // KCSAN reports outside net/tipc are recorded, and fail nothing.
+    let mut g = clean_guest();
+    g.races_elsewhere = 3;
+    let (checks, summary) = judge::judge(&plan, &g, &f, &tally_for(2), &events);
+    assert!(names_of_failures(&checks).is_empty(), "{checks:#?}");
+    assert_eq!(summary.races_elsewhere, 3);
+    assert_eq!(summary.splats, 0);
+
     // A phase its watchdog killed.
     let killed =
         facts::parse(&facts_text(2).replace("phase forged 0 12.5", "phase forged 137 300"))
@@ -319,6 +328,7 @@ fn the_verdict_names_each_failure() {
         end_status: None,
         timed_out: true,
         splats: vec![],
+        races_elsewhere: 0,
     };
     let (checks, _) = judge::judge(
         &plan,
