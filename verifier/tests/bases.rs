@@ -236,7 +236,16 @@ fn the_check_plan_per_base() {
     assert!(check::plan(&Base::ALL, false, &kernels, &["nope".into()], false).is_err());
     // The sanitizer kernels are the series: they run what patched runs.
     let (plans, _) = check::plan(&[Base::V7_3], true, &[Flavour::Kcsan], &[], false).unwrap();
-    assert_eq!(plans[0].scenarios.len(), scenario::catalogue().len());
+    let timed = scenario::catalogue()
+        .iter()
+        .filter(|s| s.discovery_cost)
+        .count();
+    assert_eq!(timed, 1, "discovery_scale");
+    assert_eq!(
+        plans[0].scenarios.len(),
+        scenario::catalogue().len() - timed
+    );
+    assert!(!plans[0].scenarios.iter().any(|s| s.discovery_cost));
     assert!(check::plan(&[Base::V6_12], true, &[Flavour::Kcsan], &[], false).is_err());
     // make test's subset: 6.12 keeps its patched kernel only, 7.3 both.
     let (plans, notes) = check::plan(&Base::ALL, false, &kernels, &[], true).unwrap();
