@@ -527,13 +527,14 @@ pub fn finish(rep: &Report, json: &Path) -> Result<()> {
         eprintln!("captures and console logs: {}", dir.display());
     }
     if !rep.ok {
-        bail!(
+        return Err(crate::exit::ChecksFailed(format!(
             "{} of {} scenario run(s) and {} of {} differential row(s) failed",
             rep.runs.iter().filter(|r| !r.ok).count(),
             rep.runs.len(),
             rows.iter().filter(|(_, r)| !r.ok).count(),
             rows.len()
-        );
+        ))
+        .into());
     }
     Ok(())
 }

@@ -31,11 +31,41 @@ impl fmt::Display for UsageError {
 
 impl std::error::Error for UsageError {}
 
+/// The command ran to its end and a check failed: `main` exits with
+/// [`CHECK_FAILED`] for it, after the report was printed.
+#[derive(Debug)]
+pub struct ChecksFailed(pub String);
+
+impl fmt::Display for ChecksFailed {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for ChecksFailed {}
+
 /// The exit status of an error that ended a command.
 pub fn status_of(e: &anyhow::Error) -> u8 {
     if e.downcast_ref::<UsageError>().is_some() {
         USAGE
+    } else if e.downcast_ref::<ChecksFailed>().is_some() {
+        CHECK_FAILED
     } else {
         INFRASTRUCTURE
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_error_kind_has_its_status() {
+        assert_eq!(status_of(&UsageError("x".into()).into()), USAGE);
+        assert_eq!(status_of(&ChecksFailed("x".into()).into()), CHECK_FAILED);
+        assert_eq!(status_of(&anyhow::anyhow!("qemu died")), INFRASTRUCTURE);
+        // Context on top keeps the kind.
+        let e = anyhow::Error::from(ChecksFailed("1 of 2 failed".into())).context("check");
+        assert_eq!(status_of(&e), CHECK_FAILED);
     }
 }
