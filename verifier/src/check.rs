@@ -15,7 +15,7 @@ use crate::qemu::{self, RunOptions, VmSpec};
 use crate::report::{self, BaseId, BaseReport, Report, ScenarioRun};
 use crate::scenario::{self, Scenario};
 use crate::{cache, differential, setup};
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -99,7 +99,7 @@ pub fn plan(
                 Base::PRIMARY
             );
             if bases_named && flavours.is_empty() {
-                bail!("{msg}");
+                return Err(crate::exit::UsageError(msg).into());
             }
             notes.push(msg);
         }
@@ -124,7 +124,7 @@ pub fn plan(
                 }
             );
             if bases_named {
-                bail!("{msg}");
+                return Err(crate::exit::UsageError(msg).into());
             }
             notes.push(format!("{msg}: base {base} skipped"));
             continue;
@@ -141,7 +141,9 @@ pub fn plan(
         });
     }
     if plans.is_empty() {
-        bail!("nothing to run: {}", notes.join("; "));
+        return Err(
+            crate::exit::UsageError(format!("nothing to run: {}", notes.join("; "))).into(),
+        );
     }
     Ok((plans, notes))
 }

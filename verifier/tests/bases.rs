@@ -232,6 +232,10 @@ fn the_check_plan_per_base() {
     assert!(format!("{err:#}").contains("netns_recreate"), "{err:#}");
     // The debug kernel is 7.3's only.
     let err = check::plan(&[Base::V6_12], true, &[Flavour::Debug], &[], false).unwrap_err();
+    assert_eq!(
+        tipc_verifier::exit::status_of(&err),
+        tipc_verifier::exit::USAGE
+    );
     assert!(format!("{err:#}").contains("7.3 only"), "{err:#}");
     assert!(check::plan(&Base::ALL, false, &kernels, &["nope".into()], false).is_err());
     // The sanitizer kernels are the series: they run what patched runs.
