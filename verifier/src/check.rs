@@ -282,6 +282,7 @@ fn run_scenario(
         let first = specs.len();
         specs.extend(guest_specs(
             scn,
+            k.flavour,
             &k.bzimage,
             initrd,
             &share,
@@ -342,9 +343,12 @@ fn prepare_share(share: &Path, scn: &Scenario) -> Result<()> {
     Ok(())
 }
 
-/// The guests of one scenario on one kernel, sharing one directory.
+/// The guests of one scenario on one kernel, sharing one directory. A
+/// sanitizer kernel boots with its own words (`kasan.fault=panic`) and
+/// twice the memory, as in `stress`.
 fn guest_specs(
     scn: &Scenario,
+    flavour: Flavour,
     kernel: &Path,
     initrd: &Path,
     share: &Path,
@@ -358,8 +362,15 @@ fn guest_specs(
             let name = format!("guest{}", role.map(|r| format!("-{r}")).unwrap_or_default());
             let mut spec = vm_spec(&name, kernel, initrd, share, timeout);
             spec.icount = scn.discovery_cost;
-            if let Some(r) = role {
-                spec.extra_append = format!("tipc_verifier.role={r}");
+            let role_arg = role.map(|r| format!("tipc_verifier.role={r}"));
+            spec.extra_append = [Some(flavour.boot_args().to_string()), role_arg]
+                .into_iter()
+                .flatten()
+                .filter(|a| !a.is_empty())
+                .collect::<Vec<_>>()
+                .join(" ");
+            if flavour.is_sanitizer() {
+                spec.memory_mb = 2048;
             }
             spec
         })
@@ -489,7 +500,7 @@ fn dry_run(
         for scn in &p.scenarios {
             for (f, kernel) in kernel_paths.iter().filter(|(f, _)| scn.runs_on(*f)) {
                 let share = share_dir(out, base, *f, scn.name);
-                for spec in guest_specs(scn, kernel, &initrd, &share, vm_timeout)? {
+                for spec in guest_specs(scn, *f, kernel, &initrd, &share, vm_timeout)? {
                     println!(
                         "# scenario {} on {base} {} ({}): guest scripts in {}",
                         scn.name,

@@ -71,24 +71,24 @@ fn message(line: &str) -> &str {
     }
 }
 
-/// Whether a report line names TIPC code: a `tipc_` function (title or
-/// stack frame), a frame of the `tipc` module or a `net/tipc/` file; not
-/// merely a task called `tipc-agent`.
+/// Whether a report line names TIPC code: a word that starts with `tipc_`
+/// or `__tipc_` (a function in the title, a stack frame, a workqueue), or
+/// a frame of the `tipc` module; not merely a task called `tipc-agent`.
 fn names_tipc(line: &str) -> bool {
     let m = message(line);
-    m.trim_start().starts_with("tipc_")
-        || m.contains(" tipc_")
-        || m.contains("[tipc]")
-        || m.contains("net/tipc/")
+    m.contains("[tipc]")
+        || m.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .any(|w| w.trim_start_matches('_').starts_with("tipc_"))
 }
 
 /// The end (exclusive) of the KCSAN report whose title is `lines[title]`:
 /// its closing line of `=` characters is the last line.
+/// Without one (the console was cut short), [`EXCERPT_AFTER`] lines.
 fn kcsan_report_end(lines: &[&str], title: usize) -> usize {
     let limit = (title + 200).min(lines.len());
     (title + 1..limit)
         .find(|&j| message(lines[j]).starts_with("=========="))
-        .map_or(limit, |j| j + 1)
+        .map_or((title + EXCERPT_AFTER).min(lines.len()), |j| j + 1)
 }
 
 /// Lines of context kept after the line that matched (the trace).
@@ -107,6 +107,8 @@ pub fn find_splats(console: &str) -> Vec<Splat> {
             let from = i.saturating_sub(2);
             // A KCSAN report ends at its closing rule, and the next one may
             // follow at once: each is judged on its own lines.
+            // Scanning goes on inside a KCSAN report: with two CPUs another
+            // CPU's splat may be printed between its lines.
             let kcsan = *kind == "KCSAN";
             let to = if kcsan {
                 kcsan_report_end(&lines, i)
@@ -119,7 +121,7 @@ pub fn find_splats(console: &str) -> Vec<Splat> {
                 excerpt: lines[from..to].join("\n"),
                 fails_run: !kcsan || lines[i..to].iter().any(|l| names_tipc(l)),
             });
-            skip_until = to;
+            skip_until = if kcsan { i + 1 } else { to };
         }
     }
     found

@@ -149,3 +149,38 @@ fn a_kcsan_race_fails_a_run_only_when_it_names_tipc() {
     assert_eq!(alone.len(), 1);
     assert!(alone.iter().all(|s| !s.fails_run));
 }
+
+#[test]
+fn a_kcsan_race_is_tipc_by_its_stack_frames_too_and_hides_nothing() {
+    // TIPC only in a stack frame (a double-underscore one), not the title.
+    let frames = kcsan_report(
+        43,
+        "skb_queue_tail / skb_dequeue",
+        "__tipc_sendmsg",
+        "skb_dequeue",
+    );
+    let splats = find_splats(&with_inserted(&frames));
+    assert_eq!(splats.len(), 1);
+    assert!(splats[0].fails_run, "{}", splats[0].excerpt);
+
+    // Another CPU's WARNING printed in the middle of a report outside TIPC
+    // is a splat of its own, and it fails the run.
+    let elsewhere = kcsan_report(
+        44,
+        "mod_timer / run_timer_softirq",
+        "mod_timer",
+        "run_timer_softirq",
+    );
+    let mut lines: Vec<&str> = elsewhere.lines().collect();
+    lines.insert(
+        6,
+        "[   44.200000] WARNING: CPU: 1 PID: 90 at kernel/time/timer.c:1641 __mod_timer+0x1/0x2",
+    );
+    let splats = find_splats(&with_inserted(&lines.join("\n")));
+    let kinds: Vec<(&str, bool)> = splats.iter().map(|s| (s.kind, s.fails_run)).collect();
+    assert_eq!(
+        kinds,
+        vec![("KCSAN", false), ("WARNING", true)],
+        "{splats:?}"
+    );
+}
