@@ -52,10 +52,11 @@ pub enum Flavour {
     /// The pristine tree with the base's series applied: the Rust crossover.
     Patched,
     /// The patched series with KASAN, lockdep, PROVE_RCU, DEBUG_ATOMIC_SLEEP
-    /// and fault injection (`vm/kconfig/debug.config`), for `stress`; 7.3 only.
+    /// and fault injection (`vm/kconfig/debug.config`, `faults.config`), for
+    /// `stress`; 7.3 only.
     Debug,
     /// The patched series with KCSAN and fault injection
-    /// (`vm/kconfig/kcsan.config`), for `stress --kernel kcsan` and `check
+    /// (`vm/kconfig/kcsan.config`, `faults.config`), for `stress --kernel kcsan` and `check
     /// --kernel kcsan`; 7.3 only.
     Kcsan,
 }
@@ -97,6 +98,9 @@ impl Flavour {
         let mut v = vec![dir.join("base.config"), base.fragment(project)];
         if self.has_series() {
             v.push(dir.join("patched.config"));
+        }
+        if self.is_sanitizer() {
+            v.push(dir.join("faults.config"));
         }
         match self {
             Flavour::Debug => v.push(dir.join("debug.config")),
