@@ -4,9 +4,10 @@
 //! The capture is made by repeating the frames of real captures (our own
 //! QEMU runs by default) until it holds `--frames` frames, with increasing
 //! timestamps. Each round runs, one after the other, `tipc-verifier trace
-//! review FILE` and `tshark -r FILE -T fields -e tipc.usr`, both writing to
-//! /dev/null; rounds alternate which goes first, so drift hits both alike.
-//! The medians and their ratio are printed.
+//! review FILE` (text), `tipc-verifier trace review --json FILE` (JSON
+//! Lines) and `tshark -r FILE -T fields -e tipc.usr`, all writing to
+//! /dev/null; each round starts with a different one of the three, so drift
+//! hits all alike. The medians and tshark's ratio to each mode are printed.
 
 use crate::decode::CaptureReader;
 use anyhow::{bail, Context, Result};
@@ -40,12 +41,18 @@ pub struct BenchArgs {
 pub struct BenchResult {
     pub frames: u64,
     pub file_bytes: u64,
+    /// `trace review FILE` (text lines).
     pub review_seconds: Vec<f64>,
+    /// `trace review --json FILE` (JSON Lines).
+    pub json_seconds: Vec<f64>,
     pub tshark_seconds: Vec<f64>,
     pub review_median: f64,
+    pub json_median: f64,
     pub tshark_median: f64,
-    /// tshark's median time over ours.
+    /// tshark's median time over the text mode's.
     pub speedup: f64,
+    /// tshark's median time over the JSON mode's.
+    pub json_speedup: f64,
 }
 
 const LINKTYPE_ETHERNET: u32 = 1;
@@ -149,9 +156,13 @@ pub fn run(args: &BenchArgs, project: Option<&Path>) -> Result<BenchResult> {
     );
     let file_bytes = write_capture(&sources, args.frames, &file)?;
     let me = std::env::current_exe().context("locating tipc-verifier")?;
-    let review = || {
+    let review = |json: bool| {
         let mut c = Command::new(&me);
-        c.args(["trace", "review"]).arg(&file);
+        c.args(["trace", "review"]);
+        if json {
+            c.arg("--json");
+        }
+        c.arg(&file);
         c
     };
     let tshark = || {
@@ -161,32 +172,39 @@ pub fn run(args: &BenchArgs, project: Option<&Path>) -> Result<BenchResult> {
             .args(["-T", "fields", "-e", "tipc.usr"]);
         c
     };
-    let (mut ours, mut theirs) = (Vec::new(), Vec::new());
+    let (mut text, mut json, mut theirs) = (Vec::new(), Vec::new(), Vec::new());
     for round in 0..args.rounds {
-        let (r, t) = if round % 2 == 0 {
-            let r = timed(review(), "trace review")?;
-            (r, timed(tshark(), "tshark")?)
-        } else {
-            let t = timed(tshark(), "tshark")?;
-            (timed(review(), "trace review")?, t)
-        };
+        let mut times = [0.0; 3];
+        for k in 0..3 {
+            let tool = (round as usize + k) % 3;
+            times[tool] = match tool {
+                0 => timed(review(false), "trace review")?,
+                1 => timed(review(true), "trace review --json")?,
+                _ => timed(tshark(), "tshark")?,
+            };
+        }
+        let [r, j, t] = times;
         eprintln!(
-            "trace bench: round {}/{}: trace review {r:.3} s, tshark {t:.3} s",
+            "trace bench: round {}/{}: trace review {r:.3} s, trace review --json {j:.3} s, tshark {t:.3} s",
             round + 1,
             args.rounds
         );
-        ours.push(r);
+        text.push(r);
+        json.push(j);
         theirs.push(t);
     }
-    let (rm, tm) = (median(&ours), median(&theirs));
+    let (rm, jm, tm) = (median(&text), median(&json), median(&theirs));
     Ok(BenchResult {
         frames: args.frames,
         file_bytes,
-        review_seconds: ours,
+        review_seconds: text,
+        json_seconds: json,
         tshark_seconds: theirs,
         review_median: rm,
+        json_median: jm,
         tshark_median: tm,
         speedup: tm / rm,
+        json_speedup: tm / jm,
     })
 }
 
@@ -196,13 +214,20 @@ pub fn print(res: &BenchResult, json: bool) -> Result<()> {
         println!("{}", serde_json::to_string_pretty(res)?);
     } else {
         println!(
-            "frames {}  file {:.1} MB  trace review {:.3} s (median)  tshark -T fields -e tipc.usr {:.3} s (median)  ratio x{:.1}",
+            "frames {}  file {:.1} MB  medians of {} rounds:",
             res.frames,
             res.file_bytes as f64 / 1e6,
-            res.review_median,
-            res.tshark_median,
-            res.speedup
+            res.review_seconds.len()
         );
+        println!(
+            "  trace review (text)           {:.3} s   tshark/text x{:.1}",
+            res.review_median, res.speedup
+        );
+        println!(
+            "  trace review --json           {:.3} s   tshark/json x{:.1}",
+            res.json_median, res.json_speedup
+        );
+        println!("  tshark -T fields -e tipc.usr  {:.3} s", res.tshark_median);
     }
     Ok(())
 }

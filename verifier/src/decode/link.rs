@@ -18,6 +18,7 @@ pub enum LinkLayer {
     /// Ethernet II, optionally VLAN-tagged (outermost VLAN id).
     Ethernet {
         /// VLAN id of the outer 802.1Q/802.1ad tag, if any.
+        #[serde(skip_serializing_if = "Option::is_none")]
         vlan: Option<u16>,
     },
     /// Linux cooked v1 (16-byte header, no destination address).

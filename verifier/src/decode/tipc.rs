@@ -12,6 +12,7 @@
 //! are `None` and the user-specific block ([`DiscoveryInfo`], [`LinkProtocolInfo`], ...) says
 //! what the words hold.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
@@ -214,12 +215,15 @@ pub struct FragmentInfo {
     /// `msg_fragm_no`: word 4 bits 16..=31, counted from 1.
     pub number: u16,
     /// `msg_nof_fragms`: word 4 bits 0..=15; only set by `tipc_msg_fragment`, `None` when 0.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub count: Option<u16>,
     /// Importance of the fragmented message (word 9 bits 0..=2).
     pub importance: u8,
     /// Header of the fragmented message, present in the FIRST fragment's payload.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub inner: Option<Box<TipcHeader>>,
     /// Why the FIRST fragment's inner header could not be decoded.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub inner_error: Option<TipcError>,
 }
 
@@ -274,13 +278,19 @@ pub struct DiscoveryInfo {
     /// `msg_dest_domain`: the whole of word 2.
     pub dest_domain: u32,
     /// Sender's bearer address (words 5..=12), when the header covers them.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub media: Option<MediaAddress>,
     /// `msg_peer_net_hash`: word 13, the crossover discovery proof.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub proof: Option<u32>,
     /// `msg_sugg_node_addr`: word 14, suggested node address.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub suggested_addr: Option<u32>,
     /// 128-bit node identity (`msg_node_id`: first 16 payload bytes), when captured.
-    #[serde(serialize_with = "serialize_node_id")]
+    #[serde(
+        serialize_with = "serialize_node_id",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub node_id: Option<[u8; NODE_ID_LEN]>,
 }
 
@@ -289,7 +299,15 @@ fn serialize_node_id<S: Serializer>(
     s: S,
 ) -> Result<S::Ok, S::Error> {
     match id {
-        Some(id) => s.serialize_some(&hex_string(id)),
+        Some(id) => {
+            let mut text = [0u8; 2 * NODE_ID_LEN];
+            for (pair, b) in text.chunks_exact_mut(2).zip(id) {
+                pair.copy_from_slice(&hex_pair(*b));
+            }
+            // Only ASCII hex digits were written.
+            let text = std::str::from_utf8(&text).map_err(serde::ser::Error::custom)?;
+            s.serialize_some(text)
+        }
         None => s.serialize_none(),
     }
 }
@@ -316,8 +334,10 @@ pub struct LinkProtocolInfo {
     /// `msg_next_sent`: word 4 bits 0..=15.
     pub next_sent: u16,
     /// `msg_max_pkt`: word 9 bits 16..=31 × 4, when the header covers word 9.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub max_pkt: Option<u32>,
     /// `msg_link_tolerance`: word 9 bits 0..=15, when the header covers word 9.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub tolerance: Option<u16>,
 }
 
@@ -380,26 +400,37 @@ pub struct TipcHeader {
     /// `msg_prevnode`: word 3, the node that put the message on this hop.
     pub prev_node: u32,
     /// `msg_orignode`: word 6, or word 3 for a 24-byte (SHORT) header and for LINK_CONFIG.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub orig_node: Option<u32>,
     /// `msg_destnode`: word 7, when the header covers it (not LINK_CONFIG).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub dest_node: Option<u32>,
     /// `msg_origport`: word 4 (data, CONN_MANAGER, GROUP_PROTOCOL, TOP_SRV).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub orig_port: Option<u32>,
     /// `msg_destport`: word 5 (same users as `orig_port`).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub dest_port: Option<u32>,
     /// `msg_nametype`: word 8 (data with a header of 40 bytes or more).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name_type: Option<u32>,
     /// `msg_nameinst`/`msg_namelower`: word 9 (same condition as `name_type`).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name_instance: Option<u32>,
     /// `msg_nameupper`: word 10 (MCAST data with a 44-byte header).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name_upper: Option<u32>,
     /// MSG_FRAGMENTER fields.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub fragment: Option<FragmentInfo>,
     /// LINK_CONFIG fields.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub discovery: Option<DiscoveryInfo>,
     /// LINK_PROTOCOL fields.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub link: Option<LinkProtocolInfo>,
     /// MSG_BUNDLER contents.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub bundle: Option<BundleInfo>,
     /// Raw header words; words at and beyond `hdr_size / 4` are 0.
     #[serde(skip)]
@@ -602,7 +633,7 @@ impl TipcHeader {
     }
 
     /// Name of the message type for this user (`TYPE_n` for values the user does not define).
-    pub fn type_name(&self) -> String {
+    pub fn type_name(&self) -> Cow<'static, str> {
         type_name(self.user, self.mtype)
     }
 
@@ -752,7 +783,7 @@ pub fn user_name(user: u8) -> &'static str {
 }
 
 /// Name of message type `mtype` of `user` (`TYPE_n` when the user defines no such type).
-pub fn type_name(user: u8, mtype: u8) -> String {
+pub fn type_name(user: u8, mtype: u8) -> Cow<'static, str> {
     let names: &[&str] = match user {
         0..=3 => &[
             "CONN",
@@ -777,8 +808,8 @@ pub fn type_name(user: u8, mtype: u8) -> String {
         _ => &[],
     };
     match names.get(usize::from(mtype)) {
-        Some(name) => (*name).to_string(),
-        None => format!("TYPE_{mtype}"),
+        Some(name) => Cow::Borrowed(*name),
+        None => Cow::Owned(format!("TYPE_{mtype}")),
     }
 }
 
@@ -834,6 +865,31 @@ impl fmt::Display for MacAddr {
             m[0], m[1], m[2], m[3], m[4], m[5]
         )
     }
+}
+
+impl MacAddr {
+    /// `aa:bb:cc:dd:ee:ff` as ASCII bytes, without allocating.
+    pub fn text(&self) -> [u8; 17] {
+        let mut text = [b':'; 17];
+        for (i, b) in self.0.iter().enumerate() {
+            text[3 * i..3 * i + 2].copy_from_slice(&hex_pair(*b));
+        }
+        text
+    }
+}
+
+impl Serialize for MacAddr {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let text = self.text();
+        // Only ASCII hex digits and colons were written.
+        s.serialize_str(std::str::from_utf8(&text).map_err(serde::ser::Error::custom)?)
+    }
+}
+
+/// The two lower-case hex digits of `b`.
+fn hex_pair(b: u8) -> [u8; 2] {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    [DIGITS[usize::from(b >> 4)], DIGITS[usize::from(b & 0xf)]]
 }
 
 /// Lower-case hex of `bytes`, no separators.

@@ -7,16 +7,23 @@
 //! internal traffic must always be on a bearer. Nothing is collected per message, so memory
 //! stays flat on any capture size.
 
+mod json;
+mod text;
+mod verdict;
+
+use std::borrow::Cow;
 use std::collections::BTreeMap;
-use std::fmt::Write as _;
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use serde::Serialize;
 
-use crate::decode::tipc::{self, MacAddr, TipcHeader, TrafficClass};
-use crate::decode::{self, DecodeError, Direction, LinkLayer, ObservedPath, TipcFrame};
+pub use verdict::{judge, ExpectedPath, Verdict};
+
+use crate::decode::tipc;
+use crate::decode::{self, DecodeError, ObservedPath, TipcFrame};
+use json::{ErrorBody, ErrorRecord, MessageRecord};
 
 /// Exit status: every message on its expected path.
 pub const EXIT_OK: u8 = crate::exit::OK;
@@ -76,7 +83,7 @@ const AFTER_LONG_HELP: &str = "\
 JSON output (--json) is JSON Lines, one object per line, written as messages are decoded:
 
   message:  {\"file\", \"frame\", \"offset\", \"ts\" (epoch seconds), \"time\" (relative),
-             \"interface\", \"direction\", \"wire_len\", \"captured_len\", \"link\",
+             \"interface\", \"direction\", \"wire_len\", \"captured_len\", \"link_layer\",
              \"eth_src\", \"eth_dst\", \"path\" (loopback|bearer), \"class\"
              (user|internal|node_local), \"verdict\" (ok|wrong_path|local|unchecked),
              \"reason\", \"user_name\", \"type_name\", and the decoded header: \"version\",
@@ -84,7 +91,8 @@ JSON output (--json) is JSON Lines, one object per line, written as messages are
              \"prev_node\", \"orig_node\", \"dest_node\", \"orig_port\", \"dest_port\",
              \"name_type\", \"name_instance\", \"name_upper\", \"fragment\", \"discovery\",
              \"link\" (LINK_PROTOCOL fields), \"bundle\"}
-            Node addresses and ports are numbers; absent fields are null.
+            Node addresses and ports are numbers. A field the capture or the header
+            does not have is left out (jq reads it as null).
   error:    {\"error\": {\"file\", \"frame\", \"offset\", \"message\", \"unreadable\"}}
   summary:  the last line, {\"summary\": {\"expect\", \"files\": [per-file counts and
              error], \"by_type\": [per user and type: messages, bytes, loopback, bearer,
@@ -118,85 +126,6 @@ pub struct ReviewArgs {
     /// Print only BAD-TIPC and WRONG-PATH lines, errors and the summary (text output).
     #[arg(short, long)]
     pub quiet: bool,
-}
-
-/// The path `--expect` demands for socket traffic.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ExpectedPath {
-    /// Between namespaces of one kernel: only a loopback trace clone, never a bearer.
-    Crossover,
-    /// Over the bearer (veth/eth): never a loopback trace clone.
-    Bearer,
-}
-
-/// The judgement on one message's path.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Verdict {
-    /// On the expected path.
-    Ok,
-    /// On the wrong path.
-    WrongPath,
-    /// Delivered inside one node; neither crossover nor bearer.
-    Local,
-    /// Socket traffic without `--expect`.
-    Unchecked,
-}
-
-/// Judges the path of one message; returns the verdict and, unless it is `Ok`/`Unchecked`,
-/// why. `local_nodes` are node addresses of the capturing namespace(s).
-pub fn judge(
-    frame: &TipcFrame,
-    expect: Option<ExpectedPath>,
-    local_nodes: &[u32],
-) -> (Verdict, Option<&'static str>) {
-    let path = frame.observed_path();
-    match (frame.header.traffic_class(), path) {
-        (TrafficClass::NodeLocal, ObservedPath::Loopback) => {
-            (Verdict::Local, Some("node-local delivery"))
-        }
-        (TrafficClass::NodeLocal, ObservedPath::Bearer) => (
-            Verdict::WrongPath,
-            Some("node-local message seen on a bearer"),
-        ),
-        (TrafficClass::Internal, ObservedPath::Bearer) => (Verdict::Ok, None),
-        (TrafficClass::Internal, ObservedPath::Loopback) => (
-            Verdict::WrongPath,
-            Some("internal traffic must use the bearer, seen as a loopback clone"),
-        ),
-        (TrafficClass::User, ObservedPath::Loopback)
-            if is_intra_node(&frame.header, local_nodes) =>
-        {
-            (Verdict::Local, Some("intra-node delivery"))
-        }
-        (TrafficClass::User, path) => match (expect, path) {
-            (None, _) => (Verdict::Unchecked, None),
-            (Some(ExpectedPath::Crossover), ObservedPath::Loopback)
-            | (Some(ExpectedPath::Bearer), ObservedPath::Bearer) => (Verdict::Ok, None),
-            (Some(ExpectedPath::Crossover), ObservedPath::Bearer) => (
-                Verdict::WrongPath,
-                Some("expected crossover, seen on a bearer"),
-            ),
-            (Some(ExpectedPath::Bearer), ObservedPath::Loopback) => (
-                Verdict::WrongPath,
-                Some("expected bearer, seen as a loopback clone (crossover)"),
-            ),
-        },
-    }
-}
-
-/// A loopback clone of a message a node sent to itself.
-fn is_intra_node(header: &TipcHeader, local_nodes: &[u32]) -> bool {
-    let h = header.endpoint_header();
-    match (h.orig_node, h.dest_node) {
-        // Address 0 is no node: an unset header, not a self-addressed message.
-        (Some(o), Some(d)) if o == d && o != 0 => true,
-        (Some(o), dest) => {
-            local_nodes.contains(&o) && dest.into_iter().all(|d| local_nodes.contains(&d))
-        }
-        _ => false,
-    }
 }
 
 /// Entry point of `tipc-verifier trace review`.
@@ -256,51 +185,12 @@ struct FileStats {
 }
 
 #[derive(Serialize)]
-struct MessageRecord<'a> {
-    file: &'a str,
-    frame: u64,
-    offset: u64,
-    ts: f64,
-    time: f64,
-    interface: Option<&'a str>,
-    direction: Option<decode::Direction>,
-    wire_len: u32,
-    captured_len: u32,
-    #[serde(rename = "link_layer")]
-    link_layer: &'a LinkLayer,
-    eth_src: String,
-    eth_dst: Option<String>,
-    path: ObservedPath,
-    class: TrafficClass,
-    verdict: Verdict,
-    reason: Option<&'static str>,
-    user_name: &'static str,
-    type_name: String,
-    #[serde(flatten)]
-    header: &'a TipcHeader,
-}
-
-#[derive(Serialize)]
-struct ErrorRecord<'a> {
-    error: ErrorBody<'a>,
-}
-
-#[derive(Serialize)]
-struct ErrorBody<'a> {
-    file: &'a str,
-    frame: Option<u64>,
-    offset: Option<u64>,
-    message: String,
-    unreadable: bool,
-}
-
-#[derive(Serialize)]
 struct TypeRow<'a> {
     user: u8,
     user_name: &'static str,
     #[serde(rename = "type")]
     mtype: u8,
-    type_name: String,
+    type_name: Cow<'static, str>,
     #[serde(flatten)]
     stats: &'a TypeStats,
 }
@@ -327,6 +217,10 @@ struct Review<'a> {
     files: Vec<FileStats>,
     /// The text line being written, reused so that a line costs no allocation.
     line: String,
+    /// The JSON record being written, reused likewise: serde_json writes into a
+    /// `Vec` through inlined calls, where `&mut dyn Write` costs a call per token.
+    record: Vec<u8>,
+    json: json::MessageWriter,
 }
 
 impl<'a> Review<'a> {
@@ -336,6 +230,8 @@ impl<'a> Review<'a> {
             by_type: BTreeMap::new(),
             files: Vec::new(),
             line: String::with_capacity(256),
+            record: Vec::with_capacity(1024),
+            json: json::MessageWriter::default(),
         }
     }
 
@@ -455,34 +351,14 @@ impl<'a> Review<'a> {
             Verdict::Unchecked => {}
         }
         if self.args.json {
-            let cooked = !matches!(frame.frame.link, LinkLayer::Ethernet { .. });
-            let record = MessageRecord {
-                file,
-                frame: frame.frame.index,
-                offset: frame.frame.offset,
-                ts: frame.frame.ts,
-                // Capture timestamps are µs (or ns) on an epoch-sized f64: keep µs.
-                time: (time * 1e6).round() / 1e6,
-                interface: frame.frame.interface.as_deref(),
-                direction: frame.frame.direction,
-                wire_len: frame.frame.wire_len,
-                captured_len: frame.frame.captured_len,
-                link_layer: &frame.frame.link,
-                eth_src: MacAddr(frame.eth_src).to_string(),
-                eth_dst: (!cooked).then(|| MacAddr(frame.eth_dst).to_string()),
-                path,
-                class: h.traffic_class(),
-                verdict,
-                reason,
-                user_name: h.user_name(),
-                type_name: h.type_name(),
-                header: h,
-            };
-            serde_json::to_writer(&mut *out, &record).map_err(io::Error::other)?;
-            writeln!(out)
+            let record = MessageRecord::new(file, frame, time, verdict, reason);
+            self.record.clear();
+            self.json.write(&mut self.record, &record)?;
+            self.record.push(b'\n');
+            out.write_all(&self.record)
         } else if !self.args.quiet || verdict == Verdict::WrongPath {
             self.line.clear();
-            write_text_line(&mut self.line, frame, time, verdict, reason);
+            text::write_text_line(&mut self.line, frame, time, verdict, reason);
             self.line.push('\n');
             out.write_all(self.line.as_bytes())
         } else {
@@ -614,242 +490,6 @@ impl<'a> Review<'a> {
                 "verdict: UNREADABLE: {} file(s) could not be read to the end",
                 self.files.iter().filter(|f| f.error.is_some()).count()
             ),
-        }
-    }
-}
-
-/// Spaces for padding columns.
-const SPACES: &str = "                                ";
-
-/// Appends `s` left-aligned in `width` columns.
-fn push_left(line: &mut String, s: &str, width: usize) {
-    line.push_str(s);
-    line.push_str(&SPACES[..width.saturating_sub(s.len()).min(SPACES.len())]);
-}
-
-/// Appends `s` right-aligned in `width` columns.
-fn push_right(line: &mut String, s: &str, width: usize) {
-    line.push_str(&SPACES[..width.saturating_sub(s.len()).min(SPACES.len())]);
-    line.push_str(s);
-}
-
-/// Appends ` key=value` with a decimal value.
-fn push_field(line: &mut String, key: &str, value: impl itoa::Integer) {
-    line.push(' ');
-    line.push_str(key);
-    line.push('=');
-    line.push_str(itoa::Buffer::new().format(value));
-}
-
-/// Appends ` key=0x` and `value` in `width` lower-case hex digits.
-fn push_hex_field(line: &mut String, key: &str, value: u32, width: usize) {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
-    line.push(' ');
-    line.push_str(key);
-    line.push_str("=0x");
-    let digits = (((32 - value.leading_zeros()) as usize).div_ceil(4)).max(width);
-    for i in (0..digits).rev() {
-        line.push(char::from(HEX[((value >> (4 * i)) & 0xf) as usize]));
-    }
-}
-
-/// Appends bytes as lower-case hex.
-fn push_hex_bytes(line: &mut String, bytes: &[u8]) {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
-    for b in bytes {
-        line.push(char::from(HEX[usize::from(b >> 4)]));
-        line.push(char::from(HEX[usize::from(b & 0xf)]));
-    }
-}
-
-/// Appends a node address as `<hex>`.
-fn push_node(line: &mut String, node: u32) {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
-    line.push('<');
-    let digits = ((32 - node.leading_zeros()).max(1) as usize).div_ceil(4);
-    for i in (0..digits).rev() {
-        line.push(char::from(HEX[((node >> (4 * i)) & 0xf) as usize]));
-    }
-    line.push('>');
-}
-
-/// Appends `<node>:port` (`?` for a missing node, no `:port` without one).
-fn push_endpoint(line: &mut String, node: Option<u32>, port: Option<u32>) {
-    match node {
-        Some(n) => push_node(line, n),
-        None => line.push('?'),
-    }
-    if let Some(p) = port {
-        line.push(':');
-        line.push_str(itoa::Buffer::new().format(p));
-    }
-}
-
-/// Appends the text line of a message (see the long help for the columns)
-/// to `line`. Written by hand rather
-/// than with `format!`: padding through `core::fmt` costs more than
-/// decoding the frame, and `trace review` reads captures of millions.
-fn write_text_line(
-    line: &mut String,
-    frame: &TipcFrame,
-    time: f64,
-    verdict: Verdict,
-    reason: Option<&str>,
-) {
-    let h = &frame.header;
-    let e = h.endpoint_header();
-    let mut num = itoa::Buffer::new();
-    push_right(line, num.format(frame.frame.index), 7);
-    line.push(' ');
-    // Seconds with six decimals, from whole microseconds.
-    let micros = (time.max(0.0) * 1e6).round() as u64;
-    let mut t = String::with_capacity(16);
-    t.push_str(num.format(micros / 1_000_000));
-    t.push('.');
-    let frac = num.format(micros % 1_000_000);
-    t.push_str(&"000000"[frac.len()..]);
-    t.push_str(frac);
-    push_right(line, &t, 11);
-    line.push(' ');
-    push_left(line, frame.frame.interface.as_deref().unwrap_or("-"), 6);
-    line.push(' ');
-    let dir = match frame.frame.direction {
-        Some(Direction::In) => "in",
-        Some(Direction::Out) => "out",
-        None => "-",
-    };
-    push_left(line, dir, 3);
-    line.push(' ');
-    let path = match frame.observed_path() {
-        ObservedPath::Loopback => "loopback",
-        ObservedPath::Bearer => "bearer",
-    };
-    push_left(line, path, 8);
-    line.push(' ');
-    push_left(line, h.user_name(), 19);
-    line.push(' ');
-    push_left(line, &h.type_name(), 16);
-    line.push(' ');
-    match &h.discovery {
-        Some(d) => {
-            push_endpoint(line, h.orig_node, None);
-            line.push_str(" -> domain ");
-            push_node(line, d.dest_domain);
-        }
-        None => {
-            push_endpoint(line, e.orig_node, e.orig_port);
-            line.push_str(" -> ");
-            push_endpoint(line, e.dest_node, e.dest_port);
-        }
-    }
-    line.push_str(" size=");
-    line.push_str(num.format(h.size));
-    details(h, line);
-    match (verdict, reason) {
-        (Verdict::WrongPath, Some(r)) => {
-            line.push_str(" WRONG-PATH: ");
-            line.push_str(r);
-        }
-        (Verdict::WrongPath, None) => line.push_str(" WRONG-PATH"),
-        (Verdict::Ok, _) => line.push_str(" ok"),
-        (Verdict::Local, _) => line.push_str(" local"),
-        (Verdict::Unchecked, _) => line.push_str(" -"),
-    }
-}
-
-fn name_fields(h: &TipcHeader, line: &mut String) {
-    if let (Some(t), Some(i)) = (h.name_type, h.name_instance) {
-        let mut num = itoa::Buffer::new();
-        line.push_str(" name={");
-        line.push_str(num.format(t));
-        line.push(',');
-        line.push_str(num.format(i));
-        if let Some(u) = h.name_upper {
-            line.push(',');
-            line.push_str(num.format(u));
-        }
-        line.push('}');
-    }
-}
-
-fn details(h: &TipcHeader, line: &mut String) {
-    name_fields(h, line);
-    if h.syn {
-        line.push_str(" syn");
-    }
-    if h.error != 0 {
-        push_field(line, "err", h.error);
-    }
-    if let Some(f) = &h.fragment {
-        let kind = match f.kind {
-            tipc::FragmentKind::First => "FIRST".to_string(),
-            tipc::FragmentKind::Fragment => "FRAGMENT".to_string(),
-            tipc::FragmentKind::Last => "LAST".to_string(),
-            tipc::FragmentKind::Unknown(t) => format!("TYPE_{t}"),
-        };
-        let _ = write!(line, " frag={kind}#{}", f.number);
-        if let Some(count) = f.count {
-            let _ = write!(line, "/{count}");
-        }
-        if let Some(inner) = &f.inner {
-            let _ = write!(
-                line,
-                " inner={}/{} inner_size={}",
-                inner.user_name(),
-                inner.type_name(),
-                inner.size
-            );
-            name_fields(inner, line);
-        }
-        if let Some(e) = &f.inner_error {
-            let _ = write!(line, " inner_error=\"{e}\"");
-        }
-    }
-    if let Some(b) = &h.bundle {
-        let _ = write!(
-            line,
-            " bundle={}/{}[{}]",
-            b.found,
-            b.declared,
-            b.user_names().join(",")
-        );
-    }
-    if let Some(d) = &h.discovery {
-        push_field(line, "cluster", d.cluster_id);
-        push_hex_field(line, "sig", u32::from(d.node_signature), 4);
-        push_hex_field(line, "caps", u32::from(d.capabilities), 4);
-        if let Some(m) = &d.media {
-            let _ = write!(line, " media={m}");
-        }
-        if let Some(p) = d.proof {
-            push_hex_field(line, "proof", p, 8);
-        }
-        if let Some(s) = d.suggested_addr {
-            line.push_str(" sugg=");
-            push_node(line, s);
-        }
-        if let Some(id) = &d.node_id {
-            line.push_str(" node_id=");
-            push_hex_bytes(line, id);
-        }
-    }
-    if let Some(l) = &h.link {
-        push_field(line, "session", l.session);
-        push_field(line, "bearer", l.bearer_id);
-        line.push_str(" plane=");
-        line.push(l.net_plane);
-        push_field(line, "prio", l.priority);
-        if let Some(t) = l.tolerance {
-            push_field(line, "tol", t);
-        }
-        if let Some(m) = l.max_pkt {
-            push_field(line, "max_pkt", m);
-        }
-        if l.probe {
-            line.push_str(" probe");
-        }
-        if l.peer_stopping {
-            line.push_str(" stopping");
         }
     }
 }
