@@ -348,7 +348,20 @@ fn the_plans_fit_their_budgets() {
     let short = Plan::short();
     assert!(short.vm_timeout().as_secs() < 3600);
     let long = Plan::long(500);
-    assert!(long.cycles >= 500);
+    let long_script = long.script();
+    assert!(
+        long_script.contains("CYCLES=500\n"),
+        "--cycles reaches the guest"
+    );
+    assert!(
+        long_script.contains(&format!("WATCHDOG_netns_cycle={}\n", 60 + 15 * 500)),
+        "the cycle phase's watchdog grows with the cycles"
+    );
+    let watchdogs: u64 = PHASES.iter().map(|p| long.watchdog(p).as_secs()).sum();
+    assert!(
+        long.vm_timeout().as_secs() > watchdogs,
+        "QEMU outlasts every guest watchdog, so a hang is named by its phase"
+    );
     assert!(long.forge_frames * 4 >= 1000, "thousands of forged frames");
     let script = short.script();
     assert!(script.contains("CYCLES=6\n"));
