@@ -11,7 +11,6 @@
 //! runs from the first connect to the last ack.
 
 use anyhow::{bail, Context, Result};
-use serde::Serialize;
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::Path;
@@ -72,21 +71,7 @@ impl Conn {
 const ACK: &[u8; 8] = b"BENCHACK";
 
 /// The blaster's JSON result.
-#[derive(Debug, Default, Serialize)]
-pub struct BlastReport {
-    pub role: &'static str,
-    pub mode: &'static str,
-    pub conns: u32,
-    pub size: usize,
-    pub bytes_per_conn: u64,
-    pub messages: u64,
-    pub seconds: f64,
-    pub mbit_per_s: f64,
-    pub msgs_per_s: f64,
-    /// Average round trip in microseconds (`rtt` mode).
-    pub rtt_us: Option<f64>,
-    pub first_error: Option<String>,
-}
+pub type BlastReport = tipc_agent_protocol::results::Blast;
 
 /// Arguments shared by sink and blaster.
 pub struct BenchArgs {
@@ -182,7 +167,7 @@ fn connect(endpoint: Endpoint) -> Result<Conn> {
 pub fn blast(args: &BenchArgs, report: &mut BlastReport) -> Result<()> {
     let deadline = Deadline::after(args.timeout);
     if let Endpoint::Tipc(svc) = args.endpoint {
-        wait_for_service(svc.range(), 1, &deadline)?;
+        wait_for_service(crate::model::uapi_range(&svc), 1, &deadline)?;
     }
     let start = Instant::now();
     let (endpoint, size, amount, rtt) = (args.endpoint, args.size, args.amount, args.rtt);

@@ -14,8 +14,6 @@
 //! user space saw.
 
 use anyhow::{bail, Context, Result};
-use serde::Serialize;
-use std::collections::BTreeMap;
 use std::fs::OpenOptions;
 use std::io;
 use std::os::unix::fs::FileExt;
@@ -39,28 +37,7 @@ pub enum Step {
 }
 
 /// The JSON result of a sweep.
-#[derive(Debug, Default, Serialize)]
-pub struct Report {
-    pub role: &'static str,
-    /// Steps tried (n = 1 ..= tried).
-    pub steps: u32,
-    /// Steps where the failure was injected.
-    pub injected: u32,
-    /// Of those, `unshare` failed cleanly ...
-    pub refused: u32,
-    /// ... or the namespace came up anyway ...
-    pub survived: u32,
-    /// Steps where the kernel killed the task (an oops in the set-up or in
-    /// its undo); not counted as injected, nothing could be read back.
-    pub killed: u32,
-    /// The first n at which `unshare` made fewer than n allocations: every
-    /// allocation of the set-up was failed once before it.
-    pub exhausted_at: Option<u32>,
-    /// errno name -> steps that failed with it.
-    pub errnos: BTreeMap<String, u32>,
-    pub elapsed_ms: u64,
-    pub first_error: Option<String>,
-}
+pub type Report = tipc_agent_protocol::results::NetnsFaults;
 
 /// One step, in a child process of its own: the namespace goes when it
 /// exits, and a kernel that oopses under the step kills the child, not the
@@ -161,7 +138,6 @@ fn child(n: u32) -> Result<(u32, i32)> {
 /// Steps 1 ..= `max_steps`, until one is not reached.
 pub fn sweep(max_steps: u32, report: &mut Report) -> Result<()> {
     let start = Instant::now();
-    report.role = "netns-faults";
     let result = (|| {
         for n in 1..=max_steps {
             report.steps = n;
@@ -218,7 +194,6 @@ mod tests {
     #[test]
     fn the_report_carries_the_fields_the_verifier_reads() {
         let r = Report {
-            role: "netns-faults",
             steps: 431,
             injected: 430,
             refused: 402,

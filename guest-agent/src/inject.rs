@@ -17,7 +17,6 @@
 //! 16-byte node id (`net/tipc/discover.c`, `msg.h`).
 
 use anyhow::{bail, Context, Result};
-use serde::Serialize;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
@@ -35,38 +34,8 @@ const MEDIA_TYPE_ETH: u8 = 1;
 /// The source and media address of every forged frame: locally administered.
 const FORGED_MAC: [u8; 6] = [0x02, 0x00, 0x5e, 0x00, 0x00, 0xaa];
 
-/// How the forged frames are wrong.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Mode {
-    ForgedProof,
-    WrongCluster,
-    ReplayOtherId,
-    RawHash,
-}
-
-/// What a real discovery message told about its sender.
-#[derive(Debug, Clone, Serialize)]
-pub struct Sniffed {
-    pub node_id: String,
-    pub addr: u32,
-    pub cluster_id: u32,
-    pub proof: u32,
-    pub capabilities: u32,
-}
-
-/// The JSON result of `inject`.
-#[derive(Debug, Serialize)]
-pub struct InjectReport {
-    pub role: &'static str,
-    pub mode: Mode,
-    pub victim: Option<Sniffed>,
-    pub claimed_node_id: Option<String>,
-    pub claimed_cluster_id: Option<u32>,
-    pub claimed_proof: Option<u32>,
-    pub frames_sent: u64,
-    pub first_error: Option<String>,
-}
+pub use tipc_agent_protocol::results::{Inject as InjectReport, Sniffed};
+pub use tipc_agent_protocol::InjectMode as Mode;
 
 fn word(frame: &[u8], w: usize) -> u32 {
     let o = 14 + 4 * w;

@@ -5,6 +5,7 @@ use std::collections::BTreeSet;
 
 use anyhow::{anyhow, bail, Context, Result};
 
+use crate::cli::{RcvBuf, RecvArgs};
 use crate::model::{Run, SockMode};
 use crate::payload::{encode_ack, StreamChunker};
 use crate::socket::TipcSocket;
@@ -14,13 +15,12 @@ use crate::uapi::{
 };
 use crate::wait::{format_port, timeout_error, write_atomic, Deadline};
 use crate::xfer::{recv_one, send_all, wait_readable, Incoming};
-use crate::{RcvBuf, RecvArgs};
 
 /// Receive buffer: one maximal TIPC message plus slack to detect oversize.
 const RBUF: usize = TIPC_MAX_USER_MSG_SIZE + 4096;
 
 pub fn run(a: &RecvArgs, d: &Deadline, run: &mut Run) -> Result<()> {
-    let kind = a.sock.kind();
+    let kind = crate::model::sock_kind(a.sock);
     let sock =
         TipcSocket::new(kind).with_context(|| format!("socket(AF_TIPC, {})", kind.name()))?;
     if let Some(bytes) = rcvbuf_request(a) {

@@ -3,46 +3,15 @@
 use std::io;
 use std::path::Path;
 
-use serde::Serialize;
+use tipc_agent_protocol::results::ExchangeRole;
+use tipc_agent_protocol::{GroupMode, Service, SockMode};
 
 use crate::model::Run;
 use crate::wait::{format_port, write_atomic};
 
-/// Field order and names are the host contract; fields after `own_ref` are
-/// compatible extensions.
-#[derive(Debug, Serialize)]
-pub struct Report {
-    pub role: &'static str,
-    pub sock: &'static str,
-    pub service: Option<String>,
-    pub peer: Option<String>,
-    pub count: u64,
-    pub size: Option<usize>,
-    pub messages: u64,
-    pub bytes: u64,
-    pub digest_ordered: String,
-    pub digest_set: String,
-    pub first_error: Option<String>,
-    pub retries: u64,
-    pub elapsed_ms: u64,
-    pub netns_inode: Option<u64>,
-    pub own_node: Option<u32>,
-    pub own_ref: Option<u32>,
-    // ---- extensions ----
-    pub ok: bool,
-    pub errno: Option<i32>,
-    pub rejected: u64,
-    pub acks: u64,
-    pub acked_messages: Option<u64>,
-    pub member_events: u64,
-    pub drops: Option<u32>,
-    pub rcvbuf: Option<u32>,
-    pub timeout_s: u64,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub seed: Option<u64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub group_mode: Option<&'static str>,
-}
+/// The JSON result of `send` and `recv` (the contract is the protocol
+/// crate's; field order there is the order written).
+pub type Report = tipc_agent_protocol::results::Exchange;
 
 /// Inode of /proc/self/ns/net (identifies the network namespace).
 pub fn netns_inode() -> Option<u64> {
@@ -69,15 +38,15 @@ pub fn describe_error(err: &anyhow::Error) -> String {
 }
 
 pub struct Common {
-    pub role: &'static str,
-    pub sock: &'static str,
-    pub service: Option<String>,
+    pub role: ExchangeRole,
+    pub sock: SockMode,
+    pub service: Option<Service>,
     pub count: u64,
     pub size: Option<usize>,
     pub elapsed_ms: u64,
     pub timeout_s: u64,
     pub seed: Option<u64>,
-    pub group_mode: Option<&'static str>,
+    pub group_mode: Option<GroupMode>,
 }
 
 pub fn build(c: Common, run: &Run, result: &anyhow::Result<()>) -> Report {
@@ -135,9 +104,9 @@ mod tests {
 
     fn common() -> Common {
         Common {
-            role: "send",
-            sock: "rdm",
-            service: Some("18888:17".into()),
+            role: ExchangeRole::Send,
+            sock: SockMode::Rdm,
+            service: Some(Service::instance(18888, 17)),
             count: 2,
             size: Some(3),
             elapsed_ms: 5,

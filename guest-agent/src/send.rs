@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use anyhow::{anyhow, bail, Context, Result};
 
+use crate::cli::SendArgs;
 use crate::model::{GroupMode, Run, SockMode};
 use crate::payload::{fill_payload, returned_key, ACK_LEN};
 use crate::socket::{SockKind, TipcSocket};
@@ -17,7 +18,6 @@ use crate::wait::{
     parse_port_file, timeout_error, wait_for_file, wait_for_node, wait_for_service, Deadline,
 };
 use crate::xfer::{recv_one, send_all, tipc_err_name, wait_readable, Incoming};
-use crate::SendArgs;
 
 pub fn run(a: &SendArgs, d: &Deadline, run: &mut Run) -> Result<()> {
     match a.sock {
@@ -52,7 +52,7 @@ fn resolve_dest(
     if let Some(port) = read_port_file(a, d)? {
         wait_for_node(port.node, own.node, d)?;
         if let Some(svc) = a.service {
-            wait_for_service(svc.range(), 1, d)?;
+            wait_for_service(crate::model::uapi_range(&svc), 1, d)?;
         }
         run.peer = Some(port);
         return Ok(SockaddrTipc::socket(port));
@@ -60,7 +60,7 @@ fn resolve_dest(
     let svc = a
         .service
         .ok_or_else(|| anyhow!("--service or --port-file is required"))?;
-    let ports = wait_for_service(svc.range(), 1, d)?;
+    let ports = wait_for_service(crate::model::uapi_range(&svc), 1, d)?;
     run.peer = ports.first().copied();
     Ok(SockaddrTipc::service(
         svc.type_,
@@ -92,7 +92,7 @@ fn send_datagrams(a: &SendArgs, d: &Deadline, run: &mut Run) -> Result<()> {
         let svc = a
             .service
             .ok_or_else(|| anyhow!("--sock mcast needs --service"))?;
-        let ports = wait_for_service(svc.range(), a.acks.max(1) as usize, d)?;
+        let ports = wait_for_service(crate::model::uapi_range(&svc), a.acks.max(1) as usize, d)?;
         run.peer = ports.first().copied();
         SockaddrTipc::range(svc.type_, svc.lower, svc.upper, TIPC_CLUSTER_SCOPE)
     } else {
@@ -175,7 +175,7 @@ fn send_datagrams(a: &SendArgs, d: &Deadline, run: &mut Run) -> Result<()> {
 /// seqpacket / stream: connect, send, then read the receiver's ack
 /// (TIPC has no half-close, so the ack is how we know all data arrived).
 fn send_connection(a: &SendArgs, d: &Deadline, run: &mut Run) -> Result<()> {
-    let kind = a.sock.kind();
+    let kind = crate::model::sock_kind(a.sock);
     let stream = a.sock == SockMode::Stream;
     let sock = open(kind)?;
     let own = sock.local_addr().context("getsockname")?;
@@ -340,7 +340,7 @@ fn send_group(a: &SendArgs, d: &Deadline, run: &mut Run) -> Result<()> {
         check_incoming(run, &mut rbuf)?;
         fill_payload(a.seed, i, &mut buf);
         send_all(&sock, &buf, dest.as_ref(), false, d, &mut run.retries)
-            .with_context(|| format!("sending message {i} ({})", mode.name()))?;
+            .with_context(|| format!("sending message {i} ({})", mode.as_arg()))?;
         run.acc.add(&buf);
     }
     let need = acks_needed(a);

@@ -9,8 +9,6 @@
 //! (88956177db17); under lockdep this loop is that test.
 
 use anyhow::{bail, Context, Result};
-use clap::ValueEnum;
-use serde::Serialize;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
@@ -20,30 +18,13 @@ use crate::socket::{SockKind, TipcSocket};
 use crate::uapi::{SockaddrTipc, TIPC_CLUSTER_SCOPE};
 use crate::wait::{wait_for_service, Deadline};
 
-/// Which end of the storm this process is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Role {
-    /// Bind, listen and accept `--conns` connections, echoing one message each.
-    Accept,
-    /// Connect `--conns` times in a row, one message and its echo each.
-    Connect,
-}
+pub use tipc_agent_protocol::{ConnSock, StormRole as Role};
 
-/// Connection-oriented socket kinds.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum ConnSock {
-    Seqpacket,
-    Stream,
-}
-
-impl ConnSock {
-    fn kind(self) -> SockKind {
-        match self {
-            ConnSock::Seqpacket => SockKind::SeqPacket,
-            ConnSock::Stream => SockKind::Stream,
-        }
+/// The socket type a storm's `--sock` opens.
+fn conn_kind(sock: ConnSock) -> SockKind {
+    match sock {
+        ConnSock::Seqpacket => SockKind::SeqPacket,
+        ConnSock::Stream => SockKind::Stream,
     }
 }
 
@@ -59,35 +40,20 @@ pub struct StormArgs {
 }
 
 /// The JSON result of either end.
-#[derive(Debug, Serialize)]
-pub struct StormReport {
-    pub role: Role,
-    pub sock: ConnSock,
-    pub service: String,
-    /// Connections asked for.
-    pub conns: u64,
-    /// Connections accepted (acceptor) or established (connector).
-    pub connected: u64,
-    /// Connector: echoes that came back identical. Acceptor: messages echoed.
-    pub intact: u64,
-    pub size: usize,
-    pub elapsed_ms: u64,
-    pub first_error: Option<String>,
-}
+pub type StormReport = tipc_agent_protocol::results::Storm;
 
-impl StormReport {
-    pub fn new(a: &StormArgs) -> Self {
-        StormReport {
-            role: a.role,
-            sock: a.sock,
-            service: a.service.to_string(),
-            conns: a.conns,
-            connected: 0,
-            intact: 0,
-            size: a.size,
-            elapsed_ms: 0,
-            first_error: None,
-        }
+/// The result before anything ran.
+pub fn new_report(a: &StormArgs) -> StormReport {
+    StormReport {
+        role: a.role,
+        sock: a.sock,
+        service: a.service,
+        conns: a.conns,
+        connected: 0,
+        intact: 0,
+        size: a.size,
+        elapsed_ms: 0,
+        first_error: None,
     }
 }
 
@@ -119,7 +85,7 @@ fn write_message(s: &TipcSocket, mut buf: &[u8]) -> Result<()> {
 }
 
 fn accept_loop(a: &StormArgs, ready: &Path, r: &mut StormReport, d: &Deadline) -> Result<()> {
-    let l = TipcSocket::new(a.sock.kind()).context("socket")?;
+    let l = TipcSocket::new(conn_kind(a.sock)).context("socket")?;
     l.bind(&SockaddrTipc::service(
         a.service.type_,
         a.service.lower,
@@ -153,7 +119,7 @@ fn accept_loop(a: &StormArgs, ready: &Path, r: &mut StormReport, d: &Deadline) -
 }
 
 fn connect_loop(a: &StormArgs, r: &mut StormReport, d: &Deadline) -> Result<()> {
-    wait_for_service(a.service.range(), 1, d)?;
+    wait_for_service(crate::model::uapi_range(&a.service), 1, d)?;
     let mut out = vec![0u8; a.size];
     let mut back = vec![0u8; a.size];
     for i in 0..a.conns {
@@ -164,7 +130,7 @@ fn connect_loop(a: &StormArgs, r: &mut StormReport, d: &Deadline) -> Result<()> 
                 a.conns
             );
         }
-        let s = TipcSocket::new(a.sock.kind()).context("socket")?;
+        let s = TipcSocket::new(conn_kind(a.sock)).context("socket")?;
         s.connect(&SockaddrTipc::service(a.service.type_, a.service.lower, 0))
             .with_context(|| format!("connect #{i}"))?;
         r.connected += 1;

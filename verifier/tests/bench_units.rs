@@ -16,27 +16,39 @@ fn a_repetition_covers_every_size_count_and_path() {
         scale: vec![8],
     };
     let s = plan.script(Flavour::Patched, 2);
-    let runs: Vec<&str> = s.lines().filter(|l| l.starts_with("bench_one ")).collect();
+    let runs: Vec<&str> = s
+        .lines()
+        .filter(|l| l.starts_with("bench_blast "))
+        .collect();
     // 2 sizes x 2 conns x 3 paths + 3 latency runs, all of repetition 2.
     assert_eq!(runs.len(), 2 * 2 * 3 + 3);
-    assert!(runs.iter().all(|l| l.ends_with("-2 || rc=1")), "{runs:#?}");
+    assert!(
+        runs.iter().all(|l| l.ends_with("-2.json\" || rc=1")),
+        "{runs:#?}"
+    );
+    let sinks = s
+        .lines()
+        .filter(|l| l.contains(" tipc-agent sink "))
+        .count();
+    assert_eq!(sinks, runs.len(), "a sink for every blaster");
     assert!(
         s.contains("echo 0 > /proc/sys/net/tipc/crossover"),
         "the bearer pair"
     );
-    assert!(s.contains("--tcp=10.77.0.2:"));
-    assert!(s.contains("--size 65536 --conns 8 --bytes"));
+    assert!(s.contains("--tcp 10.77.0.2:"));
+    assert!(s.contains("--conns 8 --size 65536 --bytes"));
     let stock = plan.script(Flavour::Stock, 1);
     assert!(
         !stock.contains("/proc/sys/net/tipc/crossover"),
         "the stock kernel has no switch"
     );
-    assert!(stock.contains(" c_crossover-64-1-1 "));
+    assert!(stock.contains("/bench-c_crossover-64-1-1.json"));
 }
 
 fn blast(dir: &std::path::Path, label: &str, mbit: f64, rtt: Option<f64>) {
     let json = serde_json::json!({
-        "mbit_per_s": mbit, "msgs_per_s": mbit * 10.0, "rtt_us": rtt, "first_error": null
+        "mode": "tipc", "conns": 1, "size": 1024, "bytes_per_conn": 1_000_000, "messages": 977,
+        "seconds": 0.1, "mbit_per_s": mbit, "msgs_per_s": mbit * 10.0, "rtt_us": rtt, "first_error": null
     });
     fs::write(dir.join(format!("bench-{label}.json")), json.to_string()).unwrap();
 }
@@ -70,7 +82,7 @@ fn figures_are_medians_and_ratios_of_medians() {
     }
     fs::write(
         patched.path().join("bench-tcp-1024-1-9.json"),
-        r#"{"mbit_per_s":0,"msgs_per_s":0,"rtt_us":null,"first_error":"connect: refused"}"#,
+        r#"{"mode":"tipc","conns":1,"size":1024,"bytes_per_conn":1000000,"messages":0,"seconds":0.0,"mbit_per_s":0,"msgs_per_s":0,"rtt_us":null,"first_error":"connect: refused"}"#,
     )
     .unwrap();
     let f = results::collect(&[
@@ -125,10 +137,13 @@ fn two_guests_pair_each_blast_with_a_sink_in_order() {
     assert_eq!(sinks.len(), blasts.len());
     for (blast, sink) in blasts.iter().zip(&sinks) {
         let service = |l: &str| {
-            l.split_whitespace()
-                .find(|w| w.starts_with("--service="))
-                .map(str::to_string)
+            let words: Vec<&str> = l.split_whitespace().collect();
+            words
+                .windows(2)
+                .find(|w| w[0] == "--service")
+                .map(|w| w[1].to_string())
         };
+        assert!(service(blast).is_some(), "{blast}");
         assert_eq!(service(blast), service(sink), "same service, same order");
     }
     assert!(a.contains("$IP link set eth0 netns ns1") && b.contains("$IP link set eth0 netns ns2"));

@@ -3,6 +3,7 @@
 
 use std::fs;
 use std::path::Path;
+use tipc_agent_protocol::results::NetnsFaults;
 use tipc_verifier::scenario::crossover_events::{parse_trace, CrossoverEvent};
 use tipc_verifier::stress::facts::{self, Facts};
 use tipc_verifier::stress::judge::{self, GuestEnd};
@@ -58,14 +59,26 @@ fn a_broken_fact_names_its_line() {
     assert!(facts::parse("ns sa 12 zz\n").is_err());
 }
 
+/// A result as the agent writes it (every field of the contract).
+fn agent_value(
+    sock: &str,
+    messages: u64,
+    set: &str,
+    ordered: &str,
+    err: Option<&str>,
+) -> serde_json::Value {
+    serde_json::json!({
+        "role": "send", "sock": sock, "service": "21000:1", "peer": null, "count": messages,
+        "size": 1024, "messages": messages, "bytes": messages * 1024,
+        "digest_ordered": ordered, "digest_set": set, "first_error": err, "retries": 0,
+        "elapsed_ms": 10, "netns_inode": 4026532200u64, "own_node": null, "own_ref": null,
+        "ok": err.is_none(), "errno": null, "rejected": 0, "acks": 1, "acked_messages": messages,
+        "member_events": 0, "drops": null, "rcvbuf": null, "timeout_s": 30
+    })
+}
+
 fn agent(sock: &str, messages: u64, set: &str, ordered: &str) -> AgentResult {
-    AgentResult {
-        sock: sock.into(),
-        messages,
-        digest_ordered: ordered.into(),
-        digest_set: set.into(),
-        first_error: None,
-    }
+    serde_json::from_value(agent_value(sock, messages, set, ordered, None)).unwrap()
 }
 
 #[test]
@@ -94,11 +107,7 @@ fn write(path: &Path, text: &str) {
 }
 
 fn agent_json(sock: &str, messages: u64, digest: &str, err: Option<&str>) -> String {
-    serde_json::json!({
-        "role": "send", "sock": sock, "messages": messages, "count": messages,
-        "digest_ordered": digest, "digest_set": digest, "first_error": err, "ok": err.is_none()
-    })
-    .to_string()
+    agent_value(sock, messages, digest, digest, err).to_string()
 }
 
 #[test]
@@ -150,7 +159,10 @@ fn results_are_paired_counted_and_floods_kept_apart() {
     assert_eq!(t.fault_sweeps.len(), 1);
     assert_eq!(t.fault_sweeps[0].id, "faults_idle-1");
     assert_eq!(
-        (t.fault_sweeps[0].injected, t.fault_sweeps[0].exhausted_at),
+        (
+            t.fault_sweeps[0].sweep.injected,
+            t.fault_sweeps[0].sweep.exhausted_at
+        ),
         (430, Some(431))
     );
     assert_eq!(t.exchanges.len(), 2);
@@ -242,13 +254,15 @@ fn tally_for(cycles: u64) -> tally::Tally {
 fn sweep(id: &str, killed: u32) -> tally::FaultSweep {
     tally::FaultSweep {
         id: id.into(),
-        steps: 420,
-        injected: 419 - killed,
-        refused: 400 - killed,
-        survived: 19,
-        killed,
-        exhausted_at: Some(420),
-        first_error: None,
+        sweep: NetnsFaults {
+            steps: 420,
+            injected: 419 - killed,
+            refused: 400 - killed,
+            survived: 19,
+            killed,
+            exhausted_at: Some(420),
+            ..NetnsFaults::default()
+        },
     }
 }
 
@@ -406,17 +420,17 @@ fn a_failed_set_up_the_kernel_killed_or_a_sweep_cut_short_fails_the_run() {
 
     // A sweep that never reached the end of the set-up proves nothing.
     let mut short = sweep("faults_busy-1", 0);
-    short.exhausted_at = None;
-    short.first_error = Some("5000 steps and the set-up still allocates".into());
+    short.sweep.exhausted_at = None;
+    short.sweep.first_error = Some("5000 steps and the set-up still allocates".into());
     let c = judge_with(vec![sweep("faults_idle-1", 0), short]);
     assert!(!c.ok);
     assert!(c.detail.contains("faults_busy-1"), "{}", c.detail);
 
     // Nothing injected: fault injection was not working, the check could not fail.
     let mut idle = sweep("faults_idle-1", 0);
-    idle.injected = 0;
-    idle.refused = 0;
-    idle.survived = 0;
+    idle.sweep.injected = 0;
+    idle.sweep.refused = 0;
+    idle.sweep.survived = 0;
     assert!(!judge_with(vec![idle, sweep("faults_busy-1", 0)]).ok);
 
     // A phase that left no sweep.

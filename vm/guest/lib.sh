@@ -221,21 +221,19 @@ discovery_profile() {
 	$IP link del "pr-$1"
 }
 
-# bench_one FROM TO ENDPOINT "ARGS" LABEL: one `tipc-agent sink`/`blast`
-# measurement from namespace FROM to TO; the result is $RES/bench-LABEL.json.
-bench_one() {
-	rm -f /tmp/sink.ready
-	# shellcheck disable=SC2086
-	$IP netns exec "$2" tipc-agent sink $3 $4 --ready-file /tmp/sink.ready &
-	spid=$!
-	wait_file /tmp/sink.ready 30 || { kill "$spid" 2>/dev/null; return 1; }
-	# shellcheck disable=SC2086
-	if ! $IP netns exec "$1" tipc-agent blast $3 $4 --out "$RES/bench-$5.json"; then
-		kill "$spid" 2>/dev/null
-		wait "$spid" 2>/dev/null
-		return 1
+# bench_blast SINK_PID COMMAND...: once the sink started in the background
+# (with --ready-file /tmp/sink.ready) listens, runs the blaster COMMAND, then
+# waits for the sink; stops the sink when either fails.
+bench_blast() {
+	spid=$1
+	shift
+	if wait_file /tmp/sink.ready 30 && "$@"; then
+		wait "$spid"
+		return
 	fi
-	wait "$spid"
+	kill "$spid" 2>/dev/null
+	wait "$spid" 2>/dev/null
+	return 1
 }
 
 # profile_start FUNCTION...: the function profiler on these functions only.

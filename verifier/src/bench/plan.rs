@@ -5,6 +5,8 @@
 
 use crate::kbuild::Flavour;
 use std::fmt::Write as _;
+use std::net::SocketAddr;
+use tipc_agent_protocol::{self as agent, BenchAmount, BenchEndpoint};
 
 const GUEST_LIB: &str = include_str!("../../../vm/guest/lib.sh");
 
@@ -141,26 +143,24 @@ impl Plan {
                         let bytes = Self::total_bytes(size) / u64::from(conns);
                         port += 1;
                         let (from, to) = path.namespaces();
-                        let _ = writeln!(
-                            s,
-                            "bench_one {from} {to} {} \"--size {size} --conns {conns} --bytes {bytes}\" \
-                             {}-{size}-{conns}-{rep} || rc=1",
-                            endpoint(path, port),
-                            path.name(),
-                        );
+                        s.push_str(&measurement(
+                            from,
+                            to,
+                            bench(path, port, size, conns, BenchAmount::Bytes(bytes)),
+                            &format!("{}-{size}-{conns}-{rep}", path.name()),
+                        ));
                     }
                 }
             }
             for &path in paths {
                 port += 1;
                 let (from, to) = path.namespaces();
-                let _ = writeln!(
-                    s,
-                    "bench_one {from} {to} {} \"--size 64 --conns 1 --rtt {}\" rtt-{}-{rep} || rc=1",
-                    endpoint(path, port),
-                    self.rtt_count,
-                    path.name(),
-                );
+                s.push_str(&measurement(
+                    from,
+                    to,
+                    bench(path, port, 64, 1, BenchAmount::RoundTrips(self.rtt_count)),
+                    &format!("rtt-{}-{rep}", path.name()),
+                ));
             }
         }
         s.push_str("log \"done rc=$rc\"\nexit $rc\n");
@@ -205,29 +205,35 @@ impl Plan {
         };
         let (mut a, mut b) = (head("a", "ns1"), head("b", "ns2"));
         let mut port = 30000;
-        let mut add = |args: String, label: String| {
+        let mut add = |size: usize, conns: u32, amount: BenchAmount, label: String| {
             port += 1;
-            let ep = endpoint(Path::TwoGuests, port);
-            let _ = writeln!(
-                b,
-                "$IP netns exec ns2 tipc-agent sink {ep} {args} --ready-file /tmp/sink.ready || rc=1"
-            );
-            let _ = writeln!(
-                a,
-                "$IP netns exec ns1 tipc-agent blast {ep} {args} --out $RES/bench-{label}.json || rc=1"
-            );
+            let bench = bench(Path::TwoGuests, port, size, conns, amount);
+            let sink = agent::Command::Sink(agent::Sink {
+                bench: bench.clone(),
+                ready_file: "/tmp/sink.ready".into(),
+            });
+            let blast = agent::Command::Blast(agent::Blast {
+                bench,
+                out: format!("$RES/bench-{label}.json"),
+            });
+            let _ = writeln!(b, "$IP netns exec ns2 {} || rc=1", sink.shell());
+            let _ = writeln!(a, "$IP netns exec ns1 {} || rc=1", blast.shell());
         };
         for &size in &self.sizes {
             for &conns in &self.conns {
                 let bytes = Self::total_bytes(size) / u64::from(conns);
                 add(
-                    format!("--size {size} --conns {conns} --bytes {bytes}"),
+                    size,
+                    conns,
+                    BenchAmount::Bytes(bytes),
                     format!("two_guests-{size}-{conns}-{rep}"),
                 );
             }
         }
         add(
-            format!("--size 64 --conns 1 --rtt {}", self.rtt_count),
+            64,
+            1,
+            BenchAmount::RoundTrips(self.rtt_count),
             format!("rtt-two_guests-{rep}"),
         );
         for s in [&mut a, &mut b] {
@@ -237,11 +243,37 @@ impl Plan {
     }
 }
 
-/// The agent's endpoint option for a path and a port number (also the
-/// TIPC service instance, so that no two measurements share a name).
-fn endpoint(path: Path, port: u32) -> String {
-    match path {
-        Path::Tcp => format!("--tcp=10.77.0.2:{port}"),
-        _ => format!("--service=21000:{port}"),
+/// One measurement as the agent is asked to make it. The port number is
+/// also the TIPC service instance, so that no two measurements share a name.
+fn bench(path: Path, port: u32, size: usize, conns: u32, amount: BenchAmount) -> agent::Bench {
+    let endpoint = match path {
+        Path::Tcp => BenchEndpoint::Tcp(SocketAddr::from(([10, 77, 0, 2], port as u16))),
+        _ => BenchEndpoint::Tipc(agent::Service::instance(21000, port)),
+    };
+    agent::Bench {
+        endpoint,
+        conns,
+        size,
+        amount,
+        timeout_s: None,
     }
+}
+
+/// The lines of one measurement from namespace `from` to `to` in one
+/// guest: the sink in the background, then the blaster once the sink
+/// listens (`bench_blast` in lib.sh); the result is `$RES/bench-LABEL.json`.
+fn measurement(from: &str, to: &str, bench: agent::Bench, label: &str) -> String {
+    let sink = agent::Command::Sink(agent::Sink {
+        bench: bench.clone(),
+        ready_file: "/tmp/sink.ready".into(),
+    });
+    let blast = agent::Command::Blast(agent::Blast {
+        bench,
+        out: format!("$RES/bench-{label}.json"),
+    });
+    format!(
+        "rm -f /tmp/sink.ready\n$IP netns exec {to} {} &\nbench_blast $! $IP netns exec {from} {} || rc=1\n",
+        sink.shell(),
+        blast.shell()
+    )
 }

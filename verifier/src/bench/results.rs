@@ -4,18 +4,12 @@
 use super::plan::Path as BenchPath;
 use crate::kbuild::Flavour;
 use anyhow::{Context, Result};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use std::collections::BTreeMap;
 use std::path::Path;
 
-/// What `tipc-agent blast` wrote (the subset read here).
-#[derive(Debug, Deserialize)]
-struct Blast {
-    mbit_per_s: f64,
-    msgs_per_s: f64,
-    rtt_us: Option<f64>,
-    first_error: Option<String>,
-}
+/// What `tipc-agent blast` wrote.
+type Blast = tipc_agent_protocol::results::Blast;
 
 /// Median, minimum and maximum of the repetitions.
 #[derive(Debug, Clone, Copy, Serialize)]

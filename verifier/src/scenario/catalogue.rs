@@ -1,15 +1,17 @@
 //! Every scenario `make check` runs: topology, traffic, and the path each
 //! message class must take on each kernel, with the reason.
 
+use tipc_agent_protocol::{self as agent, GroupMode, InjectMode, Service, SockMode};
+
 use super::{
     CapturePoint, CrossoverExpectation, MsgPath, PathChange, Scenario, Topology, TrafficCase, BOTH,
     PATCHED_ONLY,
 };
 
-/// Why the series takes group unicast across (patch 5).
+/// Why the series takes group unicast across (patch 6 of 8 in both series).
 const GROUP_UCAST_ACROSS: PathChange = PathChange {
     path: MsgPath::Crossover,
-    why: "patch 5 takes GRP_UCAST across with the other point-to-point data",
+    why: "patch 6 (tipc: take group unicast across with the other point-to-point data) takes GRP_UCAST across",
 };
 
 /// Both directions between two namespaces.
@@ -38,8 +40,8 @@ pub fn veth_rdm() -> Scenario {
         captures: veth_captures(),
         cases: vec![TrafficCase::named(
             "rdm_named",
-            "rdm",
-            "18888:17",
+            SockMode::Rdm,
+            Service::instance(18888, 17),
             200,
             1024,
         )],
@@ -56,50 +58,50 @@ pub fn veth_rdm() -> Scenario {
 fn every_class() -> Vec<TrafficCase> {
     let group = |id, mode, expect, why, patched| TrafficCase {
         group_mode: Some(mode),
-        by_port: mode == "unicast",
+        by_port: mode == GroupMode::Unicast,
         expect,
         why,
         patched,
-        ..TrafficCase::named(id, "group", "18895:1", 40, 1024)
+        ..TrafficCase::named(id, SockMode::Group, Service::instance(18895, 1), 40, 1024)
     };
     vec![
-        TrafficCase::named("rdm_1byte", "rdm", "18890:1", 50, 1),
-        TrafficCase::named("rdm_66000", "rdm", "18890:2", 10, 66000),
+        TrafficCase::named("rdm_1byte", SockMode::Rdm, Service::instance(18890, 1), 50, 1),
+        TrafficCase::named("rdm_66000", SockMode::Rdm, Service::instance(18890, 2), 10, 66000),
         TrafficCase {
             by_port: true,
             send_service: None,
-            ..TrafficCase::named("rdm_port", "rdm", "18890:3", 50, 1024)
+            ..TrafficCase::named("rdm_port", SockMode::Rdm, Service::instance(18890, 3), 50, 1024)
         },
-        TrafficCase::named("seqpacket", "seqpacket", "18891:1", 50, 1024),
-        TrafficCase::named("stream_66000", "stream", "18892:1", 10, 66000),
+        TrafficCase::named("seqpacket", SockMode::Seqpacket, Service::instance(18891, 1), 50, 1024),
+        TrafficCase::named("stream_66000", SockMode::Stream, Service::instance(18892, 1), 10, 66000),
         TrafficCase {
-            send_service: Some("18893:10:20"),
-            ..TrafficCase::named("mcast", "mcast", "18893:0:99", 50, 1024)
+            send_service: Some(Service::span(18893, 10, 20)),
+            ..TrafficCase::named("mcast", SockMode::Mcast, Service::span(18893, 0, 99), 50, 1024)
         },
         group(
             "group_bcast",
-            "bcast",
+            GroupMode::Bcast,
             MsgPath::Crossover,
             "group broadcast is user data",
             None,
         ),
         group(
             "group_mcast",
-            "mcast",
+            GroupMode::Mcast,
             MsgPath::Bearer,
             "a group multicast to one member is sent as GRP_UCAST, which the upstream switch leaves on the bearer",
             Some(GROUP_UCAST_ACROSS),
         ),
         group(
             "group_anycast",
-            "anycast",
+            GroupMode::Anycast,
             MsgPath::Bearer,
             "GRP_UCAST is not in the upstream crossover switch",
             Some(GROUP_UCAST_ACROSS),
         ),
         group(
             "group_unicast",
-            "unicast",
+            GroupMode::Unicast,
             MsgPath::Bearer,
             "GRP_UCAST is not in the upstream crossover switch",
             Some(GROUP_UCAST_ACROSS),
@@ -150,19 +152,19 @@ pub fn crossover_off() -> Scenario {
 
 /// Four namespaces on one bridge: every ordered pair uses the crossover.
 pub fn bridge_four() -> Scenario {
-    const PAIRS: [(&str, &str, &str, &str); 12] = [
-        ("ns1_to_ns2", "ns1", "ns2", "19001:1"),
-        ("ns1_to_ns3", "ns1", "ns3", "19002:1"),
-        ("ns1_to_ns4", "ns1", "ns4", "19003:1"),
-        ("ns2_to_ns1", "ns2", "ns1", "19004:1"),
-        ("ns2_to_ns3", "ns2", "ns3", "19005:1"),
-        ("ns2_to_ns4", "ns2", "ns4", "19006:1"),
-        ("ns3_to_ns1", "ns3", "ns1", "19007:1"),
-        ("ns3_to_ns2", "ns3", "ns2", "19008:1"),
-        ("ns3_to_ns4", "ns3", "ns4", "19009:1"),
-        ("ns4_to_ns1", "ns4", "ns1", "19010:1"),
-        ("ns4_to_ns2", "ns4", "ns2", "19011:1"),
-        ("ns4_to_ns3", "ns4", "ns3", "19012:1"),
+    const PAIRS: [(&str, &str, &str, Service); 12] = [
+        ("ns1_to_ns2", "ns1", "ns2", Service::instance(19001, 1)),
+        ("ns1_to_ns3", "ns1", "ns3", Service::instance(19002, 1)),
+        ("ns1_to_ns4", "ns1", "ns4", Service::instance(19003, 1)),
+        ("ns2_to_ns1", "ns2", "ns1", Service::instance(19004, 1)),
+        ("ns2_to_ns3", "ns2", "ns3", Service::instance(19005, 1)),
+        ("ns2_to_ns4", "ns2", "ns4", Service::instance(19006, 1)),
+        ("ns3_to_ns1", "ns3", "ns1", Service::instance(19007, 1)),
+        ("ns3_to_ns2", "ns3", "ns2", Service::instance(19008, 1)),
+        ("ns3_to_ns4", "ns3", "ns4", Service::instance(19009, 1)),
+        ("ns4_to_ns1", "ns4", "ns1", Service::instance(19010, 1)),
+        ("ns4_to_ns2", "ns4", "ns2", Service::instance(19011, 1)),
+        ("ns4_to_ns3", "ns4", "ns3", Service::instance(19012, 1)),
     ];
     let namespaces = ["ns1", "ns2", "ns3", "ns4"];
     let mut captures = Vec::new();
@@ -191,7 +193,7 @@ pub fn bridge_four() -> Scenario {
             .map(|&(id, from, to, svc)| TrafficCase {
                 from_ns: from,
                 to_ns: to,
-                ..TrafficCase::named(id, "rdm", svc, 20, 512)
+                ..TrafficCase::named(id, SockMode::Rdm, svc, 20, 512)
             })
             .collect(),
         kernels: BOTH,
@@ -225,17 +227,17 @@ pub fn two_guests() -> Scenario {
             CapturePoint::lo("ns2-lo", "ns2"),
         ],
         cases: vec![
-            bearer(TrafficCase::named("rdm_named", "rdm", "18888:17", 50, 1024)),
-            bearer(TrafficCase::named("rdm_66000", "rdm", "18890:2", 5, 66000)),
-            bearer(TrafficCase::named("seqpacket", "seqpacket", "18891:1", 30, 1024)),
-            bearer(TrafficCase::named("stream_66000", "stream", "18892:1", 5, 66000)),
+            bearer(TrafficCase::named("rdm_named", SockMode::Rdm, Service::instance(18888, 17), 50, 1024)),
+            bearer(TrafficCase::named("rdm_66000", SockMode::Rdm, Service::instance(18890, 2), 5, 66000)),
+            bearer(TrafficCase::named("seqpacket", SockMode::Seqpacket, Service::instance(18891, 1), 30, 1024)),
+            bearer(TrafficCase::named("stream_66000", SockMode::Stream, Service::instance(18892, 1), 5, 66000)),
             bearer(TrafficCase {
-                send_service: Some("18893:10:20"),
-                ..TrafficCase::named("mcast", "mcast", "18893:0:99", 30, 1024)
+                send_service: Some(Service::span(18893, 10, 20)),
+                ..TrafficCase::named("mcast", SockMode::Mcast, Service::span(18893, 0, 99), 30, 1024)
             }),
             bearer(TrafficCase {
-                group_mode: Some("bcast"),
-                ..TrafficCase::named("group_bcast", "group", "18895:1", 30, 1024)
+                group_mode: Some(GroupMode::Bcast),
+                ..TrafficCase::named("group_bcast", SockMode::Group, Service::instance(18895, 1), 30, 1024)
             }),
         ],
         kernels: BOTH,
@@ -254,7 +256,7 @@ pub fn mixed() -> Scenario {
         to_ns: to,
         expect,
         why,
-        ..TrafficCase::named(id, "rdm", svc, 30, 1024)
+        ..TrafficCase::named(id, SockMode::Rdm, svc, 30, 1024)
     };
     let remote = "the peer is another kernel";
     let local = "user data between namespaces of one kernel";
@@ -272,11 +274,11 @@ pub fn mixed() -> Scenario {
             CapturePoint::bearer("ns3-eth0", "ns3", "eth0"),
         ],
         cases: vec![
-            case("ns1_to_ns2", "ns1", "ns2", "19101:1", MsgPath::Crossover, local),
-            case("ns2_to_ns1", "ns2", "ns1", "19102:1", MsgPath::Crossover, local),
-            case("ns1_to_ns3", "ns1", "ns3", "19103:1", MsgPath::Bearer, remote),
-            case("ns2_to_ns3", "ns2", "ns3", "19104:1", MsgPath::Bearer, remote),
-            case("ns3_to_ns1", "ns3", "ns1", "19105:1", MsgPath::Bearer, remote),
+            case("ns1_to_ns2", "ns1", "ns2", Service::instance(19101, 1), MsgPath::Crossover, local),
+            case("ns2_to_ns1", "ns2", "ns1", Service::instance(19102, 1), MsgPath::Crossover, local),
+            case("ns1_to_ns3", "ns1", "ns3", Service::instance(19103, 1), MsgPath::Bearer, remote),
+            case("ns2_to_ns3", "ns2", "ns3", Service::instance(19104, 1), MsgPath::Bearer, remote),
+            case("ns3_to_ns1", "ns3", "ns1", Service::instance(19105, 1), MsgPath::Bearer, remote),
         ],
         kernels: BOTH,
         before_bearers: None,
@@ -298,7 +300,7 @@ pub fn impersonation() -> Scenario {
         to_ns: "ns3",
         expect: MsgPath::Bearer,
         why: "ns3 is another kernel, whatever claims its identity here",
-        ..TrafficCase::named(id, "rdm", svc, 30, 1024)
+        ..TrafficCase::named(id, SockMode::Rdm, svc, 30, 1024)
     };
     Scenario {
         name: "impersonation",
@@ -316,7 +318,7 @@ pub fn impersonation() -> Scenario {
             },
         ],
         cases: vec![
-            case("before_impostor", "19501:1"),
+            case("before_impostor", Service::instance(19501, 1)),
             TrafficCase {
                 // ns4 takes ns3's configured address, and with it ns3's
                 // node identity (TIPC derives it from a configured address:
@@ -337,9 +339,10 @@ pub fn impersonation() -> Scenario {
                      $IP netns exec ns4 $TIPC node set address 1.1.3\n\
                      bearer ns4 veth4\n\
                      wait_addr ns4 60 || rc=1\n\
-                     sleep 3",
+                     sleep 3"
+                    .to_string(),
                 ),
-                ..case("with_impostor", "19502:1")
+                ..case("with_impostor", Service::instance(19502, 1))
             },
         ],
         // Upstream fails it (every message of with_impostor went into ns4
@@ -366,16 +369,17 @@ pub fn bearer_cycle() -> Scenario {
                       RDM over the crossover again",
         captures: veth_captures(),
         cases: vec![
-            TrafficCase::named("before_cycle", "rdm", "19201:1", 50, 1024),
+            TrafficCase::named("before_cycle", SockMode::Rdm, Service::instance(19201, 1), 50, 1024),
             TrafficCase {
                 before: Some(
                     "$IP netns exec ns1 $TIPC bearer disable media eth device veth1\n\
                      wait_links_down ns2 20\n\
                      bearer ns1 veth1\n\
                      wait_links ns1 1 20\n\
-                     wait_links ns2 1 20",
+                     wait_links ns2 1 20"
+                    .to_string(),
                 ),
-                ..TrafficCase::named("after_cycle", "rdm", "19202:1", 50, 1024)
+                ..TrafficCase::named("after_cycle", SockMode::Rdm, Service::instance(19202, 1), 50, 1024)
             },
         ],
         kernels: BOTH,
@@ -388,6 +392,33 @@ pub fn bearer_cycle() -> Scenario {
         after_links: None,
         discovery_cost: false,
     }
+}
+
+/// `count` forged discovery frames of each kind from the root namespace on
+/// the bridge, claiming the node behind `isor`, each kind under the function
+/// profiler (`tipc_disc_rcv`): results in `$RES/inject-MODE.json`.
+fn forge_each_mode(count: u64) -> String {
+    let mut s = String::new();
+    for mode in InjectMode::ALL {
+        let inject = agent::Command::Inject(agent::Inject {
+            dev: "br0".into(),
+            sniff_dev: Some("isor".into()),
+            cluster: None,
+            distinct: false,
+            first: None,
+            mode,
+            count: Some(count),
+            interval_us: None,
+            timeout_s: None,
+            out: format!("$RES/inject-{mode}.json"),
+        });
+        s.push_str(&format!(
+            "profile_start tipc_disc_rcv\n{} || rc=1\nsleep 1\nprofile_stop $RES/inject-{mode}.profile\n",
+            inject.shell()
+        ));
+    }
+    s.push_str("sleep 2");
+    s
 }
 
 /// Forged discovery frames injected on the bridge with a raw packet socket:
@@ -405,19 +436,10 @@ pub fn forged_discovery() -> Scenario {
             CapturePoint::bearer("ns1-veth1", "ns1", "veth1"),
         ],
         cases: vec![
-            TrafficCase::named("before_forgery", "rdm", "19301:1", 30, 1024),
+            TrafficCase::named("before_forgery", SockMode::Rdm, Service::instance(19301, 1), 30, 1024),
             TrafficCase {
-                before: Some(
-                    "for mode in forged-proof wrong-cluster replay-other-id raw-hash; do\n\
-                     \tprofile_start tipc_disc_rcv\n\
-                     \ttipc-agent inject --dev br0 --sniff-dev isor --mode $mode --count 500 \
-                     --out $RES/inject-$mode.json || rc=1\n\
-                     \tsleep 1\n\
-                     \tprofile_stop $RES/inject-$mode.profile\n\
-                     done\n\
-                     sleep 2",
-                ),
-                ..TrafficCase::named("after_forgery", "rdm", "19302:1", 30, 1024)
+                before: Some(forge_each_mode(500)),
+                ..TrafficCase::named("after_forgery", SockMode::Rdm, Service::instance(19302, 1), 30, 1024)
             },
         ],
         kernels: BOTH,
@@ -459,7 +481,7 @@ pub fn netns_recreate() -> Scenario {
             },
         ],
         cases: vec![
-            TrafficCase::named("before_delete", "rdm", "19401:1", 30, 1024),
+            TrafficCase::named("before_delete", SockMode::Rdm, Service::instance(19401, 1), 30, 1024),
             TrafficCase {
                 // ns3 is made first, so that it cannot reuse ns2's inode.
                 // The namespace is dismantled by a work item after `ip
@@ -473,7 +495,7 @@ pub fn netns_recreate() -> Scenario {
                      log \"ns2 deleted\"\n\
                      wait_link_gone ns1 veth1 30 || rc=1",
                 ),
-                ..TrafficCase::named("during_delete", "rdm", "19402:1", 1_000_000, 1024)
+                ..TrafficCase::named("during_delete", SockMode::Rdm, Service::instance(19402, 1), 1_000_000, 1024)
             },
             TrafficCase {
                 to_ns: "ns3",
@@ -485,9 +507,10 @@ pub fn netns_recreate() -> Scenario {
                      bearer ns1 veth1\n\
                      bearer ns3 veth3\n\
                      wait_links ns1 1 60 || rc=1\n\
-                     wait_links ns3 1 60 || rc=1",
+                     wait_links ns3 1 60 || rc=1"
+                    .to_string(),
                 ),
-                ..TrafficCase::named("after_recreate", "rdm", "19403:1", 30, 1024)
+                ..TrafficCase::named("after_recreate", SockMode::Rdm, Service::instance(19403, 1), 30, 1024)
             },
         ],
         kernels: BOTH,

@@ -8,21 +8,13 @@ use super::{MsgPath, Scenario, TrafficCase};
 use crate::decode;
 use crate::kbuild::Flavour;
 use anyhow::{Context, Result};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use std::collections::BTreeMap;
 use std::path::Path;
+use tipc_agent_protocol::SockMode;
 
-/// What the agent wrote (the subset the judge reads).
-#[derive(Debug, Clone, Deserialize, Serialize)]
-pub struct AgentResult {
-    pub messages: u64,
-    pub bytes: u64,
-    pub digest_ordered: String,
-    pub digest_set: String,
-    pub first_error: Option<String>,
-    pub own_node: Option<u32>,
-    pub own_ref: Option<u32>,
-}
+/// What `tipc-agent send`/`recv` wrote.
+pub type AgentResult = tipc_agent_protocol::results::Exchange;
 
 /// One check of a scenario run.
 #[derive(Debug, Clone, Serialize)]
@@ -318,7 +310,7 @@ fn judge_case(
         };
         let seen = counts.data_by_origin.get(&origin).copied().unwrap_or(0);
         let receiver_lo = !cap.bearer && cap.ns == case.to_ns;
-        let exact = if case.sock == "stream" {
+        let exact = if case.sock == SockMode::Stream {
             seen >= n
         } else {
             seen == n
@@ -327,7 +319,7 @@ fn judge_case(
             (MsgPath::Crossover, false, true) => (
                 "traced_on",
                 exact,
-                if case.sock == "stream" {
+                if case.sock == SockMode::Stream {
                     format!(">= {n}")
                 } else {
                     n.to_string()
@@ -440,13 +432,8 @@ fn judge_crossover_events(scn: &Scenario, share: &Path) -> Vec<Check> {
     checks
 }
 
-/// What `tipc-agent inject` reported (the subset the judge reads).
-#[derive(Debug, Deserialize)]
-struct InjectResult {
-    frames_sent: u64,
-    first_error: Option<String>,
-    claimed_node_id: Option<String>,
-}
+/// What `tipc-agent inject` reported.
+type InjectResult = tipc_agent_protocol::results::Inject;
 
 /// Every forged-discovery run the guest made (`results/inject-*.json`)
 /// must have sent its frames: otherwise the scenario proved nothing.

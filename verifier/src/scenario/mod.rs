@@ -26,6 +26,7 @@ pub use judge::{
 
 use crate::kbuild::Flavour;
 use serde::Serialize;
+use tipc_agent_protocol::{GroupMode, Service, SockMode};
 
 /// Which path a message class must take.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -48,15 +49,15 @@ pub struct PathChange {
 #[derive(Debug, Clone, Serialize)]
 pub struct TrafficCase {
     pub id: &'static str,
-    /// Agent socket kind: rdm, seqpacket, stream, mcast, group.
-    pub sock: &'static str,
-    /// What the receiver binds or joins (`TYPE:INSTANCE` or `TYPE:LOWER:UPPER`).
-    pub recv_service: &'static str,
+    /// Agent socket kind.
+    pub sock: SockMode,
+    /// What the receiver binds or joins.
+    pub recv_service: Service,
     /// What the sender addresses by name (None: by port id only).
-    pub send_service: Option<&'static str>,
+    pub send_service: Option<Service>,
     /// The sender addresses the receiver's port id (from a port file).
     pub by_port: bool,
-    pub group_mode: Option<&'static str>,
+    pub group_mode: Option<GroupMode>,
     pub count: u32,
     pub size: u32,
     pub from_ns: &'static str,
@@ -68,7 +69,7 @@ pub struct TrafficCase {
     /// Where the series takes this class elsewhere on purpose.
     pub patched: Option<PathChange>,
     /// Shell run in the sending guest just before the case.
-    pub before: Option<&'static str>,
+    pub before: Option<String>,
     /// Shell run while the sender is still sending (2 s after it started),
     /// which takes the receiver away: the sender must then end cleanly,
     /// and what arrived is not counted.
@@ -79,8 +80,8 @@ impl TrafficCase {
     /// A crossover case from ns1 to ns2 addressed by name.
     pub const fn named(
         id: &'static str,
-        sock: &'static str,
-        svc: &'static str,
+        sock: SockMode,
+        svc: Service,
         count: u32,
         size: u32,
     ) -> Self {
@@ -105,7 +106,7 @@ impl TrafficCase {
 
     /// TIPC keeps order on connections.
     pub fn ordered(&self) -> bool {
-        matches!(self.sock, "seqpacket" | "stream")
+        matches!(self.sock, SockMode::Seqpacket | SockMode::Stream)
     }
 
     /// The path this class must take on `kernel`, and why.

@@ -3,6 +3,7 @@
 
 use super::{Scenario, Topology, TrafficCase};
 use std::fmt::Write as _;
+use tipc_agent_protocol as agent;
 
 const GUEST_LIB: &str = include_str!("../../../vm/guest/lib.sh");
 /// Seconds an agent waits for its peer before giving up.
@@ -55,42 +56,54 @@ impl Topology {
 }
 
 impl TrafficCase {
-    fn recv_command(&self, timeout: u32) -> String {
-        let mut recv = format!(
-            "$IP netns exec {} tipc-agent recv --sock {} --service {} --count {} --size {} --out $RES/{}.recv.json \
-             --ready-file /tmp/{}.ready --timeout {timeout}",
-            self.to_ns, self.sock, self.recv_service, self.count, self.size, self.id, self.id
-        );
-        if self.by_port {
-            let _ = write!(recv, " --port-file /tmp/{}.port", self.id);
+    /// The receiver, as the agent is asked to run it.
+    pub fn recv_agent(&self, timeout_s: u32) -> agent::Recv {
+        agent::Recv {
+            size: Some(self.size as usize),
+            ready_file: Some(format!("/tmp/{}.ready", self.id)),
+            port_file: self.by_port.then(|| format!("/tmp/{}.port", self.id)),
+            timeout_s: Some(u64::from(timeout_s)),
+            ..agent::Recv::new(
+                self.sock,
+                self.recv_service,
+                u64::from(self.count),
+                format!("$RES/{}.recv.json", self.id),
+            )
         }
-        recv
+    }
+
+    /// The sender, as the agent is asked to run it.
+    pub fn send_agent(&self, timeout_s: u32) -> agent::Send {
+        agent::Send {
+            service: self.send_service,
+            port_file: self.by_port.then(|| format!("/tmp/{}.port", self.id)),
+            group_mode: self.group_mode,
+            // Nobody will be there to ack.
+            acks: self.interrupt.is_some().then_some(0),
+            timeout_s: Some(u64::from(timeout_s)),
+            ..agent::Send::new(
+                self.sock,
+                u64::from(self.count),
+                self.size as usize,
+                format!("$RES/{}.send.json", self.id),
+            )
+        }
+    }
+
+    fn recv_command(&self, timeout: u32) -> String {
+        format!(
+            "$IP netns exec {} {}",
+            self.to_ns,
+            agent::Command::Recv(self.recv_agent(timeout)).shell()
+        )
     }
 
     fn send_command(&self, timeout: u32) -> String {
-        let mut send = format!(
-            "$IP netns exec {} tipc-agent send --sock {}",
-            self.from_ns, self.sock
-        );
-        if self.interrupt.is_some() {
-            // Nobody will be there to ack.
-            send.push_str(" --acks 0");
-        }
-        if let Some(svc) = self.send_service {
-            let _ = write!(send, " --service {svc}");
-        }
-        if self.by_port {
-            let _ = write!(send, " --port-file /tmp/{}.port", self.id);
-        }
-        if let Some(m) = self.group_mode {
-            let _ = write!(send, " --group-mode {m}");
-        }
-        let _ = write!(
-            send,
-            " --count {} --size {} --out $RES/{}.send.json --timeout {timeout}",
-            self.count, self.size, self.id
-        );
-        send
+        format!(
+            "$IP netns exec {} {}",
+            self.from_ns,
+            agent::Command::Send(self.send_agent(timeout)).shell()
+        )
     }
 }
 
@@ -160,7 +173,7 @@ impl Scenario {
         }
         for c in self.cases.iter().filter(|c| is_here(c.from_ns)) {
             let _ = writeln!(s, "log \"case {}\"", c.id);
-            if let Some(step) = c.before {
+            if let Some(step) = &c.before {
                 let _ = writeln!(s, "{step}");
             }
             if let (Some(interrupt), true) = (c.interrupt, is_here(c.to_ns)) {

@@ -335,28 +335,28 @@ fn judge_fault_sweeps(plan: &Plan, tally: &Tally) -> Check {
     let want = 2 * plan.fault_rounds as usize;
     let sum = |f: fn(&super::tally::FaultSweep) -> u32| sweeps.iter().map(f).sum::<u32>();
     let (steps, injected, refused, survived, killed) = (
-        sum(|s| s.steps),
-        sum(|s| s.injected),
-        sum(|s| s.refused),
-        sum(|s| s.survived),
-        sum(|s| s.killed),
+        sum(|s| s.sweep.steps),
+        sum(|s| s.sweep.injected),
+        sum(|s| s.sweep.refused),
+        sum(|s| s.sweep.survived),
+        sum(|s| s.sweep.killed),
     );
     let unfinished: Vec<&str> = sweeps
         .iter()
-        .filter(|s| s.exhausted_at.is_none() || s.first_error.is_some())
+        .filter(|s| s.sweep.exhausted_at.is_none() || s.sweep.first_error.is_some())
         .map(|s| s.id.as_str())
         .collect();
     let ok = sweeps.len() == want
         && unfinished.is_empty()
         && killed == 0
-        && sweeps.iter().all(|s| s.injected > 0);
+        && sweeps.iter().all(|s| s.sweep.injected > 0);
     let detail = if sweeps.len() != want {
         format!("{} of {want} sweeps left a result", sweeps.len())
     } else if let Some(id) = unfinished.first() {
         let s = sweeps.iter().find(|s| s.id == *id);
         format!(
             "sweep {id} did not reach the end of the set-up: {}",
-            s.and_then(|s| s.first_error.clone())
+            s.and_then(|s| s.sweep.first_error.clone())
                 .unwrap_or_else(|| "no error given".into())
         )
     } else {

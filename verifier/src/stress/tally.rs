@@ -13,56 +13,24 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::Path;
+use tipc_agent_protocol::results;
+use tipc_agent_protocol::{SockMode, StormRole};
 
-/// The fields of a `tipc-agent send`/`recv` result the judgement needs.
-#[derive(Debug, Clone, Default, Deserialize)]
-pub struct AgentResult {
-    pub sock: String,
-    #[serde(default)]
-    pub messages: u64,
-    #[serde(default)]
-    pub digest_ordered: String,
-    #[serde(default)]
-    pub digest_set: String,
-    #[serde(default)]
-    pub first_error: Option<String>,
-}
-
+/// A `tipc-agent send`/`recv` result.
+pub type AgentResult = results::Exchange;
 /// A `tipc-agent storm` result.
-#[derive(Debug, Clone, Default, Deserialize)]
-pub struct StormResult {
-    pub role: String,
-    pub sock: String,
-    pub conns: u64,
-    pub connected: u64,
-    pub intact: u64,
-    #[serde(default)]
-    pub first_error: Option<String>,
-}
-
+pub type StormResult = results::Storm;
 /// A `tipc-agent inject` result.
-#[derive(Debug, Clone, Default, Deserialize)]
-pub struct InjectResult {
-    pub mode: String,
-    pub frames_sent: u64,
-    #[serde(default)]
-    pub first_error: Option<String>,
-}
+pub type InjectResult = results::Inject;
 
-/// A `tipc-agent netns-faults` result: one sweep of failed namespace
-/// set-ups.
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+/// One sweep of failed namespace set-ups (`tipc-agent netns-faults`), named
+/// by the phase and round it ran in.
+#[derive(Debug, Clone, Default, Serialize)]
 pub struct FaultSweep {
-    #[serde(default)]
+    /// `PHASE-ROUND`, from the file name.
     pub id: String,
-    pub steps: u32,
-    pub injected: u32,
-    pub refused: u32,
-    pub survived: u32,
-    pub killed: u32,
-    pub exhausted_at: Option<u32>,
-    #[serde(default)]
-    pub first_error: Option<String>,
+    #[serde(flatten)]
+    pub sweep: results::NetnsFaults,
 }
 
 /// One verified exchange: what its sender sent and what arrived.
@@ -88,7 +56,7 @@ impl Exchange {
         let (received, intact) = match recv {
             None => (0, send.messages == 0),
             Some(r) => {
-                let ordered = matches!(send.sock.as_str(), "seqpacket" | "stream");
+                let ordered = matches!(send.sock, SockMode::Seqpacket | SockMode::Stream);
                 let same = if ordered {
                     r.digest_ordered == send.digest_ordered
                 } else {
@@ -111,7 +79,7 @@ impl Exchange {
             });
         Exchange {
             id,
-            sock: send.sock.clone(),
+            sock: send.sock.as_arg().to_string(),
             sent: send.messages,
             received,
             intact,
@@ -196,7 +164,7 @@ impl Tally {
         t.floods = self.floods.len() as u64;
         t.flood_messages = self.floods.iter().map(|f| f.sent).sum();
         t.floods_hung = self.floods.iter().filter(|f| f.hung()).count() as u64;
-        for s in self.storms.iter().filter(|s| s.role == "connect") {
+        for s in self.storms.iter().filter(|s| s.role == StormRole::Connect) {
             t.storm_connections += s.conns;
             t.storm_connections_intact += s.intact;
         }
@@ -265,9 +233,10 @@ pub fn read(results: &Path) -> Result<Tally> {
             } else if name.starts_with("inject-") {
                 t.injections.push(read_json(&path)?);
             } else if let Some(tag) = name.strip_prefix("sweep-") {
-                let mut sweep: FaultSweep = read_json(&path)?;
-                sweep.id = tag.trim_end_matches(".json").to_string();
-                t.fault_sweeps.push(sweep);
+                t.fault_sweeps.push(FaultSweep {
+                    id: tag.trim_end_matches(".json").to_string(),
+                    sweep: read_json(&path)?,
+                });
             }
         }
     }

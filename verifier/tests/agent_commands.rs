@@ -1,0 +1,188 @@
+//! Every `tipc-agent` command line the verifier writes into a guest script
+//! is accepted by the agent's own parser (and by its rules between
+//! arguments), so that a typo fails here and not minutes later in QEMU.
+
+use clap::Parser;
+use tipc_agent::cli::{self, Cli};
+use tipc_verifier::bench::plan::Plan;
+use tipc_verifier::kbuild::Flavour;
+use tipc_verifier::scenario::{self, Scenario};
+
+/// Splits one shell command into words the way the guest shell would,
+/// for the quoting our renderer writes: bare words, double quotes with
+/// backslash escapes, single quotes. `$RES` stands for the results
+/// directory. Stops at an unquoted `||`, `&`, `;` or `|`.
+fn shell_words(line: &str) -> Vec<String> {
+    let mut words = Vec::new();
+    let mut word = String::new();
+    let mut in_word = false;
+    let mut chars = line.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            ' ' | '\t' => {
+                if in_word {
+                    words.push(std::mem::take(&mut word));
+                    in_word = false;
+                }
+            }
+            '&' | ';' | '|' => break,
+            '"' => {
+                in_word = true;
+                while let Some(c) = chars.next() {
+                    match c {
+                        '"' => break,
+                        '\\' => word.extend(chars.next()),
+                        c => word.push(c),
+                    }
+                }
+            }
+            '\'' => {
+                in_word = true;
+                for c in chars.by_ref() {
+                    if c == '\'' {
+                        break;
+                    }
+                    word.push(c);
+                }
+            }
+            c => {
+                in_word = true;
+                word.push(c);
+            }
+        }
+    }
+    if in_word {
+        words.push(word);
+    }
+    words
+        .into_iter()
+        .map(|w| w.replace("$RES", "/share/results"))
+        .collect()
+}
+
+/// The shell library every guest script starts with: its functions take
+/// their agent arguments from shell parameters, so its lines are left to
+/// the runs that call them (the library is not what the verifier renders).
+const GUEST_LIB: &str = include_str!("../../vm/guest/lib.sh");
+
+/// Every agent command the verifier rendered into `script`: the words from
+/// `tipc-agent` on.
+fn agent_commands(script: &str) -> Vec<Vec<String>> {
+    assert!(script.contains(GUEST_LIB), "a guest script starts with lib.sh");
+    script
+        .replacen(GUEST_LIB, "", 1)
+        .lines()
+        .filter_map(|line| {
+            let at = line.find("tipc-agent ")?;
+            Some(shell_words(&line[at..]))
+        })
+        .collect()
+}
+
+/// Parses one command with the agent's parser; the error names the line.
+fn check(words: &[String]) -> Result<(), String> {
+    let cli = Cli::try_parse_from(words).map_err(|e| format!("{words:?}: {e}"))?;
+    cli::validate(&cli).map_err(|e| format!("{words:?}: {e}"))
+}
+
+fn scenario_scripts(scn: &Scenario) -> Vec<String> {
+    scn.guest_scripts().into_iter().map(|(_, s)| s).collect()
+}
+
+#[test]
+fn the_words_of_a_rendered_line_are_what_the_renderer_quoted() {
+    assert_eq!(
+        shell_words("$IP netns exec ns1 tipc-agent send --out \"$RES/a b.json\" || rc=1"),
+        [
+            "$IP",
+            "netns",
+            "exec",
+            "ns1",
+            "tipc-agent",
+            "send",
+            "--out",
+            "/share/results/a b.json"
+        ]
+    );
+    assert_eq!(shell_words("x \"q\\\"\" 'a b' &"), ["x", "q\"", "a b"]);
+}
+
+#[test]
+fn every_scenario_command_parses() {
+    let mut seen = 0;
+    for scn in scenario::catalogue() {
+        for script in scenario_scripts(&scn) {
+            for words in agent_commands(&script) {
+                check(&words).unwrap_or_else(|e| panic!("scenario {}: {e}", scn.name));
+                seen += 1;
+            }
+        }
+        // The typed commands themselves, before any shell.
+        for case in &scn.cases {
+            for cmd in [
+                tipc_agent_protocol::Command::Recv(case.recv_agent(60)),
+                tipc_agent_protocol::Command::Send(case.send_agent(60)),
+            ] {
+                let mut words = vec!["tipc-agent".to_string()];
+                words.extend(cmd.args());
+                check(&words)
+                    .unwrap_or_else(|e| panic!("scenario {} case {}: {e}", scn.name, case.id));
+            }
+        }
+    }
+    // Two agents per case in 12 scenarios and four forged-frame kinds: far more than 50.
+    assert!(
+        seen > 50,
+        "only {seen} agent commands found in the scenario scripts"
+    );
+}
+
+#[test]
+fn every_bench_command_parses() {
+    let plan = Plan::default();
+    let mut scripts = vec![
+        plan.script(Flavour::Stock, 1),
+        plan.script(Flavour::Patched, 1),
+    ];
+    let (a, b) = plan.two_guest_scripts(1);
+    scripts.push(a);
+    scripts.push(b);
+    let mut seen = 0;
+    for script in &scripts {
+        for words in agent_commands(script) {
+            check(&words).unwrap_or_else(|e| panic!("bench: {e}"));
+            seen += 1;
+        }
+    }
+    assert!(seen > 20, "only {seen} agent commands in the bench scripts");
+}
+
+#[test]
+fn a_command_the_agent_refuses_is_caught() {
+    // The rules between arguments are checked too, not only clap's syntax.
+    let words: Vec<String> = [
+        "tipc-agent",
+        "send",
+        "--sock",
+        "rdm",
+        "--service",
+        "1:2",
+        "--count",
+        "1",
+        "--size",
+        "1",
+        "--out",
+        "o",
+        "--group-mode",
+        "bcast",
+    ]
+    .map(String::from)
+    .to_vec();
+    assert!(check(&words)
+        .unwrap_err()
+        .contains("--group-mode only applies"));
+    let typo: Vec<String> = ["tipc-agent", "recv", "--sock", "rdm", "--servce", "1:2"]
+        .map(String::from)
+        .to_vec();
+    assert!(check(&typo).is_err());
+}
