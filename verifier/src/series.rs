@@ -25,6 +25,10 @@ pub struct SeriesConf {
     pub subject_prefix: String,
     pub version: u32,
     pub branch: String,
+    /// `To:` of every mail (comma-separated `TO=` in the file).
+    pub to: Vec<String>,
+    /// `Cc:` of every mail (comma-separated `CC=`).
+    pub cc: Vec<String>,
 }
 
 /// Reads the `KEY="value"` lines of series.conf (a shell fragment).
@@ -41,6 +45,17 @@ pub fn parse_conf(text: &str) -> Result<SeriesConf> {
             .cloned()
             .with_context(|| format!("series.conf has no {k}="))
     };
+    let list = |k: &str| -> Vec<String> {
+        vars.get(k)
+            .map(|v| {
+                v.split(',')
+                    .map(str::trim)
+                    .filter(|a| !a.is_empty())
+                    .map(str::to_string)
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
     Ok(SeriesConf {
         author_name: get("AUTHOR_NAME")?,
         author_email: get("AUTHOR_EMAIL")?,
@@ -49,6 +64,8 @@ pub fn parse_conf(text: &str) -> Result<SeriesConf> {
             .parse()
             .context("series.conf: VERSION is not a number")?,
         branch: get("BRANCH")?,
+        to: list("TO"),
+        cc: list("CC"),
     })
 }
 
@@ -330,7 +347,15 @@ pub fn export(ctx: &BuildContext, opts: &ExportOptions) -> Result<Vec<PathBuf>> 
         "--zero-commit",
         "--signoff",
     ])
-    .arg(format!("--subject-prefix={}", conf.subject_prefix));
+    .arg(format!("--subject-prefix={}", conf.subject_prefix))
+    // base-commit: in the cover letter, so a reader knows the exact base.
+    .arg(format!("--base={base}"));
+    for to in &conf.to {
+        fp.arg(format!("--to={to}"));
+    }
+    for cc in &conf.cc {
+        fp.arg(format!("--cc={cc}"));
+    }
     if version > 1 {
         fp.arg(format!("-v{version}"));
     }

@@ -316,6 +316,10 @@ fn series_conf_and_cover_letter() {
     assert_eq!(conf.subject_prefix, "PATCH net-next");
     assert!(conf.version >= 1);
     assert!(parse_conf("AUTHOR_NAME=x\n").is_err());
+    // The posting's recipients, from get_maintainer.pl: the list and the TIPC maintainers.
+    assert_eq!(conf.to, ["netdev@vger.kernel.org"]);
+    assert!(conf.cc.iter().any(|a| a.contains("jmaloy@redhat.com")), "{:?}", conf.cc);
+    assert!(conf.cc.contains(&"rust-for-linux@vger.kernel.org".to_string()));
     // Each base's series directory has its own conf and cover letter text.
     for base in tipc_verifier::base::Base::ALL {
         let conf = tipc_verifier::series::read_conf(&project(), base)
@@ -336,4 +340,12 @@ fn series_conf_and_cover_letter() {
         filled,
         "Subject: [PATCH 0/1] tipc: a subject\n\nThe text.\n"
     );
+}
+
+#[test]
+fn patch_paths_are_made_absolute_for_git_am_in_the_review_tree() {
+    // cargo runs tests in the package directory: `../patches` is relative.
+    let files = tipc_verifier::review::collect_patch_files(&["../patches".into()]).unwrap();
+    assert!(files.len() >= 2, "{files:?}");
+    assert!(files.iter().all(|f| f.is_absolute() && f.is_file()), "{files:?}");
 }

@@ -122,10 +122,11 @@ impl Review {
 }
 
 /// The series' files: every `*.patch` of a directory (sorted), or the
-/// files given.
+/// files given; absolute, because `git am` runs in the review tree.
 pub fn collect_patch_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
     let mut out = Vec::new();
     for p in paths {
+        let p = &std::path::absolute(p).with_context(|| format!("{}: no absolute path", p.display()))?;
         if p.is_dir() {
             let mut v: Vec<PathBuf> = fs::read_dir(p)
                 .with_context(|| format!("reading {}", p.display()))?
