@@ -347,9 +347,10 @@ pub fn export(ctx: &BuildContext, opts: &ExportOptions) -> Result<Vec<PathBuf>> 
         "--zero-commit",
         "--signoff",
     ])
-    .arg(format!("--subject-prefix={}", conf.subject_prefix))
-    // base-commit: in the cover letter, so a reader knows the exact base.
-    .arg(format!("--base={base}"));
+    // No --base: the base is a commit of an unpacked Debian source made on
+    // this machine, which no reader can fetch; the cover letter names the
+    // package and version instead.
+    .arg(format!("--subject-prefix={}", conf.subject_prefix));
     for to in &conf.to {
         fp.arg(format!("--to={to}"));
     }
