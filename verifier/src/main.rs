@@ -124,7 +124,10 @@ enum Cmd {
     /// On a fresh branch `review` of the cached base tree, applies each
     /// patch with `git am` and runs: checkpatch --strict --codespell with
     /// netdev's flags and ignore list; Signed-off-by from the author;
-    /// Fixes: tags (form, commit, subject); scripts/kernel-doc -none on the
+    /// Fixes: tags (form, commit, subject); NIPA's deprecated_api
+    /// (get_net/put_net, dev_hold/dev_put, module_param), source_inline,
+    /// header_inline and check_selftest, and a MAINTAINERS entry for every
+    /// new file (get_maintainer.pl); scripts/kernel-doc -none on the
     /// touched C files before and after (warnings must not grow); rustfmt
     /// --check on touched .rs files; an incremental `make W=1 vmlinux` with
     /// the series' options (vm/kconfig/patched.config) on, failing on any

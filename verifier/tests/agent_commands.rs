@@ -68,7 +68,10 @@ const GUEST_LIB: &str = include_str!("../../vm/guest/lib.sh");
 /// Every agent command the verifier rendered into `script`: the words from
 /// `tipc-agent` on.
 fn agent_commands(script: &str) -> Vec<Vec<String>> {
-    assert!(script.contains(GUEST_LIB), "a guest script starts with lib.sh");
+    assert!(
+        script.contains(GUEST_LIB),
+        "a guest script starts with lib.sh"
+    );
     script
         .replacen(GUEST_LIB, "", 1)
         .lines()

@@ -325,3 +325,142 @@ fn a_patch_that_does_not_apply_names_the_hunk() {
         "{reason}"
     );
 }
+
+/// Reviews one mail adding `lines` at the end of `path` of the base with
+/// only `check`; returns the exit code, status and reason.
+fn review_addition(check: &str, path: &str, lines: &[&str]) -> (i32, String, String) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let old = base_file(path);
+    let diff = insertion_diff(path, &old, old.lines().count(), lines);
+    let p = write(
+        dir.path(),
+        "0001-nipa.patch",
+        &mail("tipc: a change NIPA refuses", "Broken on purpose.", &diff),
+    );
+    let (code, json) = review(dir.path(), check, &[p]);
+    let (status, reason) = cell(&json, 1, check);
+    (code, status, reason)
+}
+
+#[test]
+#[ignore = "needs the cached kernel tree: make review-test"]
+fn nipa_deprecated_api_fails_a_new_dev_hold() {
+    let (code, status, reason) = review_addition(
+        "deprecated_api",
+        "net/tipc/bearer.c",
+        &[
+            "",
+            "void tipc_review_test(struct net_device *dev)",
+            "{",
+            "\tdev_hold(dev);",
+            "}",
+        ],
+    );
+    assert_eq!((code, status.as_str()), (1, "fail"), "{reason}");
+    assert!(reason.contains("netdev_hold"), "{reason}");
+}
+
+#[test]
+#[ignore = "needs the cached kernel tree: make review-test"]
+fn nipa_source_inline_fails_inline_in_a_c_file() {
+    let (code, status, reason) = review_addition(
+        "source_inline",
+        "net/tipc/node.c",
+        &[
+            "",
+            "static inline int tipc_review_test(void)",
+            "{",
+            "\treturn 0;",
+            "}",
+        ],
+    );
+    assert_eq!((code, status.as_str()), (1, "fail"), "{reason}");
+}
+
+#[test]
+#[ignore = "needs the cached kernel tree: make review-test"]
+fn nipa_header_inline_fails_a_static_function_in_a_header() {
+    let old = base_file("net/tipc/core.h");
+    // Before the header's closing #endif.
+    let at = old
+        .lines()
+        .collect::<Vec<_>>()
+        .iter()
+        .rposition(|l| l.starts_with("#endif"))
+        .expect("#endif");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let diff = insertion_diff(
+        "net/tipc/core.h",
+        &old,
+        at,
+        &[
+            "static int tipc_review_test(void)",
+            "{",
+            "\treturn 0;",
+            "}",
+            "",
+        ],
+    );
+    let p = write(
+        dir.path(),
+        "0001-h.patch",
+        &mail("tipc: add a helper", "Broken on purpose.", &diff),
+    );
+    let (code, json) = review(dir.path(), "header_inline", &[p]);
+    let (status, reason) = cell(&json, 1, "header_inline");
+    assert_eq!((code, status.as_str()), (1, "fail"), "{reason}");
+}
+
+#[test]
+#[ignore = "needs the cached kernel tree: make review-test"]
+fn nipa_check_selftest_fails_a_script_outside_the_makefile() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let diff = new_file_diff(
+        "tools/testing/selftests/net/tipc_review_test.sh",
+        &[
+            "#!/bin/bash",
+            "# SPDX-License-Identifier: GPL-2.0",
+            "exit 0",
+        ],
+    );
+    let p = write(
+        dir.path(),
+        "0001-st.patch",
+        &mail("selftests: net: add a test", "Broken on purpose.", &diff),
+    );
+    let (code, json) = review(dir.path(), "check_selftest", &[p]);
+    let (status, reason) = cell(&json, 1, "check_selftest");
+    assert_eq!((code, status.as_str()), (1, "fail"), "{reason}");
+    assert!(reason.contains("Makefile"), "{reason}");
+}
+
+#[test]
+#[ignore = "needs the cached kernel tree: make review-test"]
+fn nipa_maintainers_fails_a_file_no_entry_covers() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let covered = new_file_diff(
+        "net/tipc/review_test.c",
+        &["// SPDX-License-Identifier: GPL-2.0"],
+    );
+    let orphan = new_file_diff(
+        "review_test/orphan.c",
+        &["// SPDX-License-Identifier: GPL-2.0"],
+    );
+    let p1 = write(
+        dir.path(),
+        "0001-a.patch",
+        &mail("tipc: add a file", "Covered by TIPC.", &covered),
+    );
+    let (_, json) = review(dir.path(), "maintainers", &[p1]);
+    let (status, reason) = cell(&json, 1, "maintainers");
+    assert_eq!(status, "pass", "{reason}");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let p2 = write(
+        dir.path(),
+        "0001-b.patch",
+        &mail("misc: add a file", "No entry.", &orphan),
+    );
+    let (code, json) = review(dir.path(), "maintainers", &[p2]);
+    let (status, reason) = cell(&json, 1, "maintainers");
+    assert_eq!((code, status.as_str()), (1, "fail"), "{reason}");
+}

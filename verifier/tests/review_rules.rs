@@ -318,8 +318,14 @@ fn series_conf_and_cover_letter() {
     assert!(parse_conf("AUTHOR_NAME=x\n").is_err());
     // The posting's recipients, from get_maintainer.pl: the list and the TIPC maintainers.
     assert_eq!(conf.to, ["netdev@vger.kernel.org"]);
-    assert!(conf.cc.iter().any(|a| a.contains("jmaloy@redhat.com")), "{:?}", conf.cc);
-    assert!(conf.cc.contains(&"rust-for-linux@vger.kernel.org".to_string()));
+    assert!(
+        conf.cc.iter().any(|a| a.contains("jmaloy@redhat.com")),
+        "{:?}",
+        conf.cc
+    );
+    assert!(conf
+        .cc
+        .contains(&"rust-for-linux@vger.kernel.org".to_string()));
     // Each base's series directory has its own conf and cover letter text.
     for base in tipc_verifier::base::Base::ALL {
         let conf = tipc_verifier::series::read_conf(&project(), base)
@@ -347,5 +353,134 @@ fn patch_paths_are_made_absolute_for_git_am_in_the_review_tree() {
     // cargo runs tests in the package directory: `../patches` is relative.
     let files = tipc_verifier::review::collect_patch_files(&["../patches".into()]).unwrap();
     assert!(files.len() >= 2, "{files:?}");
-    assert!(files.iter().all(|f| f.is_absolute() && f.is_file()), "{files:?}");
+    assert!(
+        files.iter().all(|f| f.is_absolute() && f.is_file()),
+        "{files:?}"
+    );
+}
+
+/// A one-file patch adding `lines` to `path` (new file or not).
+fn patch_adding(path: &str, created: bool, lines: &[&str]) -> PatchFile {
+    let mut diff = format!("diff --git a/{path} b/{path}\n");
+    if created {
+        diff.push_str("new file mode 100644\n--- /dev/null\n");
+    } else {
+        diff.push_str(&format!("--- a/{path}\n"));
+    }
+    diff.push_str(&format!("+++ b/{path}\n@@ -1,0 +1,{} @@\n", lines.len()));
+    for l in lines {
+        diff.push_str(&format!("+{l}\n"));
+    }
+    let raw = format!(
+        "From: A <a@example.org>\nSubject: [PATCH net-next] x: y\n\nWhy.\n\nSigned-off-by: A <a@example.org>\n---\n{diff}-- \n2.47.3\n"
+    );
+    PatchFile::parse(Path::new("0001-x.patch"), raw)
+}
+
+#[test]
+fn nipa_text_checks_pass_the_real_series() {
+    use tipc_verifier::review::nipa;
+    for dir in ["patches", "patches-6.12", "patches-net"] {
+        for p in series_in(dir).iter().filter(|p| !p.is_cover_letter()) {
+            for o in [
+                nipa::deprecated_api(p),
+                nipa::source_inline(p),
+                nipa::header_inline(p),
+            ] {
+                assert_eq!(o.status, Status::Pass, "{dir} {}: {o:?}", p.title);
+            }
+        }
+    }
+}
+
+#[test]
+fn nipa_text_checks_catch_what_netdev_refuses() {
+    use tipc_verifier::review::nipa;
+    let hold = patch_adding("net/tipc/node.c", false, &["\tget_net(peer);"]);
+    assert_eq!(nipa::deprecated_api(&hold).status, Status::Fail);
+    let tracked = patch_adding(
+        "net/tipc/node.c",
+        false,
+        &["\tget_net_track(peer, &t, GFP_ATOMIC); /* not get_net() */"],
+    );
+    assert_eq!(nipa::deprecated_api(&tracked).status, Status::Pass);
+    let param = patch_adding(
+        "net/tipc/core.c",
+        false,
+        &["module_param(crossover, bool, 0644);"],
+    );
+    assert_eq!(nipa::deprecated_api(&param).status, Status::Fail);
+
+    let inl = patch_adding(
+        "net/tipc/node.c",
+        false,
+        &["static inline bool tipc_x(void)"],
+    );
+    let o = nipa::source_inline(&inl);
+    assert_eq!(o.status, Status::Fail, "{o:?}");
+    let comment = patch_adding(
+        "net/tipc/node.c",
+        false,
+        &["/* check_net() is inline in C */"],
+    );
+    assert_eq!(nipa::source_inline(&comment).status, Status::Pass);
+
+    let not_inline = patch_adding(
+        "net/tipc/core.h",
+        false,
+        &["static int tipc_x(struct net *net)"],
+    );
+    assert_eq!(nipa::header_inline(&not_inline).status, Status::Fail);
+    let inline = patch_adding(
+        "net/tipc/core.h",
+        false,
+        &[
+            "static inline int tipc_x(struct net *net)",
+            "static int tipc_y(void);",
+        ],
+    );
+    assert_eq!(nipa::header_inline(&inline).status, Status::Pass);
+}
+
+#[test]
+fn a_selftest_must_be_in_its_makefile_and_gitignore() {
+    use tipc_verifier::review::nipa;
+    let tree = tempfile::tempdir().unwrap();
+    let dir = tree.path().join("tools/testing/selftests/net/tipc");
+    std::fs::create_dir_all(&dir).unwrap();
+    let patch = patch_adding(
+        "tools/testing/selftests/net/tipc/crossover.sh",
+        true,
+        &["#!/bin/bash"],
+    );
+    std::fs::write(dir.join("Makefile"), "TEST_PROGS := other.sh\n").unwrap();
+    assert_eq!(
+        nipa::check_selftest(&patch, tree.path()).status,
+        Status::Fail
+    );
+    std::fs::write(dir.join("Makefile"), "TEST_PROGS := crossover.sh\n").unwrap();
+    assert_eq!(
+        nipa::check_selftest(&patch, tree.path()).status,
+        Status::Pass
+    );
+    let helper = patch_adding(
+        "tools/testing/selftests/net/tipc/tipc_pair.c",
+        true,
+        &["int main(void) { return 0; }"],
+    );
+    assert_eq!(
+        nipa::check_selftest(&helper, tree.path()).status,
+        Status::Fail
+    );
+    std::fs::write(dir.join("Makefile"), "TEST_GEN_FILES := tipc_pair\n").unwrap();
+    std::fs::write(dir.join(".gitignore"), "tipc_pair\n").unwrap();
+    assert_eq!(
+        nipa::check_selftest(&helper, tree.path()).status,
+        Status::Pass
+    );
+    let none = patch_adding("net/tipc/node.c", false, &["int x;"]);
+    assert_eq!(
+        nipa::check_selftest(&none, tree.path()).status,
+        Status::Skip
+    );
 }

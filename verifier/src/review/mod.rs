@@ -8,6 +8,7 @@
 //! and length.
 
 pub mod apply;
+pub mod nipa;
 pub mod outcome;
 pub mod patch;
 pub mod report;
@@ -39,6 +40,20 @@ pub enum Check {
     Signoff,
     /// Fixes: tags well formed and naming a commit of the tree.
     Fixes,
+    /// No new call of an API netdev replaced (get_net/put_net, dev_hold/dev_put, module_param).
+    #[value(name = "deprecated_api")]
+    DeprecatedApi,
+    /// No `inline` in a .c file.
+    #[value(name = "source_inline")]
+    SourceInline,
+    /// Functions added to a header are `static inline`.
+    #[value(name = "header_inline")]
+    HeaderInline,
+    /// New selftests are in their Makefile and .gitignore.
+    #[value(name = "check_selftest")]
+    CheckSelftest,
+    /// New files are covered by a MAINTAINERS entry (get_maintainer.pl).
+    Maintainers,
     /// scripts/kernel-doc -none on touched C files: warnings must not grow.
     Kdoc,
     /// rustfmt --check on touched .rs files.
@@ -53,11 +68,16 @@ pub enum Check {
 }
 
 impl Check {
-    pub const ALL: [Check; 9] = [
+    pub const ALL: [Check; 14] = [
         Check::Apply,
         Check::Checkpatch,
         Check::Signoff,
         Check::Fixes,
+        Check::DeprecatedApi,
+        Check::SourceInline,
+        Check::HeaderInline,
+        Check::CheckSelftest,
+        Check::Maintainers,
         Check::Kdoc,
         Check::Rustfmt,
         Check::Build,
@@ -71,6 +91,11 @@ impl Check {
             Check::Checkpatch => "checkpatch",
             Check::Signoff => "signoff",
             Check::Fixes => "fixes",
+            Check::DeprecatedApi => "deprecated_api",
+            Check::SourceInline => "source_inline",
+            Check::HeaderInline => "header_inline",
+            Check::CheckSelftest => "check_selftest",
+            Check::Maintainers => "maintainers",
             Check::Kdoc => "kdoc",
             Check::Rustfmt => "rustfmt",
             Check::Build => "build",
@@ -126,7 +151,8 @@ impl Review {
 pub fn collect_patch_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
     let mut out = Vec::new();
     for p in paths {
-        let p = &std::path::absolute(p).with_context(|| format!("{}: no absolute path", p.display()))?;
+        let p = &std::path::absolute(p)
+            .with_context(|| format!("{}: no absolute path", p.display()))?;
         if p.is_dir() {
             let mut v: Vec<PathBuf> = fs::read_dir(p)
                 .with_context(|| format!("reading {}", p.display()))?
@@ -251,6 +277,17 @@ fn review_one(
     })?;
     push(Check::Signoff, &mut || Ok(rules::signoff(patch)))?;
     push(Check::Fixes, &mut || tools::fixes(&tree.path, patch))?;
+    push(Check::DeprecatedApi, &mut || {
+        Ok(nipa::deprecated_api(patch))
+    })?;
+    push(Check::SourceInline, &mut || Ok(nipa::source_inline(patch)))?;
+    push(Check::HeaderInline, &mut || Ok(nipa::header_inline(patch)))?;
+    push(Check::CheckSelftest, &mut || {
+        Ok(nipa::check_selftest(patch, &tree.path))
+    })?;
+    push(Check::Maintainers, &mut || {
+        nipa::maintainers(patch, &tree.path)
+    })?;
     push(Check::Kdoc, &mut || {
         tools::kernel_doc(&tree.path, patch, &log("kdoc"))
     })?;

@@ -85,6 +85,8 @@ pub struct TouchedFile {
     /// The hunks' headers, in order, with the line each starts at in the
     /// old file (how `git apply` names a hunk that failed).
     pub hunks: Vec<Hunk>,
+    /// The lines the patch adds to the file, without the leading `+`.
+    pub added: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -271,13 +273,16 @@ fn touched_files(diff: &str) -> Vec<TouchedFile> {
                 created: false,
                 deleted: false,
                 hunks: Vec::new(),
+                added: Vec::new(),
             });
             continue;
         }
         let Some(file) = files.last_mut() else {
             continue;
         };
-        if line.starts_with("new file mode") {
+        if let (false, Some(text)) = (file.hunks.is_empty(), line.strip_prefix('+')) {
+            file.added.push(text.to_string());
+        } else if line.starts_with("new file mode") {
             file.created = true;
         } else if line.starts_with("deleted file mode") {
             file.deleted = true;

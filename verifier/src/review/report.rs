@@ -17,12 +17,17 @@ fn short(s: &str, width: usize) -> String {
     }
 }
 
+/// A column as wide as its name, and at least as wide as `FAIL`/`warn`.
+fn column_width(c: Check) -> usize {
+    c.name().len().max(5)
+}
+
 /// The table, the series checks, and one line per cell that is not a pass.
 pub fn table(review: &Review) -> String {
     let mut out = String::new();
     let _ = write!(out, "{:<w$}", "patch", w = TITLE_WIDTH + 4);
     for c in Check::ALL {
-        let _ = write!(out, " {:<10}", c.name());
+        let _ = write!(out, " {:<w$}", c.name(), w = column_width(c));
     }
     out.push_str("  time\n");
     for (i, p) in review.patches.iter().enumerate() {
@@ -40,7 +45,7 @@ pub fn table(review: &Review) -> String {
                 .find(|o| o.check == c.name())
                 .map(|o| o.status.label())
                 .unwrap_or("?");
-            let _ = write!(out, " {cell:<10}");
+            let _ = write!(out, " {cell:<w$}", w = column_width(c));
         }
         let _ = writeln!(out, "  {:.0}s", p.seconds);
     }
