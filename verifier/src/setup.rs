@@ -81,6 +81,7 @@ pub const PACKAGES: &[Package] = &[
     pkg("iproute2", "guest ip and tipc tools"),
     pkg("tcpdump", "guest captures"),
     pkg("tshark", "independent TIPC decoder for tests"),
+    pkg("shellcheck", "lint of the generated guest scripts in tests"),
     pkg("codespell", "checkpatch --codespell"),
     pkg("python3-ply", "checkpatch SPDX check"),
     pkg("python3-git", "checkpatch SPDX check"),

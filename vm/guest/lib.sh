@@ -174,11 +174,23 @@ crossover_trace_stop() {
 	fi
 }
 
-# netns_inodes NS...: "NS INODE" per namespace, the numbers the tracepoint prints.
+# netns_inodes: "NS INODE" for every named namespace, the numbers the
+# tracepoint prints.
 netns_inodes() {
-	for ns in "$@"; do
-		echo "$ns $(stat -L -c %i "/run/netns/$ns")"
+	for p in /run/netns/*; do
+		[ -e "$p" ] && echo "${p##*/} $(stat -L -c %i "$p")"
 	done
+	return 0
+}
+
+# netns_count [PREFIX]: how many named namespaces there are (whose name
+# starts with PREFIX).
+netns_count() {
+	n=0
+	for p in /run/netns/"$1"*; do
+		[ -e "$p" ] && n=$((n + 1))
+	done
+	echo "$n"
 }
 
 # set_mac NS DEV MAC: TIPC derives a node's id from its first bearer's MAC.
@@ -207,7 +219,7 @@ discovery_profile() {
 	$IP link add pv netns "$p" type veth peer name "pr-$1"
 	$IP -n "$p" link set pv up
 	$IP link set "pr-$1" up
-	$IP netns exec "$p" $TIPC node set address "1.1.$((60 + $(ls /run/netns | grep -c probe-)))"
+	$IP netns exec "$p" $TIPC node set address "1.1.$((60 + $(netns_count probe-)))"
 	bearer "$p" pv
 	profile_start tipc_disc_rcv tipc_node_check_dest
 	tipc-agent inject --dev "pr-$1" --mode forged-proof --distinct --first "$3" --count "$2" \
@@ -215,7 +227,7 @@ discovery_profile() {
 	sleep 1
 	profile_stop /tmp/profile
 	{
-		echo "# namespaces: $(($(ls /run/netns | wc -l) + 1))"
+		echo "# namespaces: $(($(netns_count) + 1))"
 		cat /tmp/profile
 	} > "$RES/discovery-profile-$1.txt"
 	$IP link del "pr-$1"

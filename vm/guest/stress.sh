@@ -382,7 +382,9 @@ run_phase() {
 	fact "phase $1 $prc $(awk "BEGIN { print $t1 - $t0 }")"
 	if [ "$prc" -ne 0 ]; then
 		fail "$1" "phase ended with status $prc (137: killed by its watchdog)"
-		for ns in $(ls /run/netns); do kill_ns "$ns"; done
+		for p in /run/netns/*; do
+			[ -e "$p" ] && kill_ns "${p##*/}"
+		done
 	fi
 	progress "phase $1 ended rc=$prc"
 }
@@ -412,8 +414,7 @@ stress_main() {
 			stress_namespaces
 			made=1
 		fi
-		eval "secs=\$WATCHDOG_$ph"
-		run_phase "$ph" "$secs"
+		run_phase "$ph" "$(watchdog_of "$ph")"
 	done
 	# Reports of deferred work (namespace cleanup) come late: give them time.
 	sleep 3

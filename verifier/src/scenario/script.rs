@@ -136,7 +136,7 @@ impl Scenario {
         // its name in the tracepoint's records.
         let _ = writeln!(
             s,
-            "crossover_trace_start\nnetns_inodes $(ls /run/netns) > $RES/netns{suffix}.txt"
+            "crossover_trace_start\nnetns_inodes > $RES/netns{suffix}.txt"
         );
         for c in self.captures.iter().filter(|c| is_here(c.ns) && !c.late) {
             let _ = writeln!(s, "capture_start {} {} {}", c.name, c.ns, c.iface);
@@ -202,7 +202,7 @@ impl Scenario {
         );
         let _ = writeln!(
             s,
-            "crossover_trace_stop $RES/crossover-trace{suffix}.txt\nnetns_inodes $(ls /run/netns) >> $RES/netns{suffix}.txt"
+            "crossover_trace_stop $RES/crossover-trace{suffix}.txt\nnetns_inodes >> $RES/netns{suffix}.txt"
         );
         s.push_str("capture_stop_all\n");
         for ns in &here {

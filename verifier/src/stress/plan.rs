@@ -93,7 +93,10 @@ impl Plan {
 
     /// The guest script (`run.sh` on the share).
     pub fn script(&self) -> String {
-        let mut s = String::from(GUEST_LIB);
+        // lib.sh's failure flag `rc` is set by its helpers but not read
+        // here: phases report through their facts and exit statuses.
+        let mut s = String::from("# shellcheck disable=SC2034\n");
+        s.push_str(GUEST_LIB);
         s.push_str("\n# ---- parameters of this run (tipc-verifier stress) ----\n");
         let _ = writeln!(s, "CYCLES={}", self.cycles);
         let _ = writeln!(s, "CHURN={}", self.churn);
@@ -104,9 +107,11 @@ impl Plan {
         let _ = writeln!(s, "MSGS={}", self.msgs);
         let _ = writeln!(s, "FAULT_ROUNDS={}", self.fault_rounds);
         let _ = writeln!(s, "PHASES=\"{}\"", PHASES.join(" "));
+        s.push_str("# watchdog_of PHASE: the phase's time limit in seconds.\nwatchdog_of() {\n\tcase \"$1\" in\n");
         for p in PHASES {
-            let _ = writeln!(s, "WATCHDOG_{p}={}", self.watchdog(p).as_secs());
+            let _ = writeln!(s, "\t{p}) echo {} ;;", self.watchdog(p).as_secs());
         }
+        s.push_str("\t*) echo 60 ;;\n\tesac\n}\n");
         s.push('\n');
         s.push_str(GUEST_STRESS);
         s
