@@ -134,6 +134,7 @@ fn every_scenario_command_parses() {
         }
     }
     // Two agents per case in 12 scenarios and four forged-frame kinds: far more than 50.
+    eprintln!("{seen} agent commands of the scenario scripts parsed");
     assert!(
         seen > 50,
         "only {seen} agent commands found in the scenario scripts"
@@ -157,6 +158,7 @@ fn every_bench_command_parses() {
             seen += 1;
         }
     }
+    eprintln!("{seen} agent commands of the bench scripts parsed");
     assert!(seen > 20, "only {seen} agent commands in the bench scripts");
 }
 
