@@ -111,12 +111,14 @@ pub struct Inject {
 }
 
 /// Where a benchmark connects.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub enum BenchEndpoint {
     /// TIPC SOCK_STREAM to this service.
     Tipc(Service),
     /// TCP to this address.
     Tcp(SocketAddr),
+    /// An AF_UNIX stream socket at this path (a file both namespaces reach).
+    Unix(String),
 }
 
 /// How much a benchmark moves per connection.
@@ -201,9 +203,10 @@ impl Args {
 
 impl Bench {
     fn render(&self, a: &mut Args) {
-        match self.endpoint {
+        match &self.endpoint {
             BenchEndpoint::Tipc(s) => a.opt("service", s),
             BenchEndpoint::Tcp(addr) => a.opt("tcp", addr),
+            BenchEndpoint::Unix(path) => a.opt("unix", path),
         }
         a.opt("conns", self.conns);
         a.opt("size", self.size);

@@ -122,9 +122,11 @@ pub enum TransportMode {
     Tipc,
     /// TCP.
     Tcp,
+    /// AF_UNIX stream sockets.
+    Unix,
 }
 
-spelt!(TransportMode { Tipc => "tipc", Tcp => "tcp" });
+spelt!(TransportMode { Tipc => "tipc", Tcp => "tcp", Unix => "unix" });
 
 /// `--rcvbuf` of `recv`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -1,6 +1,6 @@
 //! `tipc-agent sink` and `tipc-agent blast`: throughput and round-trip
-//! latency over TIPC SOCK_STREAM connections or TCP, for `tipc-verifier
-//! bench`.
+//! latency over TIPC SOCK_STREAM connections, TCP or AF_UNIX stream
+//! sockets, for `tipc-verifier bench`.
 //!
 //! Unlike `send`/`recv`, no payload is generated or hashed: the figures are
 //! those of the socket path, not of the agent. A sink accepts `--conns`
@@ -13,7 +13,8 @@
 use anyhow::{bail, Context, Result};
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::path::Path;
+use std::os::unix::net::{UnixListener, UnixStream};
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use crate::model::Service;
@@ -22,22 +23,26 @@ use crate::uapi::{SockaddrTipc, TIPC_CLUSTER_SCOPE};
 use crate::wait::{wait_for_service, Deadline};
 
 /// Where the sink listens / the blaster connects.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub enum Endpoint {
     Tipc(Service),
     Tcp(SocketAddr),
+    /// An AF_UNIX stream socket file both namespaces can reach.
+    Unix(PathBuf),
 }
 
-/// One connected stream, TIPC or TCP.
+/// One connected stream, TIPC, TCP or AF_UNIX.
 enum Conn {
     Tipc(TipcSocket),
     Tcp(TcpStream),
+    Unix(UnixStream),
 }
 
 impl Conn {
     fn write_all(&mut self, mut buf: &[u8]) -> Result<()> {
         match self {
             Conn::Tcp(s) => s.write_all(buf).context("TCP write"),
+            Conn::Unix(s) => s.write_all(buf).context("AF_UNIX write"),
             Conn::Tipc(s) => {
                 while !buf.is_empty() {
                     let n = s.send(buf, None, false).context("TIPC send")?;
@@ -51,6 +56,7 @@ impl Conn {
     fn read_some(&mut self, buf: &mut [u8]) -> Result<usize> {
         let n = match self {
             Conn::Tcp(s) => s.read(buf).context("TCP read")?,
+            Conn::Unix(s) => s.read(buf).context("AF_UNIX read")?,
             Conn::Tipc(s) => s.recv_msg(buf, false).context("TIPC recv")?.len,
         };
         if n == 0 {
@@ -86,7 +92,7 @@ pub struct BenchArgs {
 
 fn accept_all(args: &BenchArgs, ready: &Path) -> Result<Vec<Conn>> {
     let mut conns = Vec::new();
-    match args.endpoint {
+    match &args.endpoint {
         Endpoint::Tipc(svc) => {
             let l = TipcSocket::new(SockKind::Stream).context("TIPC socket")?;
             l.bind(&SockaddrTipc::service(
@@ -109,6 +115,16 @@ fn accept_all(args: &BenchArgs, ready: &Path) -> Result<Vec<Conn>> {
                 s.set_nodelay(true).ok();
                 conns.push(Conn::Tcp(s));
             }
+        }
+        Endpoint::Unix(path) => {
+            // A socket file left by an earlier run would make bind fail.
+            let _ = std::fs::remove_file(path);
+            let l = UnixListener::bind(path).with_context(|| format!("bind {}", path.display()))?;
+            std::fs::write(ready, b"ready").context("ready file")?;
+            for _ in 0..args.conns {
+                conns.push(Conn::Unix(l.accept().context("accept")?.0));
+            }
+            let _ = std::fs::remove_file(path);
         }
     }
     Ok(conns)
@@ -147,7 +163,7 @@ pub fn sink(args: &BenchArgs, ready: &Path) -> Result<()> {
     Ok(())
 }
 
-fn connect(endpoint: Endpoint) -> Result<Conn> {
+fn connect(endpoint: &Endpoint) -> Result<Conn> {
     Ok(match endpoint {
         Endpoint::Tipc(svc) => {
             let s = TipcSocket::new(SockKind::Stream).context("TIPC socket")?;
@@ -160,21 +176,25 @@ fn connect(endpoint: Endpoint) -> Result<Conn> {
             s.set_nodelay(true).ok();
             Conn::Tcp(s)
         }
+        Endpoint::Unix(path) => Conn::Unix(
+            UnixStream::connect(path).with_context(|| format!("connect {}", path.display()))?,
+        ),
     })
 }
 
 /// Runs one measurement and fills `report`.
 pub fn blast(args: &BenchArgs, report: &mut BlastReport) -> Result<()> {
     let deadline = Deadline::after(args.timeout);
-    if let Endpoint::Tipc(svc) = args.endpoint {
-        wait_for_service(crate::model::uapi_range(&svc), 1, &deadline)?;
+    if let Endpoint::Tipc(svc) = &args.endpoint {
+        wait_for_service(crate::model::uapi_range(svc), 1, &deadline)?;
     }
     let start = Instant::now();
-    let (endpoint, size, amount, rtt) = (args.endpoint, args.size, args.amount, args.rtt);
+    let (size, amount, rtt) = (args.size, args.amount, args.rtt);
     let workers: Vec<_> = (0..args.conns)
         .map(|_| {
+            let endpoint = args.endpoint.clone();
             std::thread::spawn(move || -> Result<()> {
-                let mut c = connect(endpoint)?;
+                let mut c = connect(&endpoint)?;
                 let mut buf = vec![0x5au8; size];
                 if rtt {
                     for _ in 0..amount {

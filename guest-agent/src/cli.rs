@@ -225,7 +225,7 @@ fn run_storm(a: StormCli) -> ExitCode {
 }
 
 #[derive(Debug, Args)]
-#[command(group(ArgGroup::new("endpoint").required(true).args(["service", "tcp"])))]
+#[command(group(ArgGroup::new("endpoint").required(true).args(["service", "tcp", "unix"])))]
 pub struct BenchCommon {
     /// TIPC SOCK_STREAM to/at service TYPE:INSTANCE.
     #[arg(long, value_name = "SERVICE", value_parser = parse_service)]
@@ -233,6 +233,9 @@ pub struct BenchCommon {
     /// TCP to/at ADDRESS:PORT instead.
     #[arg(long, value_name = "ADDR:PORT")]
     tcp: Option<std::net::SocketAddr>,
+    /// An AF_UNIX stream socket at PATH instead (a file both ends can reach).
+    #[arg(long, value_name = "PATH")]
+    unix: Option<PathBuf>,
     /// Connections, each in a thread of its own.
     #[arg(long, default_value_t = 1)]
     conns: u32,
@@ -252,10 +255,11 @@ pub struct BenchCommon {
 
 impl BenchCommon {
     fn args(&self) -> Result<bench::BenchArgs, String> {
-        let endpoint = match (self.service, self.tcp) {
-            (Some(s), None) => bench::Endpoint::Tipc(s),
-            (None, Some(a)) => bench::Endpoint::Tcp(a),
-            _ => return Err("give exactly one of --service and --tcp".into()),
+        let endpoint = match (self.service, self.tcp, &self.unix) {
+            (Some(s), None, None) => bench::Endpoint::Tipc(s),
+            (None, Some(a), None) => bench::Endpoint::Tcp(a),
+            (None, None, Some(p)) => bench::Endpoint::Unix(p.clone()),
+            _ => return Err("give exactly one of --service, --tcp and --unix".into()),
         };
         let (amount, rtt) = match (self.bytes, self.rtt) {
             (Some(b), None) => (b, false),
@@ -314,10 +318,10 @@ fn run_blast(a: BlastCli) -> ExitCode {
         Err(msg) => usage_error("blast", ErrorKind::ArgumentConflict, msg),
     };
     let mut report = bench::BlastReport {
-        mode: if a.common.tcp.is_some() {
-            TransportMode::Tcp
-        } else {
-            TransportMode::Tipc
+        mode: match args.endpoint {
+            bench::Endpoint::Tipc(_) => TransportMode::Tipc,
+            bench::Endpoint::Tcp(_) => TransportMode::Tcp,
+            bench::Endpoint::Unix(_) => TransportMode::Unix,
         },
         conns: args.conns,
         size: args.size,

@@ -103,19 +103,23 @@ enum Cmd {
     /// `make test` runs (a few minutes). The debug kernel is built on base
     /// 7.3 only.
     Stress(StressArgs),
-    /// Throughput and latency: Rust crossover, C crossover, bearer, TCP, two guests.
+    /// Throughput and latency: Rust crossover, C crossover, bearer, TCP, two guests, node-internal, AF_UNIX.
     ///
     /// Boots the stock and the patched kernel side by side, once per
     /// repetition, and runs in each the same sequence of measurements with
     /// `tipc-agent sink`/`blast` (SOCK_STREAM, or TCP over the veth): every
-    /// size, connection count and path; then two patched guests joined by
+    /// size, connection count and path (with two sockets of one namespace,
+    /// TIPC's node-internal best, and AF_UNIX streams through a socket file
+    /// as further yardsticks); then two patched guests joined by
     /// `-netdev dgram`. Then the scale phase: N namespaces on one bridge and
     /// the time until every pair is linked (and, with the series, has its
     /// crossover). The guests run under TCG with `-icount shift=0`, so their
     /// clocks count instructions: the figures repeat and do not depend on
     /// the host's load. Prints medians with min and max, round-trip times,
-    /// the ratios Rust/C, crossover/bearer, crossover/TCP and crossover/two
-    /// guests, and the scale times; writes bench.json and throughput.svg.
+    /// the ratios (bench.json names: rust_vs_c, crossover_vs_bearer,
+    /// crossover_vs_tcp, crossover_vs_two_guests, crossover_vs_node_internal,
+    /// crossover_vs_unix), and the scale times; writes bench.json and
+    /// throughput.svg.
     /// Quote ratios. Timed guests run with one vCPU under single-threaded
     /// TCG (-icount requires it), although the kernels are SMP.
     Bench(BenchArgs),

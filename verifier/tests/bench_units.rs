@@ -20,8 +20,14 @@ fn a_repetition_covers_every_size_count_and_path() {
         .lines()
         .filter(|l| l.starts_with("bench_blast "))
         .collect();
-    // 2 sizes x 2 conns x 3 paths + 3 latency runs, all of repetition 2.
-    assert_eq!(runs.len(), 2 * 2 * 3 + 3);
+    // 2 sizes x 2 conns x 5 paths + 5 latency runs, all of repetition 2.
+    assert_eq!(runs.len(), 2 * 2 * 5 + 5);
+    // Node-internal: both ends in ns1; AF_UNIX through a socket file.
+    assert!(s.contains("$IP netns exec ns1 tipc-agent sink --service 21000:"));
+    assert!(runs
+        .iter()
+        .any(|l| l.contains("bench-node_internal-65536-8-2.json")));
+    assert!(s.contains("--unix /tmp/bench-"));
     assert!(
         runs.iter().all(|l| l.ends_with("-2.json\" || rc=1")),
         "{runs:#?}"
@@ -75,6 +81,13 @@ fn figures_are_medians_and_ratios_of_medians() {
         blast(patched.path(), &format!("bearer-1024-1-{rep}"), b, None);
         blast(
             patched.path(),
+            &format!("node_internal-1024-1-{rep}"),
+            2.0 * b,
+            None,
+        );
+        blast(patched.path(), &format!("unix-1024-1-{rep}"), 4.0 * b, None);
+        blast(
+            patched.path(),
             &format!("rtt-rust_crossover-{rep}"),
             0.0,
             Some(20.0 + rep as f64),
@@ -101,18 +114,20 @@ fn figures_are_medians_and_ratios_of_medians() {
         (98.0, 111.0, 3)
     );
     let ratio = |name: &str| f.ratios.iter().find(|r| r.name == name).unwrap().value;
-    assert!((ratio("rust/c") - 104.0 / 100.0).abs() < 1e-9);
-    assert!((ratio("crossover/bearer") - 104.0 / 30.0).abs() < 1e-9);
+    assert!((ratio("rust_vs_c") - 104.0 / 100.0).abs() < 1e-9);
+    assert!((ratio("crossover_vs_bearer") - 104.0 / 30.0).abs() < 1e-9);
+    assert!((ratio("crossover_vs_node_internal") - 104.0 / 60.0).abs() < 1e-9);
+    assert!((ratio("crossover_vs_unix") - 104.0 / 120.0).abs() < 1e-9);
     assert_eq!(f.latency[0].rtt_us.median, 21.0);
     assert_eq!(
         f.errors,
         vec!["patched tcp-1024-1-9: connect: refused".to_string()]
     );
     let table = results::table(&f, "TCG");
-    assert!(table.contains("rust/c"), "{table}");
+    assert!(table.contains("rust_vs_c"), "{table}");
     let plot = svg::plot(&f, "TCG");
     assert!(plot.starts_with("<svg") && plot.trim_end().ends_with("</svg>"));
-    assert_eq!(plot.matches("<polyline").count(), 3);
+    assert_eq!(plot.matches("<polyline").count(), 5);
 }
 
 #[test]

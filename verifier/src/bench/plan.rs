@@ -24,6 +24,12 @@ pub enum Path {
     Tcp,
     /// TIPC between two guests (two patched kernels) over `-netdev dgram`.
     TwoGuests,
+    /// TIPC between two sockets of one namespace: the best TIPC can do,
+    /// the seed's yardstick for the crossover ("similar to node internal").
+    NodeInternal,
+    /// AF_UNIX stream sockets between the two namespaces through a socket
+    /// file both can reach: what containers sharing a volume use instead.
+    Unix,
 }
 
 impl Path {
@@ -34,16 +40,22 @@ impl Path {
             Path::Bearer => "bearer",
             Path::Tcp => "tcp",
             Path::TwoGuests => "two_guests",
+            Path::NodeInternal => "node_internal",
+            Path::Unix => "unix",
         }
     }
 
     /// The paths a kernel's guest measures.
     pub fn on(kernel: Flavour) -> &'static [Path] {
         match kernel {
-            Flavour::Stock => &[Path::CCrossover, Path::Tcp],
-            Flavour::Patched | Flavour::Debug | Flavour::Kcsan => {
-                &[Path::RustCrossover, Path::Bearer, Path::Tcp]
-            }
+            Flavour::Stock => &[Path::CCrossover, Path::NodeInternal, Path::Tcp],
+            Flavour::Patched | Flavour::Debug | Flavour::Kcsan => &[
+                Path::RustCrossover,
+                Path::NodeInternal,
+                Path::Bearer,
+                Path::Tcp,
+                Path::Unix,
+            ],
         }
     }
 
@@ -51,6 +63,7 @@ impl Path {
     fn namespaces(self) -> (&'static str, &'static str) {
         match self {
             Path::Bearer => ("ns3", "ns4"),
+            Path::NodeInternal => ("ns1", "ns1"),
             _ => ("ns1", "ns2"),
         }
     }
@@ -248,6 +261,8 @@ impl Plan {
 fn bench(path: Path, port: u32, size: usize, conns: u32, amount: BenchAmount) -> agent::Bench {
     let endpoint = match path {
         Path::Tcp => BenchEndpoint::Tcp(SocketAddr::from(([10, 77, 0, 2], port as u16))),
+        // The namespaces share the guest's one mount namespace, so its /tmp.
+        Path::Unix => BenchEndpoint::Unix(format!("/tmp/bench-{port}.sock")),
         _ => BenchEndpoint::Tipc(agent::Service::instance(21000, port)),
     };
     agent::Bench {

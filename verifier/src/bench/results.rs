@@ -122,6 +122,8 @@ fn path_named(name: &str) -> Option<BenchPath> {
         BenchPath::Bearer,
         BenchPath::Tcp,
         BenchPath::TwoGuests,
+        BenchPath::NodeInternal,
+        BenchPath::Unix,
     ]
     .into_iter()
     .find(|p| p.name() == name)
@@ -210,11 +212,11 @@ fn read(path: &Path) -> Result<Blast> {
     serde_json::from_str(&text).with_context(|| format!("parsing {}", path.display()))
 }
 
-/// Rust/C, crossover/bearer and crossover/TCP (each kernel's crossover over
-/// TCP in the same guest) at every size and connection count where both
-/// sides were measured.
+/// Rust/C, and the crossover over the bearer, TCP, two guests, two sockets
+/// of one namespace and AF_UNIX (each against the path in the same guest),
+/// at every size and connection count where both sides were measured.
 fn ratios(tput: &[Throughput]) -> Vec<Ratio> {
-    use BenchPath::{Bearer, CCrossover, RustCrossover, Tcp, TwoGuests};
+    use BenchPath::{Bearer, CCrossover, NodeInternal, RustCrossover, Tcp, TwoGuests, Unix};
     use Flavour::{Patched, Stock};
     let median = |(k, p): (Flavour, BenchPath), size: usize, conns: u32| {
         tput.iter()
@@ -224,23 +226,35 @@ fn ratios(tput: &[Throughput]) -> Vec<Ratio> {
     let mut keys: Vec<(usize, u32)> = tput.iter().map(|t| (t.size, t.conns)).collect();
     keys.sort();
     keys.dedup();
+    // Stable names, as bench.json carries them.
     let pairs = [
-        ("rust/c", (Patched, RustCrossover), (Stock, CCrossover)),
+        ("rust_vs_c", (Patched, RustCrossover), (Stock, CCrossover)),
         (
-            "crossover/bearer",
+            "crossover_vs_bearer",
             (Patched, RustCrossover),
             (Patched, Bearer),
         ),
+        ("crossover_vs_tcp", (Patched, RustCrossover), (Patched, Tcp)),
+        ("c_crossover_vs_tcp", (Stock, CCrossover), (Stock, Tcp)),
         (
-            "rust crossover/tcp",
-            (Patched, RustCrossover),
-            (Patched, Tcp),
-        ),
-        ("c crossover/tcp", (Stock, CCrossover), (Stock, Tcp)),
-        (
-            "crossover/two guests",
+            "crossover_vs_two_guests",
             (Patched, RustCrossover),
             (Patched, TwoGuests),
+        ),
+        (
+            "crossover_vs_node_internal",
+            (Patched, RustCrossover),
+            (Patched, NodeInternal),
+        ),
+        (
+            "c_crossover_vs_node_internal",
+            (Stock, CCrossover),
+            (Stock, NodeInternal),
+        ),
+        (
+            "crossover_vs_unix",
+            (Patched, RustCrossover),
+            (Patched, Unix),
         ),
     ];
     let mut out = Vec::new();
@@ -303,13 +317,13 @@ pub fn table(f: &Figures, accel_note: &str) -> String {
     }
     let _ = writeln!(
         s,
-        "\n{:<20} {:>6} {:>5} {:>8}",
+        "\n{:<30} {:>6} {:>5} {:>8}",
         "ratio (medians)", "size", "conns", "value"
     );
     for r in &f.ratios {
         let _ = writeln!(
             s,
-            "{:<20} {:>6} {:>5} {:>8.3}",
+            "{:<30} {:>6} {:>5} {:>8.3}",
             r.name, r.size, r.conns, r.value
         );
     }
