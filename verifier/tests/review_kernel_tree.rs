@@ -344,7 +344,7 @@ fn review_addition(check: &str, path: &str, lines: &[&str]) -> (i32, String, Str
 
 #[test]
 #[ignore = "needs the cached kernel tree: make review-test"]
-fn nipa_deprecated_api_fails_a_new_dev_hold() {
+fn nipa_deprecated_api_warns_on_dev_hold_and_fails_a_module_parameter() {
     let (code, status, reason) = review_addition(
         "deprecated_api",
         "net/tipc/bearer.c",
@@ -356,8 +356,19 @@ fn nipa_deprecated_api_fails_a_new_dev_hold() {
             "}",
         ],
     );
-    assert_eq!((code, status.as_str()), (1, "fail"), "{reason}");
+    assert_eq!((code, status.as_str()), (0, "warn"), "{reason}");
     assert!(reason.contains("netdev_hold"), "{reason}");
+    let (code, status, reason) = review_addition(
+        "deprecated_api",
+        "net/tipc/core.c",
+        &[
+            "",
+            "static bool crossover = true;",
+            "module_param(crossover, bool, 0644);",
+        ],
+    );
+    assert_eq!((code, status.as_str()), (1, "fail"), "{reason}");
+    assert!(reason.contains("module_param"), "{reason}");
 }
 
 #[test]
@@ -436,7 +447,7 @@ fn nipa_check_selftest_fails_a_script_outside_the_makefile() {
 
 #[test]
 #[ignore = "needs the cached kernel tree: make review-test"]
-fn nipa_maintainers_fails_a_file_no_entry_covers() {
+fn nipa_maintained_fails_a_file_no_entry_covers() {
     let dir = tempfile::tempdir().expect("tempdir");
     let covered = new_file_diff(
         "net/tipc/review_test.c",
@@ -451,8 +462,8 @@ fn nipa_maintainers_fails_a_file_no_entry_covers() {
         "0001-a.patch",
         &mail("tipc: add a file", "Covered by TIPC.", &covered),
     );
-    let (_, json) = review(dir.path(), "maintainers", &[p1]);
-    let (status, reason) = cell(&json, 1, "maintainers");
+    let (_, json) = review(dir.path(), "maintained", &[p1]);
+    let (status, reason) = cell(&json, 1, "maintained");
     assert_eq!(status, "pass", "{reason}");
     let dir = tempfile::tempdir().expect("tempdir");
     let p2 = write(
@@ -460,7 +471,7 @@ fn nipa_maintainers_fails_a_file_no_entry_covers() {
         "0001-b.patch",
         &mail("misc: add a file", "No entry.", &orphan),
     );
-    let (code, json) = review(dir.path(), "maintainers", &[p2]);
-    let (status, reason) = cell(&json, 1, "maintainers");
+    let (code, json) = review(dir.path(), "maintained", &[p2]);
+    let (status, reason) = cell(&json, 1, "maintained");
     assert_eq!((code, status.as_str()), (1, "fail"), "{reason}");
 }

@@ -53,7 +53,7 @@ pub enum Check {
     #[value(name = "check_selftest")]
     CheckSelftest,
     /// New files are covered by a MAINTAINERS entry (get_maintainer.pl).
-    Maintainers,
+    Maintained,
     /// scripts/kernel-doc -none on touched C files: warnings must not grow.
     Kdoc,
     /// rustfmt --check on touched .rs files.
@@ -77,7 +77,7 @@ impl Check {
         Check::SourceInline,
         Check::HeaderInline,
         Check::CheckSelftest,
-        Check::Maintainers,
+        Check::Maintained,
         Check::Kdoc,
         Check::Rustfmt,
         Check::Build,
@@ -95,7 +95,7 @@ impl Check {
             Check::SourceInline => "source_inline",
             Check::HeaderInline => "header_inline",
             Check::CheckSelftest => "check_selftest",
-            Check::Maintainers => "maintainers",
+            Check::Maintained => "maintained",
             Check::Kdoc => "kdoc",
             Check::Rustfmt => "rustfmt",
             Check::Build => "build",
@@ -285,8 +285,8 @@ fn review_one(
     push(Check::CheckSelftest, &mut || {
         Ok(nipa::check_selftest(patch, &tree.path))
     })?;
-    push(Check::Maintainers, &mut || {
-        nipa::maintainers(patch, &tree.path)
+    push(Check::Maintained, &mut || {
+        nipa::maintained(patch, &tree.path)
     })?;
     push(Check::Kdoc, &mut || {
         tools::kernel_doc(&tree.path, patch, &log("kdoc"))

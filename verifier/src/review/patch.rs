@@ -87,6 +87,8 @@ pub struct TouchedFile {
     pub hunks: Vec<Hunk>,
     /// The lines the patch adds to the file, without the leading `+`.
     pub added: Vec<String>,
+    /// The lines it removes, without the leading `-`.
+    pub removed: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -274,6 +276,7 @@ fn touched_files(diff: &str) -> Vec<TouchedFile> {
                 deleted: false,
                 hunks: Vec::new(),
                 added: Vec::new(),
+                removed: Vec::new(),
             });
             continue;
         }
@@ -282,6 +285,8 @@ fn touched_files(diff: &str) -> Vec<TouchedFile> {
         };
         if let (false, Some(text)) = (file.hunks.is_empty(), line.strip_prefix('+')) {
             file.added.push(text.to_string());
+        } else if let (false, Some(text)) = (file.hunks.is_empty(), line.strip_prefix('-')) {
+            file.removed.push(text.to_string());
         } else if line.starts_with("new file mode") {
             file.created = true;
         } else if line.starts_with("deleted file mode") {
