@@ -315,7 +315,8 @@ impl Command {
 
 /// A word for a POSIX shell: bare when it holds only characters no shell
 /// treats specially, else in double quotes with `"`, `\` and `` ` ``
-/// escaped, so that a `$NAME` in it still expands.
+/// escaped, so that a `$NAME` (or `${NAME}`) in it still expands; any
+/// other `$` (`$(`, `$1`, `$$`) is escaped too.
 pub fn shell_word(word: &str) -> String {
     let plain = |c: char| c.is_ascii_alphanumeric() || "_./:=,+@%-".contains(c);
     if !word.is_empty() && word.chars().all(plain) {
@@ -323,8 +324,12 @@ pub fn shell_word(word: &str) -> String {
     }
     let mut out = String::with_capacity(word.len() + 2);
     out.push('"');
-    for c in word.chars() {
-        if matches!(c, '"' | '\\' | '`') {
+    let mut chars = word.chars().peekable();
+    while let Some(c) = chars.next() {
+        let names_a_variable = chars
+            .peek()
+            .is_some_and(|n| n.is_ascii_alphabetic() || *n == '_' || *n == '{');
+        if matches!(c, '"' | '\\' | '`') || (c == '$' && !names_a_variable) {
             out.push('\\');
         }
         out.push(c);
@@ -372,5 +377,6 @@ mod tests {
         assert_eq!(shell_word("a b"), "\"a b\"");
         assert_eq!(shell_word("$RES/x y"), "\"$RES/x y\"");
         assert_eq!(shell_word("q\"`\\"), "\"q\\\"\\`\\\\\"");
+        assert_eq!(shell_word("$(x) $1 $$"), "\"\\$(x) \\$1 \\$\\$\"");
     }
 }

@@ -24,7 +24,7 @@ pub struct Exchange {
     pub role: ExchangeRole,
     pub sock: SockMode,
     pub service: Option<Service>,
-    /// The peer's port, `NODE:REF` in hex, when known.
+    /// The peer's port, `"NODE REF"` in decimal, when known.
     pub peer: Option<String>,
     /// Messages asked for.
     pub count: u64,
@@ -43,6 +43,8 @@ pub struct Exchange {
     pub netns_inode: Option<u64>,
     pub own_node: Option<u32>,
     pub own_ref: Option<u32>,
+    /// No error (an older agent's result without this field reads false;
+    /// use `first_error`).
     #[serde(default)]
     pub ok: bool,
     #[serde(default)]
@@ -57,7 +59,7 @@ pub struct Exchange {
     pub acked_messages: Option<u64>,
     #[serde(default)]
     pub member_events: u64,
-    /// SO_RXQ_OVFL drops the receiver saw.
+    /// Drops of the receiving socket (SO_MEMINFO's SK_MEMINFO_DROPS).
     #[serde(default)]
     pub drops: Option<u32>,
     #[serde(default)]

@@ -181,10 +181,9 @@ fn errno_name(errno: i32) -> String {
     }
 }
 
-/// Writes the report as JSON.
+/// Writes the report as JSON (temp file + rename, like every result).
 pub fn write(report: &Report, out: &Path) -> Result<()> {
-    let text = serde_json::to_string_pretty(report).context("encoding the report")?;
-    std::fs::write(out, text + "\n").with_context(|| format!("writing {}", out.display()))
+    crate::report::write_json(report, out)
 }
 
 #[cfg(test)]

@@ -165,6 +165,7 @@ pub(crate) fn vm_spec(
         extra_append: String::new(),
         timeout,
         icount: false,
+        single_thread: false,
     }
 }
 
@@ -362,6 +363,7 @@ fn guest_specs(
             let name = format!("guest{}", role.map(|r| format!("-{r}")).unwrap_or_default());
             let mut spec = vm_spec(&name, kernel, initrd, share, timeout);
             spec.icount = scn.discovery_cost;
+            spec.single_thread = scn.patches_kernel_text();
             let role_arg = role.map(|r| format!("tipc_verifier.role={r}"));
             spec.extra_append = [Some(flavour.boot_args().to_string()), role_arg]
                 .into_iter()

@@ -65,6 +65,14 @@ pub struct VmSpec {
     /// one vCPU under single-threaded TCG (`-icount` requires it); every
     /// other guest has [`SMP_CPUS`] vCPUs under multi-threaded TCG.
     pub icount: bool,
+    /// Under TCG, run the [`SMP_CPUS`] vCPUs in one host thread in turn
+    /// instead of one thread each. For guests that patch kernel text while
+    /// both vCPUs run (the function profiler patches every traced call site
+    /// and sched_switch): with a thread per vCPU, one vCPU once ran a
+    /// translated block from before the patch and trapped on a stale int3
+    /// ("Oops: int3" in __do_trace_sched_switch, forged_discovery);
+    /// in one thread a write to code is complete before the other vCPU runs.
+    pub single_thread: bool,
 }
 
 /// vCPUs of a guest: [`SMP_CPUS`], or 1 for a timed (`-icount`) guest
@@ -106,6 +114,8 @@ pub fn command(spec: &VmSpec, accel: Accel) -> Command {
         // -icount needs single-threaded TCG (QEMU refuses it with MTTCG),
         // and one vCPU keeps the instruction count the only clock.
         Accel::Tcg if timed => c.args(["-accel", "tcg,thread=single", "-icount", "shift=0"]),
+        // Two vCPUs taking turns in one host thread (see `single_thread`).
+        Accel::Tcg if spec.single_thread => c.args(["-accel", "tcg,thread=single"]),
         // Every kernel is SMP: two vCPUs, one host thread each.
         Accel::Tcg => c.args(["-accel", "tcg,thread=multi"]),
     };

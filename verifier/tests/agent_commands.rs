@@ -4,6 +4,10 @@
 
 use clap::Parser;
 use tipc_agent::cli::{self, Cli};
+use tipc_agent_protocol::{
+    self as agent, BenchAmount, BenchEndpoint, Command, ConnSock, GroupMode, InjectMode, RcvBuf,
+    Service, SockMode, StormRole,
+};
 use tipc_verifier::bench::plan::Plan;
 use tipc_verifier::kbuild::Flavour;
 use tipc_verifier::scenario::{self, Scenario};
@@ -123,8 +127,8 @@ fn every_scenario_command_parses() {
         // The typed commands themselves, before any shell.
         for case in &scn.cases {
             for cmd in [
-                tipc_agent_protocol::Command::Recv(case.recv_agent(60)),
-                tipc_agent_protocol::Command::Send(case.send_agent(60)),
+                Command::Recv(case.recv_agent(60)),
+                Command::Send(case.send_agent(60)),
             ] {
                 let mut words = vec!["tipc-agent".to_string()];
                 words.extend(cmd.args());
@@ -190,4 +194,142 @@ fn a_command_the_agent_refuses_is_caught() {
         .map(String::from)
         .to_vec();
     assert!(check(&typo).is_err());
+}
+
+/// Every command with every option it has set (two variants where options
+/// exclude each other), so that a misspelt option nothing renders today
+/// still fails here.
+fn every_option() -> Vec<Command> {
+    let svc = Service::instance(18888, 17);
+    let bench = |endpoint, amount| agent::Bench {
+        endpoint,
+        conns: 8,
+        size: 65536,
+        amount,
+        timeout_s: Some(30),
+    };
+    vec![
+        Command::Recv(agent::Recv {
+            ready_file: Some("/tmp/r.ready".into()),
+            port_file: Some("/tmp/r.port".into()),
+            timeout_s: Some(30),
+            size: Some(1024),
+            rcvbuf: Some(RcvBuf::Bytes(1 << 20)),
+            no_ack: true,
+            delay_us: Some(100),
+            ..agent::Recv::new(SockMode::Rdm, svc, 10, "$RES/r.json")
+        }),
+        Command::Recv(agent::Recv {
+            rcvbuf: Some(RcvBuf::Keep),
+            size: Some(100),
+            ..agent::Recv::new(SockMode::Stream, svc, 10, "$RES/s.json")
+        }),
+        Command::Send(agent::Send {
+            service: Some(svc),
+            timeout_s: Some(30),
+            seed: Some(7),
+            acks: Some(0),
+            started_file: Some("/tmp/started".into()),
+            ..agent::Send::new(SockMode::Rdm, 10, 1024, "$RES/s.json")
+        }),
+        Command::Send(agent::Send {
+            service: Some(svc),
+            port_file: Some("/tmp/r.port".into()),
+            group_mode: Some(GroupMode::Unicast),
+            member_instance: Some(99),
+            ..agent::Send::new(SockMode::Group, 10, 66000, "$RES/g.json")
+        }),
+        Command::Inject(agent::Inject {
+            dev: "br0".into(),
+            sniff_dev: Some("isor".into()),
+            cluster: Some(4711),
+            distinct: true,
+            first: Some(5000),
+            mode: InjectMode::RawHash,
+            count: Some(10),
+            interval_us: Some(100),
+            timeout_s: Some(30),
+            out: "$RES/inject.json".into(),
+        }),
+        Command::Sink(agent::Sink {
+            bench: bench(
+                BenchEndpoint::Tcp("10.77.0.2:20001".parse().expect("address")),
+                BenchAmount::Bytes(1 << 20),
+            ),
+            ready_file: "/tmp/sink.ready".into(),
+        }),
+        Command::Blast(agent::Blast {
+            bench: bench(
+                BenchEndpoint::Unix("/tmp/b.sock".into()),
+                BenchAmount::RoundTrips(100),
+            ),
+            out: "$RES/bench-x.json".into(),
+        }),
+        Command::Storm(agent::Storm {
+            role: StormRole::Accept,
+            sock: ConnSock::Seqpacket,
+            service: svc,
+            conns: 50,
+            size: Some(256),
+            seed: Some(1),
+            ready_file: Some("/tmp/storm.ready".into()),
+            timeout_s: Some(60),
+            out: "$RES/storm.json".into(),
+        }),
+        Command::NetnsFaults(agent::NetnsFaults {
+            max_steps: Some(5000),
+            out: "$RES/sweep.json".into(),
+        }),
+    ]
+}
+
+#[test]
+fn every_option_of_every_command_parses() {
+    for cmd in every_option() {
+        let mut words = vec!["tipc-agent".to_string()];
+        words.extend(cmd.args());
+        check(&words).unwrap_or_else(|e| panic!("{e}"));
+    }
+}
+
+/// What a real `sh` makes of a rendered line: the words `tipc-agent` gets
+/// (a function stands in for it; dash allows no `-` in a function name).
+fn words_in_sh(line: &str) -> Vec<String> {
+    let line = line.replacen("tipc-agent", "tipc_agent", 1);
+    let script = format!(
+        "RES=/share/results\ntipc_agent() {{ for a in \"$@\"; do printf '%s\\n' \"$a\"; done; }}\n{line}\n"
+    );
+    let out = std::process::Command::new("sh")
+        .args(["-c", &script])
+        .output()
+        .expect("sh runs");
+    assert!(
+        out.status.success(),
+        "{line}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout)
+        .expect("utf-8")
+        .lines()
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn the_shell_gets_exactly_the_rendered_arguments() {
+    for cmd in every_option() {
+        let want: Vec<String> = cmd
+            .args()
+            .into_iter()
+            .map(|a| a.replace("$RES", "/share/results"))
+            .collect();
+        assert_eq!(words_in_sh(&cmd.shell()), want, "{}", cmd.shell());
+    }
+    // Words no shell may expand or split, through the same quoting.
+    for word in [
+        "*", "~x", "#a", "a'b", "a b", "é", "", "$(id)", "$1", "\\", "`x`",
+    ] {
+        let line = format!("tipc-agent {}", agent::shell_word(word));
+        assert_eq!(words_in_sh(&line), [word], "{line}");
+    }
 }

@@ -13,7 +13,19 @@ fn spec(name: &str) -> VmSpec {
         extra_append: String::new(),
         timeout: Duration::from_secs(60),
         icount: false,
+        single_thread: false,
     }
+}
+
+#[test]
+fn a_guest_that_patches_kernel_text_keeps_two_vcpus_in_one_thread() {
+    let mut s = spec("g");
+    s.single_thread = true;
+    let a = args(&command(&s, Accel::Tcg));
+    assert_eq!(value_after(&a, "-accel"), ["tcg,thread=single"]);
+    assert_eq!(value_after(&a, "-smp"), ["2"]);
+    let plain = args(&command(&spec("g"), Accel::Tcg));
+    assert_eq!(value_after(&plain, "-accel"), ["tcg,thread=multi"]);
 }
 
 fn args(c: &std::process::Command) -> Vec<String> {

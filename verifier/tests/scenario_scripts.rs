@@ -141,3 +141,13 @@ fn the_impostor_takes_ns3s_address_after_the_first_exchange() {
     let capture = a.find("capture_start ns4-lo ns4 lo").unwrap();
     assert!(capture < a.find("bearer ns4 veth4").unwrap());
 }
+
+#[test]
+fn scenarios_running_the_function_profiler_keep_their_vcpus_in_one_thread() {
+    let patching: Vec<&str> = scenario::catalogue()
+        .into_iter()
+        .filter(|s| s.patches_kernel_text())
+        .map(|s| s.name)
+        .collect();
+    assert_eq!(patching, ["forged_discovery", "discovery_scale"]);
+}

@@ -187,6 +187,17 @@ pub struct Scenario {
 }
 
 impl Scenario {
+    /// Whether a guest of this scenario patches kernel text while it runs
+    /// (the function profiler, `profile_start` in lib.sh): such guests run
+    /// their two vCPUs in one TCG thread (`VmSpec::single_thread`).
+    pub fn patches_kernel_text(&self) -> bool {
+        self.discovery_cost
+            || self.cases.iter().any(|c| {
+                c.before
+                    .as_deref()
+                    .is_some_and(|b| b.contains("profile_start"))
+            })
+    }
     /// Whether this scenario runs on `kernel`: the sanitizer kernels
     /// (debug, kcsan) are the patched series, so they run what it runs,
     /// but for a cost measurement, which their instrumentation distorts

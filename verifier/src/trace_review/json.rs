@@ -1,6 +1,6 @@
 //! The JSON Lines records: one per message, one per error.
 //!
-//! A message line is written by [`write_message`], field by field with keys
+//! A message line is written by [`MessageWriter::write`], field by field with keys
 //! that are byte constants: going through serde for the record escapes every
 //! key again and copies each token through a call, and that was nine tenths
 //! of `--json`'s time on a large capture. [`MessageRecord`]'s derived
