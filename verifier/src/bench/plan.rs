@@ -220,15 +220,8 @@ impl Plan {
         let mut port = 30000;
         let mut add = |size: usize, conns: u32, amount: BenchAmount, label: String| {
             port += 1;
-            let bench = bench(Path::TwoGuests, port, size, conns, amount);
-            let sink = agent::Command::Sink(agent::Sink {
-                bench: bench.clone(),
-                ready_file: "/tmp/sink.ready".into(),
-            });
-            let blast = agent::Command::Blast(agent::Blast {
-                bench,
-                out: format!("$RES/bench-{label}.json"),
-            });
+            let (sink, blast) =
+                sink_and_blast(bench(Path::TwoGuests, port, size, conns, amount), &label);
             let _ = writeln!(b, "$IP netns exec ns2 {} || rc=1", sink.shell());
             let _ = writeln!(a, "$IP netns exec ns1 {} || rc=1", blast.shell());
         };
@@ -274,10 +267,9 @@ fn bench(path: Path, port: u32, size: usize, conns: u32, amount: BenchAmount) ->
     }
 }
 
-/// The lines of one measurement from namespace `from` to `to` in one
-/// guest: the sink in the background, then the blaster once the sink
-/// listens (`bench_blast` in lib.sh); the result is `$RES/bench-LABEL.json`.
-fn measurement(from: &str, to: &str, bench: agent::Bench, label: &str) -> String {
+/// The sink (ready file `/tmp/sink.ready`) and the blaster (result
+/// `$RES/bench-LABEL.json`) of one measurement.
+fn sink_and_blast(bench: agent::Bench, label: &str) -> (agent::Command, agent::Command) {
     let sink = agent::Command::Sink(agent::Sink {
         bench: bench.clone(),
         ready_file: "/tmp/sink.ready".into(),
@@ -286,6 +278,14 @@ fn measurement(from: &str, to: &str, bench: agent::Bench, label: &str) -> String
         bench,
         out: format!("$RES/bench-{label}.json"),
     });
+    (sink, blast)
+}
+
+/// The lines of one measurement from namespace `from` to `to` in one
+/// guest: the sink in the background, then the blaster once the sink
+/// listens (`bench_blast` in lib.sh); the result is `$RES/bench-LABEL.json`.
+fn measurement(from: &str, to: &str, bench: agent::Bench, label: &str) -> String {
+    let (sink, blast) = sink_and_blast(bench, label);
     format!(
         "rm -f /tmp/sink.ready\n$IP netns exec {to} {} &\nbench_blast $! $IP netns exec {from} {} || rc=1\n",
         sink.shell(),
