@@ -107,17 +107,29 @@ pub struct FaultsCli {
 fn run_netns_faults(a: FaultsCli) -> ExitCode {
     let mut report = faults::Report::default();
     let result = faults::sweep(a.max_steps, &mut report);
-    if let Err(e) = &result {
-        report.first_error = Some(format!("{e:#}"));
-    }
-    if let Err(e) = faults::write(&report, &a.out) {
-        eprintln!("tipc-agent netns-faults: {e:#}");
+    conclude("netns-faults", result, |error| {
+        report.first_error = error;
+        faults::write(&report, &a.out)
+    })
+}
+
+/// Ends a subcommand whose JSON result is written also on failure: `write`
+/// gets the run's error (as the result's `first_error`) and writes the
+/// result; status 0 when both went well, else 1 with the error on stderr.
+fn conclude(
+    sub: &str,
+    result: anyhow::Result<()>,
+    write: impl FnOnce(Option<String>) -> anyhow::Result<()>,
+) -> ExitCode {
+    let error = result.as_ref().err().map(|e| format!("{e:#}"));
+    if let Err(e) = write(error) {
+        eprintln!("tipc-agent {sub}: {e:#}");
         return ExitCode::from(1);
     }
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("tipc-agent netns-faults: {e:#}");
+            eprintln!("tipc-agent {sub}: {e:#}");
             ExitCode::from(1)
         }
     }
@@ -334,20 +346,10 @@ fn run_blast(a: BlastCli) -> ExitCode {
         first_error: None,
     };
     let result = bench::blast(&args, &mut report);
-    if let Err(e) = &result {
-        report.first_error = Some(format!("{e:#}"));
-    }
-    if let Err(e) = bench::write(&report, &a.out) {
-        eprintln!("tipc-agent blast: {e:#}");
-        return ExitCode::from(1);
-    }
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("tipc-agent blast: {e:#}");
-            ExitCode::from(1)
-        }
-    }
+    conclude("blast", result, |error| {
+        report.first_error = error;
+        bench::write(&report, &a.out)
+    })
 }
 
 const INJECT_ABOUT: &str = "\
@@ -425,20 +427,10 @@ fn run_inject(a: InjectCli) -> ExitCode {
         timeout: Duration::from_secs(a.timeout),
     };
     let result = inject::run(&args, &mut report);
-    if let Err(e) = &result {
-        report.first_error = Some(format!("{e:#}"));
-    }
-    if let Err(e) = inject::write(&report, &a.out) {
-        eprintln!("tipc-agent inject: {e:#}");
-        return ExitCode::from(1);
-    }
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("tipc-agent inject: {e:#}");
-            ExitCode::from(1)
-        }
-    }
+    conclude("inject", result, |error| {
+        report.first_error = error;
+        inject::write(&report, &a.out)
+    })
 }
 
 const RECV_ABOUT: &str = "\
