@@ -133,7 +133,9 @@ fn default_sources(project: Option<&Path>) -> Result<Vec<PathBuf>> {
 /// Runs the benchmark; `project` is where the default sources are.
 pub fn run(args: &BenchArgs, project: Option<&Path>) -> Result<BenchResult> {
     if args.rounds == 0 || args.frames == 0 {
-        bail!("--rounds and --frames must be at least 1");
+        return Err(
+            crate::exit::UsageError("--rounds and --frames must be at least 1".into()).into(),
+        );
     }
     if Command::new("tshark").arg("--version").output().is_err() {
         bail!("tshark is not installed (tipc-verifier setup installs it)");

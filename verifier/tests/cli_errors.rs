@@ -116,3 +116,17 @@ fn bench_refuses_an_oversized_message() {
         .failure()
         .stderr(predicate::str::contains("outside 1..=66000"));
 }
+
+#[test]
+fn a_bad_measurement_grid_is_a_usage_error() {
+    verifier()
+        .args(["bench", "--sizes", "0"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("outside 1..=66000"));
+    verifier()
+        .args(["trace", "bench", "--frames", "0"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("at least 1"));
+}

@@ -94,16 +94,18 @@ impl Default for Plan {
 }
 
 impl Plan {
-    /// Checks the grid before anything is built or booted.
+    /// Checks the grid before anything is built or booted: a bad grid is
+    /// a usage error (exit status 2).
     pub fn check(&self) -> anyhow::Result<()> {
+        let usage = |msg: String| Err(crate::exit::UsageError(msg).into());
         if self.reps == 0 || self.sizes.is_empty() || self.conns.is_empty() {
-            anyhow::bail!("--reps, --sizes and --conns must not be empty or 0");
+            return usage("--reps, --sizes and --conns must not be empty or 0".into());
         }
         if let Some(bad) = self.sizes.iter().find(|s| **s == 0 || **s > 66_000) {
-            anyhow::bail!("message size {bad} is outside 1..=66000");
+            return usage(format!("message size {bad} is outside 1..=66000"));
         }
         if self.conns.contains(&0) {
-            anyhow::bail!("a connection count must be at least 1");
+            return usage("a connection count must be at least 1".into());
         }
         Ok(())
     }
