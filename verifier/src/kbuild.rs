@@ -411,6 +411,8 @@ pub fn ensure_kernel(ctx: &BuildContext, flavour: Flavour) -> Result<BuiltKernel
         .cache
         .join("logs")
         .join(format!("build-{base}-{}.log", flavour.name()));
+    // The log is appended to: this build's lines start here.
+    let log_start = fs::metadata(&log).map(|m| m.len()).unwrap_or(0);
     let mut make = make_command(&tree, &ctx.cache);
     make.arg(format!("-j{}", ctx.jobs)).arg("bzImage");
     eprintln!("    make log: {}", log.display());
@@ -422,6 +424,9 @@ pub fn ensure_kernel(ctx: &BuildContext, flavour: Flavour) -> Result<BuiltKernel
         progress::describe_kbuild_line,
     )
     .with_context(|| format!("{what} did not build: fix the error above (nothing was cached)"))?;
+    if flavour == Flavour::Stock {
+        keep_build_log(&tree, &log, log_start)?;
+    }
     let pending = PendingDir::new(&entry)?;
     fs::copy(
         tree.join("arch/x86/boot/bzImage"),
@@ -442,6 +447,37 @@ pub fn ensure_kernel(ctx: &BuildContext, flavour: Flavour) -> Result<BuiltKernel
     pending.publish()?;
     phase.done("built");
     Ok(built(false))
+}
+
+/// Every build log of the stock tree, appended in order
+/// ([`stock_build_logs`]).
+const STOCK_LOGS: &str = ".tipc-verifier-build-logs";
+
+/// Appends a build's lines (those of `log` from byte `start` on) to the
+/// tree's [`STOCK_LOGS`]: what the compiler said about each object when it
+/// was last compiled in this tree, which a tree seeded from it
+/// ([`Seed::StockBuild`]) no longer prints.
+fn keep_build_log(tree: &Path, log: &Path, start: u64) -> Result<()> {
+    use std::io::Write;
+    let all = fs::read(log).with_context(|| format!("reading {}", log.display()))?;
+    let text = all.get(start as usize..).unwrap_or_default();
+    let path = tree.join(STOCK_LOGS);
+    let mut f = fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&path)
+        .with_context(|| format!("opening {}", path.display()))?;
+    f.write_all(text)
+        .with_context(|| format!("appending to {}", path.display()))
+}
+
+/// The build logs of the stock tree of `ctx`'s base, every build appended
+/// in order (empty when it was never built): for the review, whose tree is
+/// seeded from the stock tree and must know the warnings of the objects it
+/// did not compile again.
+pub fn stock_build_logs(ctx: &BuildContext) -> Result<String> {
+    let dir = trees_dir(&ctx.cache, &ctx.source()?.version).join("stock");
+    Ok(fs::read_to_string(dir.join(STOCK_LOGS)).unwrap_or_default())
 }
 
 /// `git` in `tree` with the verifier's own identity (for `git am`).
@@ -470,8 +506,64 @@ pub fn trees_dir(cache: &Path, version: &str) -> PathBuf {
 fn ensure_tree(ctx: &BuildContext, flavour: Flavour) -> Result<PathBuf> {
     match flavour {
         Flavour::Stock => ensure_base_repo(ctx),
-        Flavour::Patched | Flavour::Debug | Flavour::Kcsan => ensure_worktree(ctx, flavour.name()),
+        // Same flags, one option more: the stock build's objects are
+        // the patched build's, but for the files the series touches.
+        Flavour::Patched => ensure_worktree(ctx, flavour.name(), Seed::StockBuild),
+        // KASAN and KCSAN instrument every object: nothing to keep.
+        Flavour::Debug | Flavour::Kcsan => ensure_worktree(ctx, flavour.name(), Seed::Nothing),
     }
+}
+
+/// What a new worktree starts with besides the base's sources.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Seed {
+    /// The sources only: the first build compiles everything (ccache
+    /// answers for what another tree of the base compiled the same way).
+    Nothing,
+    /// When the stock tree has been built: its sources with their times
+    /// and its build products, so that the first build in the new tree is
+    /// incremental. Sources checked out afresh are newer than every
+    /// object, and make would rebuild all of them; ccache would still have
+    /// to preprocess each file, since `autoconf.h` changes with one option
+    /// (several minutes on 2 cores against about one).
+    StockBuild,
+}
+
+/// Entries of the stock tree that a seeded worktree does not take: the
+/// repository itself and the verifier's stamps (each tree keeps its own).
+fn seed_skips(name: &str) -> bool {
+    name == ".git" || name.starts_with(".tipc-verifier")
+}
+
+/// Fills the empty worktree `wt` (added with `--no-checkout`) with a copy
+/// of the built stock tree, times kept, then records the base in its index
+/// without touching a file: git compares the copied files with the base's
+/// content and finds them the same.
+fn seed_from_stock(stock: &Path, wt: &Path) -> Result<()> {
+    let mut entries: Vec<PathBuf> = Vec::new();
+    for e in fs::read_dir(stock).with_context(|| format!("reading {}", stock.display()))? {
+        let e = e?;
+        if !seed_skips(&e.file_name().to_string_lossy()) {
+            entries.push(e.path());
+        }
+    }
+    entries.sort();
+    let mut cp = Command::new("cp");
+    cp.args(["-a", "--reflink=auto", "-t"])
+        .arg(wt)
+        .args(&entries);
+    progress::capture("cp -a (stock tree into the new worktree)", cp)?;
+    progress::capture("git reset (seeded worktree)", {
+        let mut c = git(wt);
+        c.args(["reset", "-q"]);
+        c
+    })?;
+    progress::capture("git update-index --refresh (seeded worktree)", {
+        let mut c = git(wt);
+        c.args(["update-index", "-q", "--refresh"]);
+        c
+    })?;
+    Ok(())
 }
 
 /// The base repository (`trees/linux-<version>/stock`), unpacked from the
@@ -496,13 +588,25 @@ pub fn is_worktree(wt: &Path) -> bool {
 }
 
 /// A worktree `trees/linux-<version>/<name>` of the base repository on
-/// branch `<name>`, created at tag `base` when missing or broken. Callers
-/// hold the base's trees lock ([`trees_lock`]).
-pub fn ensure_worktree(ctx: &BuildContext, name: &str) -> Result<PathBuf> {
+/// branch `<name>`, created at tag `base` when missing or broken, from
+/// `seed` ([`Seed`]). Callers hold the base's trees lock ([`trees_lock`]).
+pub fn ensure_worktree(ctx: &BuildContext, name: &str, seed: Seed) -> Result<PathBuf> {
     let stock = ensure_base_repo(ctx)?;
     let wt = trees_dir(&ctx.cache, &ctx.source()?.version).join(name);
     if !is_worktree(&wt) {
-        let phase = Phase::start(&format!("kernel tree: creating the {name} worktree"));
+        // Only a stock tree built since its logs are kept: the review
+        // needs the warnings of the objects the new tree will not compile.
+        let seeded = seed == Seed::StockBuild
+            && stock.join("vmlinux").is_file()
+            && stock.join(STOCK_LOGS).is_file();
+        let phase = Phase::start(&format!(
+            "kernel tree: creating the {name} worktree{}",
+            if seeded {
+                " from the built stock tree (its objects kept)"
+            } else {
+                ""
+            }
+        ));
         if wt.exists() {
             fs::remove_dir_all(&wt).with_context(|| format!("removing broken {}", wt.display()))?;
         }
@@ -512,10 +616,23 @@ pub fn ensure_worktree(ctx: &BuildContext, name: &str) -> Result<PathBuf> {
             c
         })?;
         let mut add = git(&stock);
-        add.args(["worktree", "add", "--force", "-B", name])
-            .arg(&wt)
-            .arg("base");
+        add.args(["worktree", "add", "--force", "-B", name]);
+        if seeded {
+            add.arg("--no-checkout");
+        }
+        add.arg(&wt).arg("base");
         progress::capture("git worktree add", add)?;
+        if seeded {
+            if let Err(e) = seed_from_stock(&stock, &wt) {
+                // Not a worktree a later run may take for a seeded one.
+                let _ = fs::remove_dir_all(&wt);
+                return Err(e.context(format!(
+                    "seeding {} from {}",
+                    wt.display(),
+                    stock.display()
+                )));
+            }
+        }
         phase.done("created");
     }
     Ok(wt)

@@ -109,7 +109,7 @@ pub fn resolve_tree(ctx: &BuildContext, tree: Option<&Path>, branch: &str) -> Re
         }
         None => {
             let _lock = cache::Lock::acquire(&ctx.cache, &kbuild::trees_lock(ctx.base))?;
-            kbuild::ensure_worktree(ctx, branch)
+            kbuild::ensure_worktree(ctx, branch, kbuild::Seed::Nothing)
         }
     }
 }

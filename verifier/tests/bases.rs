@@ -398,6 +398,7 @@ fn cache_with_tarball(base: Base, version: &str, top: &str) -> tempfile::TempDir
     std::fs::create_dir_all(work.path().join(top).join("net/tipc")).unwrap();
     std::fs::write(work.path().join(top).join("Makefile"), "VERSION = 6\n").unwrap();
     std::fs::write(work.path().join(top).join("net/tipc/node.c"), "int x;\n").unwrap();
+    std::fs::write(work.path().join(top).join(".gitignore"), "*.o\nvmlinux\n").unwrap();
     let tarball = tipc_verifier::kernel_source::entry_dir(cache.path(), base.package(), version)
         .join(base.tarball_name());
     let ok = std::process::Command::new("tar")
@@ -455,5 +456,130 @@ fn a_tarball_with_another_top_directory_names_what_it_found() {
     assert!(
         msg.contains("no top directory linux-source-7.3/") && msg.contains("found: linux-7.3"),
         "{msg}"
+    );
+}
+
+fn mtime(p: &Path) -> std::time::SystemTime {
+    std::fs::metadata(p).unwrap().modified().unwrap()
+}
+
+fn set_mtime(p: &Path, t: std::time::SystemTime) {
+    std::fs::File::options()
+        .write(true)
+        .open(p)
+        .unwrap()
+        .set_modified(t)
+        .unwrap();
+}
+
+fn git_out(dir: &Path, args: &[&str]) -> String {
+    let out = std::process::Command::new("git")
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "git {args:?}: {out:?}");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// A base repository whose stock tree looks built an hour ago: an object
+/// newer than its source, `vmlinux`, its build logs and a config stamp.
+fn built_stock_tree() -> (tempfile::TempDir, kbuild::BuildContext, PathBuf) {
+    let version = "7.3.4-1~bpo13+1";
+    let cache = cache_with_tarball(Base::V7_3, version, "linux-source-7.3");
+    let ctx = kbuild::BuildContext::new(
+        project(),
+        cache.path().to_path_buf(),
+        1,
+        Base::V7_3,
+        tipc_verifier::kernel_source::VersionPolicy::Pin("7.3.4".into()),
+    );
+    let stock = kbuild::ensure_base_repo(&ctx).expect("base repository");
+    let hour_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+    set_mtime(
+        &stock.join("net/tipc/node.c"),
+        hour_ago - std::time::Duration::from_secs(60),
+    );
+    for (name, text) in [
+        ("net/tipc/node.o", "object"),
+        ("vmlinux", "image"),
+        (
+            ".tipc-verifier-build-logs",
+            "net/tipc/node.c:1:5: warning: old\n",
+        ),
+        (".tipc-verifier-config", "stock's key"),
+    ] {
+        std::fs::write(stock.join(name), text).unwrap();
+        set_mtime(&stock.join(name), hour_ago);
+    }
+    (cache, ctx, stock)
+}
+
+#[test]
+fn a_patched_tree_starts_from_the_built_stock_tree_with_its_objects_and_times() {
+    let (_cache, ctx, stock) = built_stock_tree();
+    let wt = kbuild::ensure_worktree(&ctx, "patched", kbuild::Seed::StockBuild).unwrap();
+    assert!(
+        wt.join(".git").is_file(),
+        "a git worktree, not a copy of the repository"
+    );
+    assert_eq!(
+        std::fs::read_to_string(wt.join("net/tipc/node.o")).unwrap(),
+        "object"
+    );
+    for rel in ["net/tipc/node.c", "net/tipc/node.o", "vmlinux"] {
+        assert_eq!(
+            mtime(&wt.join(rel)),
+            mtime(&stock.join(rel)),
+            "{rel}: time kept"
+        );
+    }
+    assert!(
+        mtime(&wt.join("net/tipc/node.c")) < mtime(&wt.join("net/tipc/node.o")),
+        "the object stays newer than its source: make keeps it"
+    );
+    assert!(
+        !wt.join(".tipc-verifier-config").exists()
+            && !wt.join(".tipc-verifier-build-logs").exists(),
+        "the stock tree's stamps stay there"
+    );
+    assert_eq!(
+        git_out(&wt, &["status", "--porcelain"]),
+        "",
+        "the index is the base"
+    );
+    assert_eq!(
+        git_out(&wt, &["rev-parse", "--abbrev-ref", "HEAD"]).trim(),
+        "patched"
+    );
+    // What apply_series does first must not rewrite a source either.
+    git_out(&wt, &["checkout", "-q", "-f", "-B", "patched", "base"]);
+    assert_eq!(
+        mtime(&wt.join("net/tipc/node.c")),
+        mtime(&stock.join("net/tipc/node.c"))
+    );
+    assert_eq!(
+        kbuild::stock_build_logs(&ctx).unwrap(),
+        "net/tipc/node.c:1:5: warning: old\n"
+    );
+}
+
+#[test]
+fn a_sanitizer_tree_or_an_unbuilt_stock_tree_gives_a_plain_checkout() {
+    let (_cache, ctx, _stock) = built_stock_tree();
+    let wt = kbuild::ensure_worktree(&ctx, "debug", kbuild::Seed::Nothing).unwrap();
+    assert!(wt.join("net/tipc/node.c").is_file());
+    assert!(
+        !wt.join("net/tipc/node.o").exists(),
+        "KASAN objects differ: nothing kept"
+    );
+
+    let (_cache, ctx, stock) = built_stock_tree();
+    std::fs::remove_file(stock.join(".tipc-verifier-build-logs")).unwrap();
+    let wt = kbuild::ensure_worktree(&ctx, "patched", kbuild::Seed::StockBuild).unwrap();
+    assert!(wt.join("net/tipc/node.c").is_file());
+    assert!(
+        !wt.join("net/tipc/node.o").exists(),
+        "a stock tree without its build logs is not a seed (the review would miss its warnings)"
     );
 }

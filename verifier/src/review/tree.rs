@@ -68,7 +68,9 @@ impl ReviewTree {
         let mut path = kbuild::trees_dir(&ctx.cache, version).join(BRANCH);
         if !kbuild::is_worktree(&path) {
             let _trees = cache::Lock::acquire(&ctx.cache, &kbuild::trees_lock(ctx.base))?;
-            path = kbuild::ensure_worktree(ctx, BRANCH)?;
+            // Built like the stock kernel (same fragments, same W=1): its
+            // C objects are the review base build's.
+            path = kbuild::ensure_worktree(ctx, BRANCH, kbuild::Seed::StockBuild)?;
         }
         let _ = kbuild::git(&path).args(["am", "--abort"]).output();
         progress::capture("git checkout base (review tree)", {
@@ -94,6 +96,17 @@ impl ReviewTree {
         };
         tree.configure(&ctx.project, ctx.base)?;
         tree.known = tree.load_baseline();
+        if !tree.path.join(BASELINE).is_file() {
+            // A tree seeded from the built stock tree compiles only what
+            // differs from it: the warnings of the objects it keeps are in
+            // the stock tree's logs (same fragments, same W=1).
+            let logs = kbuild::stock_build_logs(ctx)?;
+            tree.known.extend(
+                rules::diagnostics(&logs)
+                    .into_iter()
+                    .map(|d| (d.file, d.message)),
+            );
+        }
         Ok(tree)
     }
 
@@ -167,7 +180,7 @@ impl ReviewTree {
         let mut make = self.make();
         make.arg("vmlinux");
         let label = if first {
-            "review tree: first full W=1 build of the base (once; about 10 minutes on 2 cores)"
+            "review tree: first W=1 build of the base (once; about 10 minutes on 2 cores, 2 when the stock kernel was built)"
         } else {
             "review tree: base, W=1 (incremental)"
         };
@@ -180,7 +193,8 @@ impl ReviewTree {
             );
         }
         let text = fs::read_to_string(&result.log).unwrap_or_default();
-        let mut all: BTreeSet<(String, String)> = self.load_baseline();
+        let mut all: BTreeSet<(String, String)> = self.known.clone();
+        all.extend(self.load_baseline());
         all.extend(
             rules::diagnostics(&text)
                 .into_iter()
