@@ -184,10 +184,10 @@ netns_inodes() {
 }
 
 # netns_count [PREFIX]: how many named namespaces there are (whose name
-# starts with PREFIX).
+# starts with PREFIX). Scripts run with set -u: PREFIX may be absent.
 netns_count() {
 	n=0
-	for p in /run/netns/"$1"*; do
+	for p in /run/netns/"${1-}"*; do
 		[ -e "$p" ] && n=$((n + 1))
 	done
 	echo "$n"

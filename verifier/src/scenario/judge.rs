@@ -4,7 +4,7 @@
 use super::crossover_events::{self, CrossoverEvent};
 use super::discovery_cost;
 use super::script::role_suffix;
-use super::{MsgPath, Scenario, TrafficCase};
+use super::{MsgPath, Scenario, Topology, TrafficCase};
 use crate::decode;
 use crate::kbuild::Flavour;
 use anyhow::{Context, Result};
@@ -25,7 +25,7 @@ pub struct Check {
 }
 
 impl Check {
-    fn new(name: impl Into<String>, ok: bool, detail: impl Into<String>) -> Self {
+    pub(crate) fn new(name: impl Into<String>, ok: bool, detail: impl Into<String>) -> Self {
         Self {
             name: name.into(),
             ok,
@@ -145,6 +145,9 @@ pub fn judge(
     share: &Path,
     kernel: Flavour,
 ) -> (Vec<Check>, BTreeMap<String, CaptureCounts>) {
+    if scn.topology == Topology::Kselftest {
+        return (super::kselftest::judge(share, kernel), BTreeMap::new());
+    }
     let mut checks = Vec::new();
     let mut captures = BTreeMap::new();
     for c in &scn.captures {
@@ -590,6 +593,14 @@ fn judge_discovery_cost(share: &Path, kernel: Flavour) -> Vec<Check> {
             )
         })
         .collect();
+    // Each measurement names the namespaces that existed: more at each
+    // step, or the figures are not what they claim to be.
+    let counts: Vec<u32> = points.iter().map(|p| p.namespaces).collect();
+    checks.push(Check::new(
+        "discovery_cost_namespaces_counted",
+        counts.windows(2).all(|w| w[0] < w[1]),
+        format!("namespaces at each measurement: {counts:?}"),
+    ));
     let growth = discovery_cost::growth(&points);
     let detail = |g: f64| {
         let (first, last) = (&points[0], &points[points.len() - 1]);
