@@ -210,3 +210,47 @@ fn replay_applies_later_patches_to_new_files() {
     };
     assert_eq!(series::text_of(lines), "one\n2\n2.5\n\nfour\nfive\n");
 }
+
+/// The files a series creates under `prefix`, with their final text.
+fn created_under(dir: &str, prefix: &str) -> BTreeMap<String, String> {
+    let tree =
+        series::replay(&series::series_dir(dir)).unwrap_or_else(|e| panic!("{dir} replays: {e}"));
+    tree.iter()
+        .filter(|(path, _)| path.starts_with(prefix))
+        .filter_map(|(path, state)| match state {
+            FileState::Created(lines) => Some((path.clone(), series::text_of(lines))),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The selftest is one test for both series: what each creates under
+/// `tools/testing/selftests/net/tipc/` is the same, byte for byte.
+#[test]
+fn the_selftest_is_the_same_in_both_series() {
+    const DIR: &str = "tools/testing/selftests/net/tipc/";
+    let net_next = created_under("patches", DIR);
+    let backport = created_under("patches-6.12", DIR);
+    for name in [
+        "tipc_crossover.sh",
+        "tipc_xover.c",
+        "Makefile",
+        "config",
+        ".gitignore",
+    ] {
+        assert!(
+            net_next.contains_key(&format!("{DIR}{name}")),
+            "patches/ creates {DIR}{name}"
+        );
+    }
+    assert_eq!(
+        net_next.keys().collect::<Vec<_>>(),
+        backport.keys().collect::<Vec<_>>()
+    );
+    for (path, text) in &net_next {
+        assert!(
+            backport[path] == *text,
+            "{path} differs between the two series"
+        );
+    }
+}

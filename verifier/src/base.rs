@@ -17,7 +17,8 @@ pub enum Base {
     #[serde(rename = "7.3")]
     V7_3,
     /// Linux 6.12 (Debian 12's `linux-source-6.12`): the backport in
-    /// `patches-6.12/`; veth_classes, forged_discovery, netns_recreate.
+    /// `patches-6.12/`; veth_classes, forged_discovery, netns_recreate,
+    /// kselftest.
     #[value(name = "6.12")]
     #[serde(rename = "6.12")]
     V6_12,
@@ -27,10 +28,11 @@ pub enum Base {
 /// differential): the message classes, the forged discovery frames and a
 /// namespace coming back with the same identity. Keep `--help` and the
 /// README in step (a test checks `--help`).
-pub const BACKPORT_SCENARIOS: [fn() -> Scenario; 3] = [
+pub const BACKPORT_SCENARIOS: [fn() -> Scenario; 4] = [
     scenario::veth_classes,
     scenario::forged_discovery,
     scenario::netns_recreate,
+    scenario::kselftest,
 ];
 
 impl Base {

@@ -13,7 +13,7 @@ use crate::kernel_source::{self, Preview, VersionPolicy};
 use crate::progress::{self, Phase};
 use crate::qemu::{self, RunOptions, VmSpec};
 use crate::report::{self, BaseId, BaseReport, Report, ScenarioRun};
-use crate::scenario::{self, Scenario};
+use crate::scenario::{self, Scenario, Topology};
 use crate::{cache, differential, setup};
 use anyhow::{Context, Result};
 use std::path::{Path, PathBuf};
@@ -233,8 +233,25 @@ pub fn run(project: &Path, opts: &CheckOptions) -> Result<Option<(Report, PathBu
     let mut bases = Vec::new();
     for ((ctx, p), kernels) in contexts.iter().zip(&plans).zip(built) {
         let id = BaseId::from(ctx.source()?);
+        let kselftest = if p
+            .scenarios
+            .iter()
+            .any(|s| s.topology == Topology::Kselftest)
+        {
+            Some(kbuild::ensure_kselftest(ctx)?)
+        } else {
+            None
+        };
         for scn in &p.scenarios {
-            runs.extend(run_scenario(&id, scn, &kernels, &initrd, &out, opts)?);
+            runs.extend(run_scenario(
+                &id,
+                scn,
+                &kernels,
+                &initrd,
+                kselftest.as_deref(),
+                &out,
+                opts,
+            )?);
         }
         let base_runs: Vec<ScenarioRun> =
             runs.iter().filter(|r| r.base == p.base).cloned().collect();
@@ -265,6 +282,7 @@ fn run_scenario(
     scn: &Scenario,
     kernels: &[BuiltKernel],
     initrd: &Path,
+    kselftest: Option<&Path>,
     out: &Path,
     opts: &CheckOptions,
 ) -> Result<Vec<ScenarioRun>> {
@@ -279,7 +297,7 @@ fn run_scenario(
     let mut groups = Vec::new();
     for k in kernels.iter().filter(|k| scn.runs_on(k.flavour)) {
         let share = share_dir(out, id.base, k.flavour, scn.name);
-        prepare_share(&share, scn)?;
+        prepare_share(&share, scn, kselftest)?;
         let first = specs.len();
         specs.extend(guest_specs(
             scn,
@@ -326,13 +344,22 @@ fn run_scenario(
     Ok(runs)
 }
 
-/// Writes the guest scripts into a fresh share directory.
-fn prepare_share(share: &Path, scn: &Scenario) -> Result<()> {
+/// Writes the guest scripts into a fresh share directory, with the
+/// installed selftest for the kselftest scenario.
+fn prepare_share(share: &Path, scn: &Scenario, kselftest: Option<&Path>) -> Result<()> {
     if share.exists() {
         std::fs::remove_dir_all(share).with_context(|| format!("clearing {}", share.display()))?;
     }
     std::fs::create_dir_all(share.join("results"))?;
     std::fs::create_dir_all(share.join("captures"))?;
+    if scn.topology == Topology::Kselftest {
+        let installed = kselftest.context("the kselftest scenario needs the installed selftest")?;
+        let mut cp = std::process::Command::new("cp");
+        cp.arg("-a")
+            .arg(installed)
+            .arg(share.join(scenario::kselftest::SHARE_DIR));
+        progress::capture("cp -a (the installed selftest into the share)", cp)?;
+    }
     for (role, script) in scn.guest_scripts() {
         let name = match role {
             Some(r) => format!("run-{r}.sh"),

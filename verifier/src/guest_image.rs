@@ -1,5 +1,6 @@
 //! The guest image: an initramfs with busybox, iproute2's `ip` and `tipc`,
-//! tcpdump, the guest agent and their shared libraries, plus our `/init`.
+//! tcpdump, bash and two coreutils programs (for the series' selftest), the
+//! guest agent and their shared libraries, plus our `/init`.
 //! Cached by the content of everything that goes in.
 
 use crate::cache::{self, KeyBuilder};
@@ -9,12 +10,17 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-/// Host programs copied into the guest at the same path.
+/// Host programs copied into the guest at the same path. bash, and
+/// coreutils' readlink (`-e`) and timeout (`--foreground`), are for the
+/// series' selftest and its runner, which busybox's applets cannot run.
 pub const GUEST_PROGRAMS: &[&str] = &[
     "/bin/busybox",
     "/usr/sbin/ip",
     "/usr/sbin/tipc",
     "/usr/bin/tcpdump",
+    "/bin/bash",
+    "/usr/bin/readlink",
+    "/usr/bin/timeout",
 ];
 /// Where the agent lives in the guest.
 pub const AGENT_GUEST_PATH: &str = "/usr/bin/tipc-agent";

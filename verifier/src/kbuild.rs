@@ -449,6 +449,78 @@ pub fn ensure_kernel(ctx: &BuildContext, flavour: Flavour) -> Result<BuiltKernel
     Ok(built(false))
 }
 
+/// The series' selftest in the kernel tree.
+pub const KSELFTEST_DIR: &str = "tools/testing/selftests/net/tipc";
+
+/// The series' selftest installed with the kselftest runner
+/// (`run_kselftest.sh`): `make -C tools/testing/selftests TARGETS=net/tipc
+/// install` in the base's patched tree, with the host's C compiler. Cached
+/// under `kselftests/<base>-<key>/`, keyed by the series and the compiler.
+pub fn ensure_kselftest(ctx: &BuildContext) -> Result<PathBuf> {
+    let base = ctx.base;
+    let source = ctx.source()?;
+    let series = ctx.series()?;
+    let mut k = KeyBuilder::new("kselftest");
+    k.add("recipe", b"1");
+    k.add("base", base.name().as_bytes());
+    k.add("base version", source.version.as_bytes());
+    k.add("series", series.key()?.as_bytes());
+    k.add("cc", tool_version("cc", "--version").as_bytes());
+    let key = k.key();
+    let entry = ctx.cache.join("kselftests").join(format!("{base}-{key}"));
+    if cache::is_complete(&entry) {
+        return Ok(entry);
+    }
+    let _lock = cache::Lock::acquire(&ctx.cache, &trees_lock(base))?;
+    if cache::is_complete(&entry) {
+        return Ok(entry);
+    }
+    let phase = Phase::start(&format!(
+        "kselftest {base}: installing net/tipc from the series"
+    ));
+    let tree = ensure_worktree(ctx, Flavour::Patched.name(), Seed::StockBuild)?;
+    apply_series(&tree, Flavour::Patched.name(), &series)?;
+    if !tree.join(KSELFTEST_DIR).is_dir() {
+        bail!(
+            "the {base} series adds no {KSELFTEST_DIR}: the kselftest scenario has nothing to run"
+        );
+    }
+    if let Some(parent) = entry.parent() {
+        fs::create_dir_all(parent)?;
+        cache::sweep_temporaries(parent)?;
+    }
+    let pending = PendingDir::new(&entry)?;
+    let log = ctx.cache.join("logs").join(format!("kselftest-{base}.log"));
+    let mut make = Command::new("make");
+    make.current_dir(tree.join("tools/testing/selftests"))
+        .arg(format!("-j{}", ctx.jobs))
+        .arg("TARGETS=net/tipc")
+        .arg(format!("INSTALL_PATH={}", pending.path().display()))
+        .arg("install");
+    progress::run_logged(
+        &format!("make install (kselftest net/tipc, {base})"),
+        make,
+        &log,
+        Duration::from_secs(15),
+        |_| None,
+    )
+    .with_context(|| {
+        format!(
+            "kselftest {base}: make install failed; see {}",
+            log.display()
+        )
+    })?;
+    if !pending.path().join("run_kselftest.sh").is_file() {
+        bail!(
+            "kselftest {base}: make install left no run_kselftest.sh; see {}",
+            log.display()
+        );
+    }
+    let path = pending.publish()?;
+    phase.done("installed");
+    Ok(path)
+}
+
 /// Every build log of the stock tree, appended in order
 /// ([`stock_build_logs`]).
 const STOCK_LOGS: &str = ".tipc-verifier-build-logs";

@@ -82,6 +82,15 @@ pub const PACKAGES: &[Package] = &[
     pkg("tcpdump", "guest captures"),
     pkg("tshark", "independent TIPC decoder for tests"),
     pkg("shellcheck", "lint of the generated guest scripts in tests"),
+    pkg(
+        "rsync",
+        "installing the series' selftest (make install of kselftest)",
+    ),
+    pkg("bash", "guest shell of the series' selftest"),
+    pkg(
+        "coreutils",
+        "guest readlink and timeout for the series' selftest",
+    ),
     pkg("codespell", "checkpatch --codespell"),
     pkg("python3-ply", "checkpatch SPDX check"),
     pkg("python3-git", "checkpatch SPDX check"),

@@ -66,7 +66,12 @@ fn the_backport_runs_its_named_subset() {
     let names: Vec<&str> = BACKPORT_SCENARIOS.iter().map(|f| f().name).collect();
     assert_eq!(
         names,
-        ["veth_classes", "forged_discovery", "netns_recreate"]
+        [
+            "veth_classes",
+            "forged_discovery",
+            "netns_recreate",
+            "kselftest"
+        ]
     );
     assert_eq!(Base::V6_12.scenario_names(), names);
     for s in Base::V6_12.scenarios() {

@@ -78,7 +78,12 @@ fn the_switch_is_set_before_the_bearers() {
 
 #[test]
 fn every_script_records_the_tracepoint_and_the_namespace_inodes() {
-    for scn in scenario::catalogue() {
+    // The kselftest scenario runs the series' test alone: what it proves
+    // comes from the test's KTAP (see the next test).
+    for scn in scenario::catalogue()
+        .into_iter()
+        .filter(|s| s.topology != scenario::Topology::Kselftest)
+    {
         for (role, s) in scn.guest_scripts() {
             assert!(
                 s.contains("crossover_trace_start\n"),
@@ -150,4 +155,18 @@ fn scenarios_running_the_function_profiler_keep_their_vcpus_in_one_thread() {
         .map(|s| s.name)
         .collect();
     assert_eq!(patching, ["forged_discovery", "discovery_scale"]);
+}
+
+#[test]
+fn the_kselftest_script_runs_the_installed_runner_and_keeps_its_ktap() {
+    let scn = scenario::kselftest();
+    let scripts = scn.guest_scripts();
+    assert_eq!(scripts.len(), 1);
+    let s = &scripts[0].1;
+    assert!(s.contains("cd /share/kselftest || exit 1\n"), "{s}");
+    assert!(
+        s.contains("bash ./run_kselftest.sh -t net/tipc:tipc_crossover.sh >> /share/results/kselftest.ktap 2>&1"),
+        "{s}"
+    );
+    assert!(s.ends_with("exit 0\n"), "the verdict is the KTAP's: {s}");
 }

@@ -551,6 +551,25 @@ pub fn discovery_scale() -> Scenario {
     }
 }
 
+/// The series' selftest, `tools/testing/selftests/net/tipc`, run by the
+/// installed kselftest runner: on the stock kernel what needs the series
+/// is skipped, on the patched kernel nothing.
+pub fn kselftest() -> Scenario {
+    Scenario {
+        name: "kselftest",
+        topology: Topology::Kselftest,
+        description: "the series' selftest net/tipc/tipc_crossover.sh, run by the installed kselftest runner \
+                      (run_kselftest.sh) and read back as KTAP",
+        captures: Vec::new(),
+        cases: Vec::new(),
+        kernels: BOTH,
+        before_bearers: None,
+        crossovers: CrossoverExpectation::default(),
+        after_links: None,
+        discovery_cost: false,
+    }
+}
+
 /// Every scenario, in the order `make check` runs them.
 pub fn catalogue() -> Vec<Scenario> {
     vec![
@@ -565,6 +584,7 @@ pub fn catalogue() -> Vec<Scenario> {
         two_guests(),
         mixed(),
         impersonation(),
+        kselftest(),
     ]
 }
 

@@ -13,11 +13,12 @@ mod catalogue;
 pub mod crossover_events;
 pub mod discovery_cost;
 mod judge;
+pub mod kselftest;
 mod script;
 
 pub use catalogue::{
     bearer_cycle, bridge_four, by_name, catalogue, crossover_off, forged_discovery, impersonation,
-    mixed, netns_recreate, two_guests, veth_classes, veth_rdm,
+    kselftest, mixed, netns_recreate, two_guests, veth_classes, veth_rdm,
 };
 pub use judge::{
     count_capture, judge, observed_paths, origin_key, parse_tcpdump_stats, AgentResult,
@@ -243,13 +244,19 @@ pub enum Topology {
     Mixed,
     /// One guest whose namespaces the scenario's own steps make.
     Standalone,
+    /// One guest that runs the series' selftest with the kselftest runner;
+    /// the test makes its own namespaces.
+    Kselftest,
 }
 
 impl Topology {
     /// The guest roles (`None`: a single guest).
     pub fn roles(self) -> Vec<Option<&'static str>> {
         match self {
-            Topology::VethPair | Topology::Bridge(_) | Topology::Standalone => vec![None],
+            Topology::VethPair
+            | Topology::Bridge(_)
+            | Topology::Standalone
+            | Topology::Kselftest => vec![None],
             Topology::TwoGuests | Topology::Mixed => vec![Some("a"), Some("b")],
         }
     }
@@ -264,7 +271,7 @@ impl Topology {
             (Topology::TwoGuests, _) => vec!["ns2"],
             (Topology::Mixed, Some("a")) => vec!["ns1", "ns2"],
             (Topology::Mixed, _) => vec!["ns3"],
-            (Topology::Standalone, _) => Vec::new(),
+            (Topology::Standalone | Topology::Kselftest, _) => Vec::new(),
         }
     }
 
@@ -282,7 +289,7 @@ impl Topology {
             Topology::VethPair | Topology::TwoGuests => 1,
             Topology::Bridge(n) => usize::from(n).saturating_sub(1),
             Topology::Mixed => 2,
-            Topology::Standalone => 0,
+            Topology::Standalone | Topology::Kselftest => 0,
         }
     }
 }

@@ -33,7 +33,7 @@ impl Topology {
                                              ns_add ns1\nbridge_port ns1 veth1 br0 brp1\n\
                                              ns_add ns2\nbridge_port ns2 veth2 br0 brp2\n"
                 .into(),
-            (Topology::Standalone, _) => String::new(),
+            (Topology::Standalone | Topology::Kselftest, _) => String::new(),
             (Topology::TwoGuests | Topology::Mixed, _) => {
                 let ns = self.namespaces(role)[0];
                 format!("ns_add {ns}\n$IP link set eth0 netns {ns}\n$IP -n {ns} link set eth0 up\n")
@@ -110,6 +110,12 @@ impl TrafficCase {
 impl Scenario {
     /// The guest scripts: one per role, named `run.sh` or `run-<role>.sh`.
     pub fn guest_scripts(&self) -> Vec<(Option<&'static str>, String)> {
+        if self.topology == Topology::Kselftest {
+            return vec![(
+                None,
+                super::kselftest::guest_script(self.name, self.description),
+            )];
+        }
         self.topology
             .roles()
             .into_iter()
