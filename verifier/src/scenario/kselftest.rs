@@ -201,6 +201,60 @@ not ok 1 selftests: net/tipc: tipc_crossover.sh # exit=1
         assert!(!out.subtests[2].ok);
     }
 
+    fn judged(text: &str, kernel: Flavour) -> Vec<Check> {
+        let share = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(share.path().join("results")).unwrap();
+        std::fs::write(share.path().join(KTAP_FILE), text).unwrap();
+        judge(share.path(), kernel)
+    }
+
+    fn failing(checks: &[Check]) -> Vec<&str> {
+        checks
+            .iter()
+            .filter(|c| !c.ok)
+            .map(|c| c.name.as_str())
+            .collect()
+    }
+
+    const SKIPPING: &str = "\
+# selftests: net/tipc: tipc_crossover.sh
+# 1..2
+# ok 1 rdm to a service crosses over
+# ok 2 group anycast crosses over: no switch # SKIP
+ok 1 selftests: net/tipc: tipc_crossover.sh
+";
+
+    #[test]
+    fn a_skip_passes_on_stock_and_fails_on_a_kernel_with_the_series() {
+        assert!(failing(&judged(SKIPPING, Flavour::Stock)).is_empty());
+        assert_eq!(
+            failing(&judged(SKIPPING, Flavour::Patched)),
+            ["kselftest_02"]
+        );
+        assert_eq!(failing(&judged(SKIPPING, Flavour::Debug)), ["kselftest_02"]);
+    }
+
+    #[test]
+    fn a_failure_a_short_plan_or_no_output_fails() {
+        let failed = judged(RUN, Flavour::Stock);
+        assert_eq!(
+            failing(&failed),
+            ["kselftest_result", "kselftest_03"],
+            "the plan of 3 has its 3 results"
+        );
+        let short = "# 1..3\n# ok 1 a\nok 1 selftests: net/tipc: tipc_crossover.sh\n";
+        assert_eq!(
+            failing(&judged(short, Flavour::Stock)),
+            ["kselftest_plan_complete"]
+        );
+        let skipped_all =
+            "# 1..0 # SKIP no TIPC\nok 1 selftests: net/tipc: tipc_crossover.sh # SKIP\n";
+        assert!(failing(&judged(skipped_all, Flavour::Stock)).contains(&"kselftest_result"));
+        let share = tempfile::tempdir().unwrap();
+        let none = judge(share.path(), Flavour::Stock);
+        assert_eq!(failing(&none), ["kselftest_output"]);
+    }
+
     #[test]
     fn a_skipped_test_is_a_top_level_skip() {
         let r = parse_result("ok 1 selftests: net/tipc: tipc_crossover.sh # SKIP").unwrap();
