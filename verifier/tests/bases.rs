@@ -396,6 +396,17 @@ fn stress_refuses_the_backport_base_before_anything_runs() {
         .stderr(predicate::str::contains("panicked").not());
 }
 
+/// A one-job build context on `cache`, with the base's version pinned.
+fn pinned_context(cache: &Path, base: Base, version: &str) -> kbuild::BuildContext {
+    kbuild::BuildContext::new(
+        project(),
+        cache.to_path_buf(),
+        1,
+        base,
+        tipc_verifier::kernel_source::VersionPolicy::Pin(version.into()),
+    )
+}
+
 /// A cache holding a real (tiny) source tarball whose top directory is `top`.
 fn cache_with_tarball(base: Base, version: &str, top: &str) -> tempfile::TempDir {
     let cache = cache_with_source(base, version);
@@ -423,13 +434,7 @@ fn cache_with_tarball(base: Base, version: &str, top: &str) -> tempfile::TempDir
 fn the_base_repository_is_the_tarball_committed_with_its_package_and_version() {
     let version = "6.12.117-1~deb12u1";
     let cache = cache_with_tarball(Base::V6_12, version, "linux-source-6.12");
-    let ctx = kbuild::BuildContext::new(
-        project(),
-        cache.path().to_path_buf(),
-        1,
-        Base::V6_12,
-        tipc_verifier::kernel_source::VersionPolicy::Pin("6.12.117".into()),
-    );
+    let ctx = pinned_context(cache.path(), Base::V6_12, "6.12.117");
     let stock = kbuild::ensure_base_repo(&ctx).expect("base repository");
     assert_eq!(
         stock,
@@ -450,13 +455,7 @@ fn the_base_repository_is_the_tarball_committed_with_its_package_and_version() {
 #[test]
 fn a_tarball_with_another_top_directory_names_what_it_found() {
     let cache = cache_with_tarball(Base::V7_3, "7.3.4-1~bpo13+1", "linux-7.3");
-    let ctx = kbuild::BuildContext::new(
-        project(),
-        cache.path().to_path_buf(),
-        1,
-        Base::V7_3,
-        tipc_verifier::kernel_source::VersionPolicy::Pin("7.3.4".into()),
-    );
+    let ctx = pinned_context(cache.path(), Base::V7_3, "7.3.4");
     let msg = format!("{:#}", kbuild::ensure_base_repo(&ctx).unwrap_err());
     assert!(
         msg.contains("no top directory linux-source-7.3/") && msg.contains("found: linux-7.3"),
@@ -492,13 +491,7 @@ fn git_out(dir: &Path, args: &[&str]) -> String {
 fn built_stock_tree() -> (tempfile::TempDir, kbuild::BuildContext, PathBuf) {
     let version = "7.3.4-1~bpo13+1";
     let cache = cache_with_tarball(Base::V7_3, version, "linux-source-7.3");
-    let ctx = kbuild::BuildContext::new(
-        project(),
-        cache.path().to_path_buf(),
-        1,
-        Base::V7_3,
-        tipc_verifier::kernel_source::VersionPolicy::Pin("7.3.4".into()),
-    );
+    let ctx = pinned_context(cache.path(), Base::V7_3, "7.3.4");
     let stock = kbuild::ensure_base_repo(&ctx).expect("base repository");
     let hour_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
     set_mtime(

@@ -193,8 +193,9 @@ impl ReviewTree {
             );
         }
         let text = fs::read_to_string(&result.log).unwrap_or_default();
+        // `known` holds the saved baseline (and, in a seeded tree, the
+        // stock tree's warnings) since `at_base`.
         let mut all: BTreeSet<(String, String)> = self.known.clone();
-        all.extend(self.load_baseline());
         all.extend(
             rules::diagnostics(&text)
                 .into_iter()
