@@ -41,6 +41,11 @@ pub struct Exchange {
     pub elapsed_ms: u64,
     /// Inode of the network namespace the agent ran in.
     pub netns_inode: Option<u64>,
+    /// Cookie of that namespace (`SO_NETNS_COOKIE`), the name the
+    /// `tipc_crossover_peer` tracepoint gives it; absent from an older
+    /// agent's result.
+    #[serde(default)]
+    pub netns_cookie: Option<u64>,
     pub own_node: Option<u32>,
     pub own_ref: Option<u32>,
     /// No error (an older agent's result without this field reads false;

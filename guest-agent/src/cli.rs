@@ -78,6 +78,28 @@ pub enum Cmd {
     /// covered.
     #[command(name = "netns-faults", long_about = FAULTS_ABOUT)]
     NetnsFaults(FaultsCli),
+    /// Print network namespace cookies (SO_NETNS_COOKIE), the names the
+    /// series' tipc_crossover_peer tracepoint gives namespaces.
+    #[command(name = "netns-cookie", long_about = COOKIE_ABOUT)]
+    NetnsCookie(CookieCli),
+}
+
+const COOKIE_ABOUT: &str = "\
+Print network namespace cookies (SO_NETNS_COOKIE), the names the series'
+tipc_crossover_peer tracepoint gives namespaces: unlike inode numbers, a
+cookie is never reused while the kernel runs.
+
+Without NAME, prints the cookie of the namespace the agent runs in. With
+names, prints \"NAME COOKIE\" for each, entering /run/netns/NAME (or NAME
+itself if it contains a slash) in turn.
+Exit status: 0 success, 1 a namespace could not be entered or has no
+cookie, 2 bad arguments.";
+
+#[derive(Debug, Args)]
+pub struct CookieCli {
+    /// Named namespaces (ip netns) to print the cookies of.
+    #[arg(value_name = "NAME")]
+    names: Vec<String>,
 }
 
 const FAULTS_ABOUT: &str = "\
@@ -102,6 +124,27 @@ pub struct FaultsCli {
     /// JSON result file.
     #[arg(long, value_name = "FILE")]
     out: PathBuf,
+}
+
+fn run_netns_cookie(a: CookieCli) -> ExitCode {
+    let result = if a.names.is_empty() {
+        report::netns_cookie()
+            .map(|c| println!("{c}"))
+            .map_err(|e| anyhow::anyhow!("SO_NETNS_COOKIE: {e}"))
+    } else {
+        a.names.iter().try_for_each(|name| {
+            let cookie = report::netns_cookie_of(name)?;
+            println!("{name} {cookie}");
+            Ok(())
+        })
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("tipc-agent netns-cookie: {e:#}");
+            ExitCode::from(1)
+        }
+    }
 }
 
 fn run_netns_faults(a: FaultsCli) -> ExitCode {
@@ -717,7 +760,7 @@ pub fn validate(cli: &Cli) -> Result<(), String> {
             .args()
             .map(drop)
             .map_err(|m| (ErrorKind::ArgumentConflict, m)),
-        Cmd::Inject(_) | Cmd::NetnsFaults(_) => Ok(()),
+        Cmd::Inject(_) | Cmd::NetnsFaults(_) | Cmd::NetnsCookie(_) => Ok(()),
     };
     checked.map_err(|(_, msg)| msg)
 }
@@ -742,6 +785,7 @@ pub fn main() -> ExitCode {
         Cmd::Blast(a) => run_blast(a),
         Cmd::Storm(a) => run_storm(a),
         Cmd::NetnsFaults(a) => run_netns_faults(a),
+        Cmd::NetnsCookie(a) => run_netns_cookie(a),
     }
 }
 

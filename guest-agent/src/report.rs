@@ -1,6 +1,7 @@
 //! The JSON object written to `--out` (always, also on failure).
 
 use std::io;
+use std::os::fd::{AsRawFd, FromRawFd};
 use std::path::Path;
 
 use tipc_agent_protocol::results::ExchangeRole;
@@ -17,6 +18,61 @@ pub type Report = tipc_agent_protocol::results::Exchange;
 pub fn netns_inode() -> Option<u64> {
     use std::os::unix::fs::MetadataExt;
     std::fs::metadata("/proc/self/ns/net").ok().map(|m| m.ino())
+}
+
+/// Cookie of the network namespace the agent runs in (`SO_NETNS_COOKIE`
+/// on a socket of it): unlike the inode, never reused while the kernel runs,
+/// and the name the series' `tipc_crossover_peer` tracepoint prints.
+pub fn netns_cookie() -> io::Result<u64> {
+    // SAFETY: socket() takes no pointers; the result is checked below.
+    let fd = unsafe { libc::socket(libc::AF_UNIX, libc::SOCK_DGRAM | libc::SOCK_CLOEXEC, 0) };
+    if fd < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    // SAFETY: `fd` is a socket this function just opened and owns alone.
+    let fd = unsafe { std::os::fd::OwnedFd::from_raw_fd(fd) };
+    let mut cookie: u64 = 0;
+    let mut len = std::mem::size_of::<u64>() as libc::socklen_t;
+    // SAFETY: `cookie` and `len` are valid for writes of the sizes given,
+    // and `fd` is an open socket.
+    let rc = unsafe {
+        libc::getsockopt(
+            fd.as_raw_fd(),
+            libc::SOL_SOCKET,
+            libc::SO_NETNS_COOKIE,
+            std::ptr::addr_of_mut!(cookie).cast(),
+            &mut len,
+        )
+    };
+    if rc < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    if len as usize != std::mem::size_of::<u64>() {
+        return Err(io::Error::other(format!(
+            "SO_NETNS_COOKIE returned {len} bytes, not 8"
+        )));
+    }
+    Ok(cookie)
+}
+
+/// Cookie of the named namespace `name` (`/run/netns/NAME`, or `name` as a
+/// path if it has a slash): enters it with setns(2), which moves the
+/// calling thread, so the agent calls it only from its one thread.
+pub fn netns_cookie_of(name: &str) -> anyhow::Result<u64> {
+    use anyhow::Context;
+    let path = if name.contains('/') {
+        std::path::PathBuf::from(name)
+    } else {
+        Path::new("/run/netns").join(name)
+    };
+    let file = std::fs::File::open(&path).with_context(|| format!("opening {}", path.display()))?;
+    // SAFETY: setns() takes an open namespace file descriptor that `file`
+    // keeps open for the call.
+    if unsafe { libc::setns(file.as_raw_fd(), libc::CLONE_NEWNET) } < 0 {
+        return Err(io::Error::last_os_error())
+            .with_context(|| format!("entering {}", path.display()));
+    }
+    netns_cookie().with_context(|| format!("SO_NETNS_COOKIE in {}", path.display()))
 }
 
 /// errno of the innermost io::Error in the chain, if any.
@@ -71,6 +127,7 @@ pub fn build(c: Common, run: &Run, result: &anyhow::Result<()>) -> Report {
         retries: run.retries,
         elapsed_ms: c.elapsed_ms,
         netns_inode: netns_inode(),
+        netns_cookie: netns_cookie().ok(),
         own_node: run.own.map(|o| o.node),
         own_ref: run.own.map(|o| o.ref_),
         errno,
@@ -138,6 +195,7 @@ mod tests {
             "retries",
             "elapsed_ms",
             "netns_inode",
+            "netns_cookie",
             "own_node",
             "own_ref",
         ];
@@ -174,5 +232,12 @@ mod tests {
     #[test]
     fn netns_inode_is_readable() {
         assert!(netns_inode().is_some());
+    }
+
+    #[test]
+    fn netns_cookie_is_readable_and_stable() {
+        let cookie = netns_cookie().expect("SO_NETNS_COOKIE");
+        assert_ne!(cookie, 0);
+        assert_eq!(netns_cookie().unwrap(), cookie);
     }
 }

@@ -77,7 +77,7 @@ fn the_switch_is_set_before_the_bearers() {
 }
 
 #[test]
-fn every_script_records_the_tracepoint_and_the_namespace_inodes() {
+fn every_script_records_the_tracepoint_and_the_namespace_cookies() {
     // The kselftest scenario runs the series' test alone: what it proves
     // comes from the test's KTAP (see the next test).
     for scn in scenario::catalogue()
@@ -90,12 +90,20 @@ fn every_script_records_the_tracepoint_and_the_namespace_inodes() {
                 "{} {role:?}",
                 scn.name
             );
+            // The namespaces go last, and with them every crossover.
+            let close = s
+                .find("crossover_trace_close $RES/crossover-trace")
+                .unwrap_or_else(|| panic!("{}: no crossover_trace_close", scn.name));
             assert!(
-                s.contains("crossover_trace_stop $RES/crossover-trace"),
-                "{}",
+                s[close..]
+                    .lines()
+                    .skip(1)
+                    .all(|l| l.starts_with("log ") || l.starts_with("exit ")),
+                "{}: steps after crossover_trace_close",
                 scn.name
             );
-            assert!(s.contains("netns_inodes > $RES/netns"), "{}", scn.name);
+            assert!(s.contains("netns_cookies > $RES/netns"), "{}", scn.name);
+            assert!(s.contains("netns_cookies >> $RES/netns"), "{}", scn.name);
         }
     }
 }

@@ -4,7 +4,7 @@
 use std::fs;
 use std::path::Path;
 use tipc_agent_protocol::results::NetnsFaults;
-use tipc_verifier::scenario::crossover_events::{parse_trace, CrossoverEvent};
+use tipc_verifier::scenario::crossover_events::{parse_trace, CrossoverEvent, EventKind};
 use tipc_verifier::stress::facts::{self, Facts};
 use tipc_verifier::stress::judge::{self, GuestEnd};
 use tipc_verifier::stress::plan::{Plan, PHASES};
@@ -71,7 +71,7 @@ fn agent_value(
         "role": "send", "sock": sock, "service": "21000:1", "peer": null, "count": messages,
         "size": 1024, "messages": messages, "bytes": messages * 1024,
         "digest_ordered": ordered, "digest_set": set, "first_error": err, "retries": 0,
-        "elapsed_ms": 10, "netns_inode": 4026532200u64, "own_node": null, "own_ref": null,
+        "elapsed_ms": 10, "netns_inode": 4026532200u64, "netns_cookie": 4096u64, "own_node": null, "own_ref": null,
         "ok": err.is_none(), "errno": null, "rejected": 0, "acks": 1, "acked_messages": messages,
         "member_events": 0, "drops": null, "rcvbuf": null, "timeout_s": 30
     })
@@ -185,7 +185,7 @@ fn assigned(netns: u64, peer: u32, peer_netns: u64) -> CrossoverEvent {
         netns,
         peer,
         peer_netns,
-        event: "assigned".into(),
+        event: EventKind::Open,
     }
 }
 
@@ -208,7 +208,7 @@ fn a_crossover_to_the_victim_or_an_unknown_namespace_is_wrong() {
     for bad in [
         assigned(4026532200, 0x5b30_e16d, 4026532100), // the victim
         assigned(4026532200, SB, 4026531840),          // the root namespace
-        assigned(4026532200, SC, 4026532301),          // sb's inode under sc's address
+        assigned(4026532200, SC, 4026532301),          // sb's cookie under sc's address
     ] {
         let c = judge::judge_crossovers(&f, std::slice::from_ref(&bad));
         assert_eq!(c.wrong, 1, "{bad:?}");
@@ -220,11 +220,16 @@ fn a_crossover_to_the_victim_or_an_unknown_namespace_is_wrong() {
 fn tracepoint_lines_feed_the_crossover_judgement() {
     let f = facts::parse(&facts_text(1)).unwrap();
     let trace = "# tracer: nop\n\
-        ip-90 [000] ..s1. 5.1: tipc_crossover_peer: netns=4026532200 peer=1001002 peer_netns=4026532301 assigned\n\
-        <idle>-0 [000] ..s2. 9.2: tipc_crossover_peer: netns=4026532200 peer=1001002 peer_netns=4026532301 peer exit\n";
+        ip-90 [000] ..s1. 5.1: tipc_crossover_peer: netns_cookie=4026532200 peer=1001002 peer_cookie=4026532301 open\n\
+        <idle>-0 [000] ..s2. 9.2: tipc_crossover_peer: netns_cookie=4026532200 peer=1001002 peer_cookie=4026532301 peer_exit\n";
     let events = parse_trace(trace).unwrap();
     let c = judge::judge_crossovers(&f, &events);
     assert_eq!((c.opened, c.closed, c.wrong), (1, 1, 0));
+    assert!(c.pairing.ok(), "{}", c.pairing.summary());
+    // The close missing: the open is reported as never closed.
+    let c = judge::judge_crossovers(&f, &events[..1]);
+    assert!(!c.pairing.ok());
+    assert_eq!(c.pairing.unclosed.len(), 1);
 }
 
 fn clean_guest() -> GuestEnd {
@@ -287,14 +292,27 @@ fn the_verdict_names_each_failure() {
         fault_rounds: 1,
     };
     let f = facts::parse(&facts_text(2)).unwrap();
-    let events = vec![
+    let closed = |mut e: CrossoverEvent, why: EventKind| {
+        e.event = why;
+        e
+    };
+    let mut events = vec![
         assigned(4026532200, SB, 4026532301),
         assigned(4026532301, SA, 4026532200),
+        closed(assigned(4026532200, SB, 4026532301), EventKind::PeerExit),
+        closed(assigned(4026532301, SA, 4026532200), EventKind::NodeDelete),
         assigned(4026532200, SB, 4026532302),
         assigned(4026532302, SA, 4026532200),
+        closed(assigned(4026532200, SB, 4026532302), EventKind::LostContact),
+        closed(assigned(4026532302, SA, 4026532200), EventKind::BearerStop),
     ];
     let (checks, summary) = judge::judge(&plan, &clean_guest(), &f, &tally_for(2), &events);
     assert!(names_of_failures(&checks).is_empty(), "{checks:#?}");
+    // A crossover left open once the namespaces are gone fails the run.
+    let unclosed = events.pop().unwrap();
+    let (checks, _) = judge::judge(&plan, &clean_guest(), &f, &tally_for(2), &events);
+    assert_eq!(names_of_failures(&checks), vec!["every_crossover_closed"]);
+    events.push(unclosed);
     assert_eq!(summary.cycles_run, 2);
     assert_eq!(summary.totals.messages_sent, 40);
 
@@ -328,8 +346,12 @@ fn the_verdict_names_each_failure() {
 
     // A wrong crossover, and a cycle without its crossover.
     let mut ev = events.clone();
-    ev.pop();
+    ev.retain(|e| e.netns != 4026532302);
     ev.push(assigned(4026532200, 0x1234, 4026532100));
+    ev.push(closed(
+        assigned(4026532200, 0x1234, 4026532100),
+        EventKind::PeerExit,
+    ));
     let (checks, summary) = judge::judge(&plan, &clean_guest(), &f, &tally_for(2), &ev);
     assert_eq!(
         names_of_failures(&checks),

@@ -174,13 +174,52 @@ crossover_trace_stop() {
 	fi
 }
 
-# netns_inodes: "NS INODE" for every named namespace, the numbers the
-# tracepoint prints.
-netns_inodes() {
+# netns_cookies: "NS COOKIE" for every named namespace, the names the
+# tracepoint gives them (tipc-agent enters each namespace in turn).
+netns_cookies() {
+	set --
 	for p in /run/netns/*; do
-		[ -e "$p" ] && echo "${p##*/} $(stat -L -c %i "$p")"
+		[ -e "$p" ] && set -- "$@" "${p##*/}"
 	done
+	[ $# -gt 0 ] || return 0
+	tipc-agent netns-cookie "$@" || log "netns_cookies: tipc-agent failed"
 	return 0
+}
+
+# crossover_records FILE WHAT: how many tipc_crossover_peer records FILE
+# has (WHAT "all") or how many opens (WHAT "open").
+crossover_records() {
+	if [ "$2" = open ]; then
+		grep -c 'tipc_crossover_peer: .* open$' "$1" || true
+	else
+		grep -c 'tipc_crossover_peer: ' "$1" || true
+	fi
+}
+
+# crossover_trace_close FILE SECS: delete every named namespace, wait at
+# most SECS seconds for the records to hold as many closes as opens, then
+# stop tracing and keep the records in FILE (as crossover_trace_stop).
+crossover_trace_close() {
+	if [ ! -d "$CROSSOVER_EVENT" ]; then
+		crossover_trace_stop "$1"
+		return 0
+	fi
+	for p in /run/netns/*; do
+		[ -e "$p" ] && $IP netns del "${p##*/}"
+	done
+	end=$(($(cut -d. -f1 /proc/uptime) + $2))
+	while :; do
+		cat "$TRACING/trace" > /tmp/crossover-trace
+		all=$(crossover_records /tmp/crossover-trace all)
+		opens=$(crossover_records /tmp/crossover-trace open)
+		[ "$all" -eq $((2 * opens)) ] && break
+		if [ "$(cut -d. -f1 /proc/uptime)" -ge "$end" ]; then
+			log "crossover_trace_close: $opens opens, $((all - opens)) closes after $2 s"
+			break
+		fi
+		sleep 0.2
+	done
+	crossover_trace_stop "$1"
 }
 
 # netns_count [PREFIX]: how many named namespaces there are (whose name
@@ -265,7 +304,7 @@ profile_stop() {
 # scale_up N RES: N namespaces s1..sN on the bridge br0, bearers enabled
 # together; waits until every namespace has N-1 links up and appends
 # "N SECONDS LINKS ASSIGNED" to RES (seconds of guest time from the first
-# bearer enable; ASSIGNED counts tipc_crossover_peer "assigned" records,
+# bearer enable; ASSIGNED counts tipc_crossover_peer "open" records,
 # "-" without the tracepoint). Then removes the namespaces.
 scale_up() {
 	n=$1
@@ -291,7 +330,7 @@ scale_up() {
 	done
 	t1=$(cut -d' ' -f1 /proc/uptime)
 	assigned=-
-	[ -d "$CROSSOVER_EVENT" ] && assigned=$(grep -c 'tipc_crossover_peer: .* assigned' $TRACING/trace || true)
+	[ -d "$CROSSOVER_EVENT" ] && assigned=$(grep -c 'tipc_crossover_peer: .* open$' $TRACING/trace || true)
 	echo "$n $(awk "BEGIN { print $t1 - $t0 }") $links $assigned" >> "$2"
 	for i in $(seq 1 "$n"); do
 		$IP netns del "s$i"

@@ -32,13 +32,14 @@ progress() { echo "TIPC-VERIFIER: STRESS $*" > /dev/console; }
 # addr_hex N: the TIPC address 1.1.N as the tracepoint prints it.
 addr_hex() { printf '%x' $(((1 << 24) | (1 << 12) | $1)); }
 
-# record_ns NAME N: "ns NAME INODE ADDR" (N empty: TIPC chose the address).
+# record_ns NAME N: "ns NAME COOKIE ADDR" (N empty: TIPC chose the address).
 record_ns() {
-	ino=$(stat -L -c %i "/run/netns/$1")
+	cookie=$(tipc-agent netns-cookie "$1") || cookie=0
+	cookie=${cookie##* }
 	if [ -n "$2" ]; then
-		fact "ns $1 $ino $(addr_hex "$2")"
+		fact "ns $1 $cookie $(addr_hex "$2")"
 	else
-		fact "ns $1 $ino -"
+		fact "ns $1 $cookie -"
 	fi
 }
 
@@ -416,9 +417,10 @@ stress_main() {
 		fi
 		run_phase "$ph" "$(watchdog_of "$ph")"
 	done
-	# Reports of deferred work (namespace cleanup) come late: give them time.
+	# Reports of deferred work (namespace cleanup) come late: give them
+	# time, while the namespaces go and their crossovers close.
 	sleep 3
-	crossover_trace_stop "$RES/crossover-trace.txt"
+	crossover_trace_close "$RES/crossover-trace.txt" 60
 	cat /tmp/agent.err > /share/agent-stderr.log 2> /dev/null
 	return 0
 }

@@ -74,7 +74,7 @@ pub struct ScalePoint {
     pub seconds: f64,
     pub links_up: u64,
     pub links_expected: u64,
-    /// `tipc_crossover_peer` "assigned" records meanwhile (patched only).
+    /// `tipc_crossover_peer` "open" records meanwhile (patched only).
     pub assigned: Option<u64>,
 }
 

@@ -1,6 +1,7 @@
 //! Every scenario `make check` runs: topology, traffic, and the path each
 //! message class must take on each kernel, with the reason.
 
+use super::crossover_events::EventKind;
 use tipc_agent_protocol::{self as agent, GroupMode, InjectMode, Service, SockMode};
 
 use super::{
@@ -8,7 +9,7 @@ use super::{
     PATCHED_ONLY,
 };
 
-/// Why the series takes group unicast across (patch 6 of 8 in both series).
+/// Why the series takes group unicast across (patch 6 of 9 in both series).
 const GROUP_UCAST_ACROSS: PathChange = PathChange {
     path: MsgPath::Crossover,
     why: "patch 6 (tipc: take group unicast across with the other point-to-point data) takes GRP_UCAST across",
@@ -387,7 +388,7 @@ pub fn bearer_cycle() -> Scenario {
         crossovers: CrossoverExpectation {
             pairs: vec![("ns1", "ns2"), ("ns2", "ns1")],
             min_assigned: 2,
-            cleared: vec!["lost contact"],
+            cleared: vec![EventKind::LostContact],
         },
         after_links: None,
         discovery_cost: false,
@@ -518,7 +519,7 @@ pub fn netns_recreate() -> Scenario {
         crossovers: CrossoverExpectation {
             pairs: vec![("ns1", "ns2"), ("ns2", "ns1"), ("ns1", "ns3"), ("ns3", "ns1")],
             min_assigned: 1,
-            cleared: vec!["peer exit"],
+            cleared: vec![EventKind::PeerExit],
         },
         after_links: None,
         discovery_cost: false,

@@ -1,7 +1,7 @@
 //! The verdicts of a scenario run: from the agent's results, the captures
 //! (through the project's one decoder) and the crossover tracepoint.
 
-use super::crossover_events::{self, CrossoverEvent};
+use super::crossover_events::{self, CrossoverEvent, EventKind};
 use super::discovery_cost;
 use super::script::role_suffix;
 use super::{MsgPath, Scenario, Topology, TrafficCase};
@@ -354,6 +354,7 @@ fn judge_case(
 fn judge_crossover_events(scn: &Scenario, share: &Path) -> Vec<Check> {
     let mut events: Vec<(Option<&str>, CrossoverEvent)> = Vec::new();
     let mut names: BTreeMap<(Option<&str>, u64), String> = BTreeMap::new();
+    let mut pairings = Vec::new();
     for role in scn.topology.roles() {
         let suffix = role_suffix(role);
         let results = share.join("results");
@@ -362,30 +363,31 @@ fn judge_crossover_events(scn: &Scenario, share: &Path) -> Vec<Check> {
             std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))
         };
         let loaded = read(format!("crossover-trace{suffix}.txt")).and_then(|trace| {
-            let inodes = read(format!("netns{suffix}.txt"))?;
+            let cookies = read(format!("netns{suffix}.txt"))?;
             Ok((
                 crossover_events::parse_trace(&trace)?,
-                crossover_events::parse_inodes(&inodes)?,
+                crossover_events::parse_cookies(&cookies)?,
             ))
         });
         match loaded {
-            Ok((evs, inodes)) => {
+            Ok((evs, cookies)) => {
+                pairings.push((role, crossover_events::pair(&evs)));
                 events.extend(evs.into_iter().map(|e| (role, e)));
-                names.extend(inodes.into_iter().map(|(ns, ino)| ((role, ino), ns)));
+                names.extend(cookies.into_iter().map(|(ns, c)| ((role, c), ns)));
             }
             Err(e) => {
                 return vec![Check::new("tracepoint_readable", false, format!("{e:#}"))];
             }
         }
     }
-    let name = |role: Option<&str>, ino: u64| {
+    let name = |role: Option<&str>, cookie: u64| {
         names
-            .get(&(role, ino))
+            .get(&(role, cookie))
             .cloned()
-            .unwrap_or_else(|| format!("netns {ino}"))
+            .unwrap_or_else(|| format!("netns cookie {cookie}"))
     };
     let mut assigned: BTreeMap<(String, String), usize> = BTreeMap::new();
-    for (role, e) in events.iter().filter(|(_, e)| e.event == "assigned") {
+    for (role, e) in events.iter().filter(|(_, e)| e.event == EventKind::Open) {
         *assigned
             .entry((name(*role, e.netns), name(*role, e.peer_netns)))
             .or_default() += 1;
@@ -398,10 +400,10 @@ fn judge_crossover_events(scn: &Scenario, share: &Path) -> Vec<Check> {
             .copied()
             .unwrap_or(0);
         checks.push(Check::new(
-            format!("tracepoint_{holder}_assigned_{peer}"),
+            format!("tracepoint_{holder}_opened_{peer}"),
             n >= expect.min_assigned,
             format!(
-                "{n} \"assigned\" event(s) for {holder}'s node of {peer} (want >= {})",
+                "{n} \"open\" event(s) for {holder}'s node of {peer} (want >= {})",
                 expect.min_assigned
             ),
         ));
@@ -427,9 +429,21 @@ fn judge_crossover_events(scn: &Scenario, share: &Path) -> Vec<Check> {
     for what in &expect.cleared {
         let n = events.iter().filter(|(_, e)| e.event == *what).count();
         checks.push(Check::new(
-            format!("tracepoint_{}", what.replace(' ', "_")),
+            format!("tracepoint_{}", what.name()),
             n > 0,
-            format!("{n} \"{what}\" event(s)"),
+            format!("{n} \"{}\" event(s)", what.name()),
+        ));
+    }
+    // Each guest is its own kernel: its cookies, its pairs.
+    for (role, p) in &pairings {
+        let guest = role.map(|r| format!(" (guest {r})")).unwrap_or_default();
+        checks.push(Check::new(
+            format!(
+                "tracepoint_every_open_closed{}",
+                role_suffix(*role).replace('-', "_")
+            ),
+            p.ok(),
+            format!("{}{guest}, after the namespaces were deleted", p.summary()),
         ));
     }
     checks

@@ -161,9 +161,9 @@ pub struct CrossoverExpectation {
     /// assigned the peer's namespace at least `min_assigned` times.
     pub pairs: Vec<(&'static str, &'static str)>,
     pub min_assigned: usize,
-    /// Clearing events that must appear at least once ("lost contact",
-    /// "peer exit").
-    pub cleared: Vec<&'static str>,
+    /// Closing events that must appear at least once (lost contact, peer
+    /// exit).
+    pub cleared: Vec<crossover_events::EventKind>,
 }
 
 #[derive(Debug, Clone, Serialize)]

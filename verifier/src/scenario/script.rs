@@ -10,6 +10,9 @@ const GUEST_LIB: &str = include_str!("../../../vm/guest/lib.sh");
 const AGENT_TIMEOUT: u32 = 60;
 /// Seconds a guest waits for its links to come up.
 const LINK_TIMEOUT: u32 = 60;
+/// Seconds the guest waits, after deleting its namespaces, for every
+/// crossover that opened to close in the tracepoint's records.
+const TRACE_CLOSE_TIMEOUT: u32 = 30;
 
 /// The file name suffix of a role: `""` or `"-a"`.
 pub fn role_suffix(role: Option<&str>) -> String {
@@ -138,11 +141,11 @@ impl Scenario {
         let _ = writeln!(s, "\nrc=0\nlog \"scenario {}\"", self.name);
         s.push_str(&self.topology.setup(role));
         let suffix = role_suffix(role);
-        // Inodes now and at the end: a namespace deleted on the way keeps
+        // Cookies now and at the end: a namespace deleted on the way keeps
         // its name in the tracepoint's records.
         let _ = writeln!(
             s,
-            "crossover_trace_start\nnetns_inodes > $RES/netns{suffix}.txt"
+            "crossover_trace_start\nnetns_cookies > $RES/netns{suffix}.txt"
         );
         for c in self.captures.iter().filter(|c| is_here(c.ns) && !c.late) {
             let _ = writeln!(s, "capture_start {} {} {}", c.name, c.ns, c.iface);
@@ -206,10 +209,7 @@ impl Scenario {
         s.push_str(
             "[ -e /tmp/receivers ] && for p in $(cat /tmp/receivers); do wait $p || rc=1; done\n",
         );
-        let _ = writeln!(
-            s,
-            "crossover_trace_stop $RES/crossover-trace{suffix}.txt\nnetns_inodes >> $RES/netns{suffix}.txt"
-        );
+        let _ = writeln!(s, "netns_cookies >> $RES/netns{suffix}.txt");
         s.push_str("capture_stop_all\n");
         for ns in &here {
             let _ = writeln!(
@@ -217,6 +217,12 @@ impl Scenario {
                 "$IP netns exec {ns} $TIPC link stat show > $RES/link-stat-{ns}.txt 2>&1 || true"
             );
         }
+        // Last: the namespaces go, so that every crossover that opened
+        // must close in the records.
+        let _ = writeln!(
+            s,
+            "crossover_trace_close $RES/crossover-trace{suffix}.txt {TRACE_CLOSE_TIMEOUT}"
+        );
         s.push_str("log \"done rc=$rc\"\nexit $rc\n");
         s
     }

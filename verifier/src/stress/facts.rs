@@ -8,7 +8,7 @@
 //! - `count NAME KEY VALUE`: a counter; the last value of a key wins (the
 //!   cycle loop writes its progress after every cycle);
 //! - `fail NAME TEXT...`: a step that went wrong;
-//! - `ns NAME INODE ADDR`: a namespace the run created, its inode (the
+//! - `ns NAME COOKIE ADDR`: a namespace the run created, its cookie (the
 //!   tracepoint's name for it) and TIPC address in hex, `-` when TIPC chose
 //!   it.
 
@@ -27,7 +27,7 @@ pub struct PhaseEnd {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Namespace {
     pub name: String,
-    pub inode: u64,
+    pub cookie: u64,
     /// None when TIPC chose the address (auto-configured node id).
     pub addr: Option<u32>,
 }
@@ -84,9 +84,9 @@ fn parse_line(f: &mut Facts, line: &str) -> Result<()> {
                 .insert(key.to_string(), value.parse().context("counter value")?);
         }
         ["fail", phase, rest @ ..] => f.failures.push((phase.to_string(), rest.join(" "))),
-        ["ns", name, inode, addr] => f.namespaces.push(Namespace {
+        ["ns", name, cookie, addr] => f.namespaces.push(Namespace {
             name: name.to_string(),
-            inode: inode.parse().context("inode")?,
+            cookie: cookie.parse().context("cookie")?,
             addr: match *addr {
                 "-" => None,
                 a => Some(u32::from_str_radix(a, 16).context("address (hex)")?),

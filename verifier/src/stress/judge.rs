@@ -5,7 +5,7 @@
 use super::facts::Facts;
 use super::plan::{Plan, PHASES};
 use super::tally::{Tally, Totals};
-use crate::scenario::crossover_events::CrossoverEvent;
+use crate::scenario::crossover_events::{pair, CrossoverEvent, EventKind, Pairing};
 use crate::scenario::Check;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
@@ -29,13 +29,13 @@ pub struct GuestEnd {
 /// What a crossover assignment was judged to be.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct CrossoverCounts {
-    /// `assigned` records between two stress namespaces.
+    /// `open` records between two stress namespaces.
     pub opened: u64,
-    /// `assigned` records naming any other namespace (the victim, the root
+    /// `open` records naming any other namespace (the victim, the root
     /// namespace, one never created) or a peer address that is not the
     /// peer namespace's: must be 0.
     pub wrong: u64,
-    /// Closing records ("lost contact", "peer exit").
+    /// Closing records (lost contact, peer exit, node delete, ...).
     pub closed: u64,
     /// Cycles whose new namespace got its crossover to sa and back, counted
     /// by the records naming sb's address (seen from sa) and sa's address
@@ -44,22 +44,16 @@ pub struct CrossoverCounts {
     pub cycle_assignments_from_sb: u64,
     /// The first few wrong records, for the report.
     pub wrong_examples: Vec<String>,
+    /// How opens and closes paired up once the namespaces were deleted.
+    pub pairing: Pairing,
 }
 
 /// Judges the `tipc_crossover_peer` records against the namespaces the run
-/// made. Namespace inodes are reused after a namespace is freed, so an
-/// inode may name several namespaces over the run; the victim lives from
-/// the start to the end, so its inode names nothing else.
+/// made, named by their cookies (never reused while the kernel runs).
 pub fn judge_crossovers(facts: &Facts, events: &[CrossoverEvent]) -> CrossoverCounts {
-    let mut by_inode: BTreeMap<u64, Vec<&super::facts::Namespace>> = BTreeMap::new();
-    for ns in &facts.namespaces {
-        by_inode.entry(ns.inode).or_default().push(ns);
-    }
-    let legit = |ino: u64| {
-        by_inode
-            .get(&ino)
-            .is_some_and(|v| v.iter().all(|n| n.name != VICTIM))
-    };
+    let by_cookie: BTreeMap<u64, &super::facts::Namespace> =
+        facts.namespaces.iter().map(|ns| (ns.cookie, ns)).collect();
+    let legit = |cookie: u64| by_cookie.get(&cookie).is_some_and(|n| n.name != VICTIM);
     let addr_of = |name: &str| {
         facts
             .namespaces
@@ -69,36 +63,39 @@ pub fn judge_crossovers(facts: &Facts, events: &[CrossoverEvent]) -> CrossoverCo
     };
     let sa = addr_of("sa");
     let sb = addr_of("sb");
-    let sb_inodes: BTreeSet<u64> = facts
+    let sb_cookies: BTreeSet<u64> = facts
         .namespaces
         .iter()
         .filter(|n| n.name == "sb")
-        .map(|n| n.inode)
+        .map(|n| n.cookie)
         .collect();
-    let mut c = CrossoverCounts::default();
+    let mut c = CrossoverCounts {
+        pairing: pair(events),
+        ..CrossoverCounts::default()
+    };
     for e in events {
-        if e.event != "assigned" {
+        if e.event != EventKind::Open {
             c.closed += 1;
             continue;
         }
-        // The peer address must be one a namespace with that inode had,
-        // unless TIPC chose one of their addresses.
-        let addr_ok = by_inode.get(&e.peer_netns).is_some_and(|v| {
-            v.iter().any(|n| n.addr.is_none()) || v.iter().any(|n| n.addr == Some(e.peer))
-        });
+        // The peer address must be the one the peer namespace had, unless
+        // TIPC chose it.
+        let addr_ok = by_cookie
+            .get(&e.peer_netns)
+            .is_some_and(|n| n.addr.is_none() || n.addr == Some(e.peer));
         if legit(e.netns) && legit(e.peer_netns) && addr_ok {
             c.opened += 1;
-            if Some(e.peer) == sb && sb_inodes.contains(&e.peer_netns) {
+            if Some(e.peer) == sb && sb_cookies.contains(&e.peer_netns) {
                 c.cycle_assignments_to_sb += 1;
             }
-            if Some(e.peer) == sa && sb_inodes.contains(&e.netns) {
+            if Some(e.peer) == sa && sb_cookies.contains(&e.netns) {
                 c.cycle_assignments_from_sb += 1;
             }
         } else {
             c.wrong += 1;
             if c.wrong_examples.len() < 5 {
                 c.wrong_examples.push(format!(
-                    "netns={} peer={:x} peer_netns={} assigned",
+                    "netns_cookie={} peer={:x} peer_cookie={} open",
                     e.netns, e.peer, e.peer_netns
                 ));
             }
@@ -317,10 +314,18 @@ pub fn judge(
         "crossover_every_cycle",
         per_cycle >= summary.cycles_run,
         format!(
-            "sa->sb assigned {} times, sb->sa {} times, {} cycles",
+            "sa->sb opened {} times, sb->sa {} times, {} cycles",
             crossovers.cycle_assignments_to_sb,
             crossovers.cycle_assignments_from_sb,
             summary.cycles_run
+        ),
+    ));
+    checks.push(check(
+        "every_crossover_closed",
+        crossovers.pairing.ok(),
+        format!(
+            "{}, after the namespaces were deleted",
+            crossovers.pairing.summary()
         ),
     ));
     checks.push(judge_fault_sweeps(plan, tally));
