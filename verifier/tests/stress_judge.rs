@@ -220,8 +220,8 @@ fn a_crossover_to_the_victim_or_an_unknown_namespace_is_wrong() {
 fn tracepoint_lines_feed_the_crossover_judgement() {
     let f = facts::parse(&facts_text(1)).unwrap();
     let trace = "# tracer: nop\n\
-        ip-90 [000] ..s1. 5.1: tipc_crossover_peer: netns_cookie=4026532200 peer=1001002 peer_cookie=4026532301 open\n\
-        <idle>-0 [000] ..s2. 9.2: tipc_crossover_peer: netns_cookie=4026532200 peer=1001002 peer_cookie=4026532301 peer_exit\n";
+        ip-90 [000] ..s1. 5.1: tipc_crossover_peer: netns_cookie=4026532200 addr=1001002 peer_cookie=4026532301 event=open\n\
+        <idle>-0 [000] ..s2. 9.2: tipc_crossover_peer: netns_cookie=4026532200 addr=1001002 peer_cookie=4026532301 event=peer_exit\n";
     let events = parse_trace(trace).unwrap();
     let c = judge::judge_crossovers(&f, &events);
     assert_eq!((c.opened, c.closed, c.wrong), (1, 1, 0));
@@ -304,7 +304,7 @@ fn the_verdict_names_each_failure() {
         assigned(4026532200, SB, 4026532302),
         assigned(4026532302, SA, 4026532200),
         closed(assigned(4026532200, SB, 4026532302), EventKind::LostContact),
-        closed(assigned(4026532302, SA, 4026532200), EventKind::BearerStop),
+        closed(assigned(4026532302, SA, 4026532200), EventKind::NodeDelete),
     ];
     let (checks, summary) = judge::judge(&plan, &clean_guest(), &f, &tally_for(2), &events);
     assert!(names_of_failures(&checks).is_empty(), "{checks:#?}");

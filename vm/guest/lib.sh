@@ -190,7 +190,7 @@ netns_cookies() {
 # has (WHAT "all") or how many opens (WHAT "open").
 crossover_records() {
 	if [ "$2" = open ]; then
-		grep -c 'tipc_crossover_peer: .* open$' "$1" || true
+		grep -c 'tipc_crossover_peer: .* event=open$' "$1" || true
 	else
 		grep -c 'tipc_crossover_peer: ' "$1" || true
 	fi
@@ -330,7 +330,7 @@ scale_up() {
 	done
 	t1=$(cut -d' ' -f1 /proc/uptime)
 	assigned=-
-	[ -d "$CROSSOVER_EVENT" ] && assigned=$(grep -c 'tipc_crossover_peer: .* open$' $TRACING/trace || true)
+	[ -d "$CROSSOVER_EVENT" ] && assigned=$(grep -c 'tipc_crossover_peer: .* event=open$' $TRACING/trace || true)
 	echo "$n $(awk "BEGIN { print $t1 - $t0 }") $links $assigned" >> "$2"
 	for i in $(seq 1 "$n"); do
 		$IP netns del "s$i"

@@ -3,7 +3,7 @@
 //! name the namespaces in them, and the pairing of opens and closes.
 //!
 //! A record line looks like
-//! `<idle>-0 [000] ..s2. 3.141592: tipc_crossover_peer: netns_cookie=4101 peer=1001 peer_cookie=4102 open`.
+//! `<idle>-0 [000] ..s2. 3.141592: tipc_crossover_peer: netns_cookie=4101 addr=1001 peer_cookie=4102 event=open`.
 
 use anyhow::{bail, Context, Result};
 use serde::Serialize;
@@ -18,18 +18,16 @@ pub enum EventKind {
     LostContact,
     PeerExit,
     NewEndpoint,
-    BearerStop,
     NodeDelete,
 }
 
 impl EventKind {
     /// Every kind, in the kernel's order.
-    pub const ALL: [EventKind; 6] = [
+    pub const ALL: [EventKind; 5] = [
         EventKind::Open,
         EventKind::LostContact,
         EventKind::PeerExit,
         EventKind::NewEndpoint,
-        EventKind::BearerStop,
         EventKind::NodeDelete,
     ];
 
@@ -40,7 +38,6 @@ impl EventKind {
             EventKind::LostContact => "lost_contact",
             EventKind::PeerExit => "peer_exit",
             EventKind::NewEndpoint => "new_endpoint",
-            EventKind::BearerStop => "bearer_stop",
             EventKind::NodeDelete => "node_delete",
         }
     }
@@ -55,7 +52,7 @@ impl EventKind {
 pub struct CrossoverEvent {
     /// Cookie of the namespace whose node changed.
     pub netns: u64,
-    /// The peer node's TIPC address.
+    /// The peer node's TIPC address (`addr=`).
     pub peer: u32,
     /// Cookie of the peer namespace.
     pub peer_netns: u64,
@@ -86,9 +83,9 @@ fn parse_record(rest: &str) -> Result<CrossoverEvent> {
             .with_context(|| format!("expected {key}=, found {word:?}"))
     };
     let netns = field("netns_cookie")?.parse().context("netns_cookie")?;
-    let peer = u32::from_str_radix(field("peer")?, 16).context("peer")?;
+    let peer = u32::from_str_radix(field("addr")?, 16).context("addr")?;
     let peer_netns = field("peer_cookie")?.parse().context("peer_cookie")?;
-    let word = words.next().context("missing event name")?;
+    let word = field("event")?;
     let event = EventKind::parse(word).with_context(|| format!("unknown event {word:?}"))?;
     if let Some(extra) = words.next() {
         bail!("unexpected {extra:?} after the event name");
@@ -157,7 +154,7 @@ impl Pairing {
         ] {
             if let Some(first) = list.first() {
                 s.push_str(&format!(
-                    "; {} {what}, the first: netns_cookie={} peer={:x} peer_cookie={} {}",
+                    "; {} {what}, the first: netns_cookie={} addr={:x} peer_cookie={} event={}",
                     list.len(),
                     first.netns,
                     first.peer,
@@ -211,8 +208,8 @@ mod tests {
     #[test]
     fn records_are_parsed_and_other_lines_skipped() {
         let text = "# tracer: nop\n#\n\
-            tipc-agent-57 [000] ..s1. 3.5: tipc_crossover_peer: netns_cookie=4101 peer=1001 peer_cookie=4102 open\n\
-            <idle>-0 [000] ..s2. 9.25: tipc_crossover_peer: netns_cookie=4102 peer=2002 peer_cookie=4101 lost_contact\n\
+            tipc-agent-57 [000] ..s1. 3.5: tipc_crossover_peer: netns_cookie=4101 addr=1001 peer_cookie=4102 event=open\n\
+            <idle>-0 [000] ..s2. 9.25: tipc_crossover_peer: netns_cookie=4102 addr=2002 peer_cookie=4101 event=lost_contact\n\
             <idle>-0 [000] ..s2. 9.5: tipc_node_timeout: something else\n";
         let events = parse_trace(text).unwrap();
         assert_eq!(
@@ -228,7 +225,7 @@ mod tests {
     fn every_kind_the_kernel_prints_is_known() {
         for k in EventKind::ALL {
             let line = format!(
-                "x: tipc_crossover_peer: netns_cookie=1 peer=2 peer_cookie=3 {}",
+                "x: tipc_crossover_peer: netns_cookie=1 addr=2 peer_cookie=3 event={}",
                 k.name()
             );
             assert_eq!(parse_trace(&line).unwrap()[0].event, k);
@@ -238,11 +235,12 @@ mod tests {
     #[test]
     fn broken_records_name_their_line() {
         for bad in [
-            "x\ny: tipc_crossover_peer: netns_cookie=abc peer=1 peer_cookie=2 open\n",
-            "x\ny: tipc_crossover_peer: netns_cookie=1 peer=1 peer_cookie=2 assigned\n",
-            "x\ny: tipc_crossover_peer: netns=1 peer=1 peer_netns=2 open\n",
-            "x\ny: tipc_crossover_peer: netns_cookie=1 peer=1 peer_cookie=2\n",
-            "x\ny: tipc_crossover_peer: netns_cookie=1 peer=1 peer_cookie=2 lost contact\n",
+            "x\ny: tipc_crossover_peer: netns_cookie=abc addr=1 peer_cookie=2 event=open\n",
+            "x\ny: tipc_crossover_peer: netns_cookie=1 addr=1 peer_cookie=2 event=assigned\n",
+            "x\ny: tipc_crossover_peer: netns=1 peer=1 peer_netns=2 assigned\n",
+            "x\ny: tipc_crossover_peer: netns_cookie=1 addr=1 peer_cookie=2\n",
+            "x\ny: tipc_crossover_peer: netns_cookie=1 addr=1 peer_cookie=2 open\n",
+            "x\ny: tipc_crossover_peer: netns_cookie=1 addr=1 peer_cookie=2 event=lost contact\n",
         ] {
             let err = parse_trace(bad).unwrap_err();
             assert!(format!("{err:#}").contains("trace line 2"), "{err:#}");
@@ -290,7 +288,7 @@ mod tests {
             unclosed.summary()
         );
 
-        let orphan = pair(&[ev(1, 0x10, 2, BearerStop)]);
+        let orphan = pair(&[ev(1, 0x10, 2, NodeDelete)]);
         assert_eq!(orphan.close_without_open.len(), 1);
         assert!(!orphan.ok());
 

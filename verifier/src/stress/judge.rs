@@ -95,7 +95,7 @@ pub fn judge_crossovers(facts: &Facts, events: &[CrossoverEvent]) -> CrossoverCo
             c.wrong += 1;
             if c.wrong_examples.len() < 5 {
                 c.wrong_examples.push(format!(
-                    "netns_cookie={} peer={:x} peer_cookie={} open",
+                    "netns_cookie={} addr={:x} peer_cookie={} event=open",
                     e.netns, e.peer, e.peer_netns
                 ));
             }
