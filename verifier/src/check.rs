@@ -55,12 +55,34 @@ pub struct BasePlan {
     pub base: Base,
     pub kernels: Vec<Flavour>,
     pub scenarios: Vec<Scenario>,
+    /// Kernels that run only the named scenarios (`--quick`: patched-c
+    /// runs `veth_classes`, every message class, and nothing else).
+    pub only: Vec<(Flavour, &'static [&'static str])>,
+}
+
+/// What `--quick` keeps of the patched-c kernel on the primary base: the
+/// scenario with every message class, where the C and Rust crossovers
+/// could differ.
+pub const QUICK_PATCHED_C: &[&str] = &["veth_classes"];
+
+impl BasePlan {
+    /// Whether `scn` runs on `kernel` in this plan.
+    pub fn runs(&self, scn: &Scenario, kernel: Flavour) -> bool {
+        scn.runs_on(kernel)
+            && self
+                .only
+                .iter()
+                .filter(|(f, _)| *f == kernel)
+                .all(|(_, names)| names.contains(&scn.name))
+    }
 }
 
 /// Chooses, per base, the kernels and scenarios to run. `names` empty:
 /// the base's own list. Returns the plans and notes about what was left
 /// out (a scenario outside the 6.12 subset, on a base not named).
-/// `quick`: bases other than [`Base::PRIMARY`] keep the patched kernel only.
+/// `quick`: bases other than [`Base::PRIMARY`] keep the patched kernel
+/// only; on the primary base the patched-c kernel runs
+/// [`QUICK_PATCHED_C`] only.
 pub fn plan(
     bases: &[Base],
     bases_named: bool,
@@ -134,10 +156,20 @@ pub fn plan(
                 notes.push(format!("scenario {n} does not run on base {base}"));
             }
         }
+        let only = if quick && flavours.contains(&Flavour::PatchedC) {
+            notes.push(format!(
+                "--quick: the patched-c kernel runs {} only",
+                QUICK_PATCHED_C.join(", ")
+            ));
+            vec![(Flavour::PatchedC, QUICK_PATCHED_C)]
+        } else {
+            Vec::new()
+        };
         plans.push(BasePlan {
             base,
             kernels: flavours,
             scenarios,
+            only,
         });
     }
     if plans.is_empty() {
@@ -243,6 +275,11 @@ pub fn run(project: &Path, opts: &CheckOptions) -> Result<Option<(Report, PathBu
             None
         };
         for scn in &p.scenarios {
+            let kernels: Vec<BuiltKernel> = kernels
+                .iter()
+                .filter(|k| p.runs(scn, k.flavour))
+                .cloned()
+                .collect();
             runs.extend(run_scenario(
                 &id,
                 scn,
@@ -527,7 +564,7 @@ fn dry_run(
             kernel_paths.push((*f, entry.join("bzImage")));
         }
         for scn in &p.scenarios {
-            for (f, kernel) in kernel_paths.iter().filter(|(f, _)| scn.runs_on(*f)) {
+            for (f, kernel) in kernel_paths.iter().filter(|(f, _)| p.runs(scn, *f)) {
                 let share = share_dir(out, base, *f, scn.name);
                 for spec in guest_specs(scn, *f, kernel, &initrd, &share, vm_timeout)? {
                     println!(

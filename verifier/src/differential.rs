@@ -2,7 +2,9 @@
 //! whose path the captures can tell, the path its data was seen taking on the stock kernel (the upstream C
 //! crossover) and on the patched kernel. They must be the same, except
 //! where the case names a path the series changes on purpose, with the
-//! reason.
+//! reason. Where the patched-c kernel (the series with its Rust option
+//! off) ran the case too, its path must be the patched kernel's: the
+//! series' C and Rust crossovers deliver every class the same way.
 
 use crate::base::Base;
 use crate::kbuild::Flavour;
@@ -17,6 +19,8 @@ pub struct Row {
     pub case: String,
     pub stock: CasePath,
     pub patched: CasePath,
+    /// The series' C crossover, where the patched-c kernel ran the case.
+    pub patched_c: Option<CasePath>,
     /// The path the series takes this class on, where it changed it.
     pub changed_to: Option<MsgPath>,
     /// Why it changed (empty when it did not).
@@ -43,6 +47,17 @@ impl Row {
             path(self.stock).trim_matches('"'),
             path(self.patched).trim_matches('"')
         );
+        if let Some(c) = self.patched_c {
+            let agree = if c == self.patched {
+                "as patched"
+            } else {
+                "NOT as patched"
+            };
+            s.push_str(&format!(
+                "; patched-c {}: {agree}",
+                path(c).trim_matches('"')
+            ));
+        }
         if !self.reason.is_empty() {
             s.push_str(&format!(" (changed on purpose: {})", self.reason));
         }
@@ -66,13 +81,16 @@ pub fn table(base: Base, runs: &[ScenarioRun]) -> Vec<Row> {
             let seen =
                 |run: &ScenarioRun| run.paths.get(case.id).copied().unwrap_or(CasePath::Unseen);
             let (s, p) = (seen(stock), seen(patched));
-            let ok =
-                s.is(case.expect_on(Flavour::Stock).0) && p.is(case.expect_on(Flavour::Patched).0);
+            let c = run_on(Flavour::PatchedC).map(seen);
+            let ok = s.is(case.expect_on(Flavour::Stock).0)
+                && p.is(case.expect_on(Flavour::Patched).0)
+                && c.is_none_or(|c| c == p);
             rows.push(Row {
                 scenario: scn.name.to_string(),
                 case: case.id.to_string(),
                 stock: s,
                 patched: p,
+                patched_c: c,
                 changed_to: case.patched.map(|c| c.path),
                 reason: case.patched.map(|c| c.why.to_string()).unwrap_or_default(),
                 ok,

@@ -51,6 +51,12 @@ pub enum Flavour {
     Stock,
     /// The pristine tree with the base's series applied: the Rust crossover.
     Patched,
+    /// The series with its Rust option off (`vm/kconfig/patched-c.config`):
+    /// the series' C crossover, which must deliver every message class as
+    /// the Rust one does (the differential's third column).
+    #[value(name = "patched-c")]
+    #[serde(rename = "patched-c")]
+    PatchedC,
     /// The patched series with KASAN, lockdep, PROVE_RCU, DEBUG_ATOMIC_SLEEP
     /// and fault injection (`vm/kconfig/debug.config`, `faults.config`), for
     /// `stress`; 7.3 only.
@@ -66,14 +72,19 @@ impl Flavour {
         match self {
             Flavour::Stock => "stock",
             Flavour::Patched => "patched",
+            Flavour::PatchedC => "patched-c",
             Flavour::Debug => "debug",
             Flavour::Kcsan => "kcsan",
         }
     }
 
-    /// True for the kernels built from the series (patched, debug, kcsan).
+    /// True for the kernels built from the series (patched, patched-c,
+    /// debug, kcsan).
     pub fn has_series(self) -> bool {
-        matches!(self, Flavour::Patched | Flavour::Debug | Flavour::Kcsan)
+        matches!(
+            self,
+            Flavour::Patched | Flavour::PatchedC | Flavour::Debug | Flavour::Kcsan
+        )
     }
 
     /// True for the sanitizer kernels, built on the primary base only.
@@ -87,7 +98,7 @@ impl Flavour {
     pub fn boot_args(self) -> &'static str {
         match self {
             Flavour::Debug => "kasan.fault=panic",
-            Flavour::Stock | Flavour::Patched | Flavour::Kcsan => "",
+            Flavour::Stock | Flavour::Patched | Flavour::PatchedC | Flavour::Kcsan => "",
         }
     }
 
@@ -105,6 +116,7 @@ impl Flavour {
         match self {
             Flavour::Debug => v.push(dir.join("debug.config")),
             Flavour::Kcsan => v.push(dir.join("kcsan.config")),
+            Flavour::PatchedC => v.push(dir.join("patched-c.config")),
             Flavour::Stock | Flavour::Patched => {}
         }
         v
@@ -580,7 +592,9 @@ fn ensure_tree(ctx: &BuildContext, flavour: Flavour) -> Result<PathBuf> {
         Flavour::Stock => ensure_base_repo(ctx),
         // Same flags, one option more: the stock build's objects are
         // the patched build's, but for the files the series touches.
-        Flavour::Patched => ensure_worktree(ctx, flavour.name(), Seed::StockBuild),
+        Flavour::Patched | Flavour::PatchedC => {
+            ensure_worktree(ctx, flavour.name(), Seed::StockBuild)
+        }
         // KASAN and KCSAN instrument every object: nothing to keep.
         Flavour::Debug | Flavour::Kcsan => ensure_worktree(ctx, flavour.name(), Seed::Nothing),
     }
@@ -905,20 +919,38 @@ pub fn missing_options(fragments: &[String], config: &str) -> Vec<String> {
                 .is_some_and(|r| r.starts_with('='))
         })
     };
-    fragments
-        .iter()
-        .flat_map(|f| f.lines())
-        .map(str::trim)
-        .filter(|l| {
-            match l
-                .strip_prefix("# ")
-                .and_then(|r| r.strip_suffix(" is not set"))
-            {
-                Some(opt) => opt.starts_with("CONFIG_") && is_set(opt),
-                None => l.starts_with("CONFIG_") && !have.contains(l),
+    // The option each line sets, and whether it unsets it.
+    let option = |l: &str| -> Option<(String, bool)> {
+        match l
+            .strip_prefix("# ")
+            .and_then(|r| r.strip_suffix(" is not set"))
+        {
+            Some(opt) => opt.starts_with("CONFIG_").then(|| (opt.to_string(), true)),
+            None => l
+                .starts_with("CONFIG_")
+                .then(|| l.split_once('=').map(|(o, _)| (o.to_string(), false)))
+                .flatten(),
+        }
+    };
+    // As merge_config.sh merges them: a later fragment's line for an
+    // option replaces an earlier one's (patched-c unsets what patched sets).
+    let mut wanted: Vec<(String, bool, &str)> = Vec::new();
+    for l in fragments.iter().flat_map(|f| f.lines()).map(str::trim) {
+        if let Some((opt, unset)) = option(l) {
+            wanted.retain(|(o, _, _)| *o != opt);
+            wanted.push((opt, unset, l));
+        }
+    }
+    wanted
+        .into_iter()
+        .filter(|(opt, unset, l)| {
+            if *unset {
+                is_set(opt)
+            } else {
+                !have.contains(l)
             }
         })
-        .map(str::to_string)
+        .map(|(_, _, l)| l.to_string())
         .collect()
 }
 

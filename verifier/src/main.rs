@@ -324,7 +324,8 @@ struct CheckArgs {
     /// the cache is used without network.
     #[arg(long, value_name = "V")]
     base_version: Option<String>,
-    /// Kernels to check (repeatable; default: stock and patched).
+    /// Kernels to check (repeatable; default: stock, patched and patched-c;
+    /// with --quick, patched-c runs veth_classes only).
     #[arg(long = "kernel", value_enum)]
     kernels: Vec<kbuild::Flavour>,
     /// Scenarios to run (repeatable; default: all). See --list.
@@ -438,7 +439,11 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 bases_named,
                 policy: VersionPolicy::from_arg(args.base_version.as_deref()),
                 kernels: if args.kernels.is_empty() {
-                    vec![kbuild::Flavour::Stock, kbuild::Flavour::Patched]
+                    vec![
+                        kbuild::Flavour::Stock,
+                        kbuild::Flavour::Patched,
+                        kbuild::Flavour::PatchedC,
+                    ]
                 } else {
                     args.kernels
                 },

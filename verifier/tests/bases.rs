@@ -274,6 +274,42 @@ fn the_check_plan_per_base() {
 }
 
 #[test]
+fn the_patched_c_kernel_runs_what_patched_runs_and_only_veth_classes_in_quick() {
+    let kernels = [Flavour::Stock, Flavour::Patched, Flavour::PatchedC];
+    let (plans, _) = check::plan(&Base::ALL, false, &kernels, &[], false).unwrap();
+    for p in &plans {
+        assert_eq!(p.kernels, kernels, "{}", p.base);
+        for scn in &p.scenarios {
+            // Every scenario the Rust build runs but the cost measurement,
+            // which the C walk would fail.
+            assert_eq!(
+                p.runs(scn, Flavour::PatchedC),
+                p.runs(scn, Flavour::Patched) && !scn.discovery_cost,
+                "{} {}",
+                p.base,
+                scn.name
+            );
+        }
+    }
+    let (plans, notes) = check::plan(&Base::ALL, false, &kernels, &[], true).unwrap();
+    let ran: Vec<&str> = plans[0]
+        .scenarios
+        .iter()
+        .filter(|s| plans[0].runs(s, Flavour::PatchedC))
+        .map(|s| s.name)
+        .collect();
+    assert_eq!(ran, check::QUICK_PATCHED_C);
+    assert!(plans[0]
+        .scenarios
+        .iter()
+        .all(|s| plans[0].runs(s, Flavour::Stock) == s.runs_on(Flavour::Stock)));
+    assert_eq!(plans[1].kernels, vec![Flavour::Patched]);
+    assert!(notes.iter().any(|n| n.contains("patched-c")), "{notes:?}");
+    assert_eq!(Flavour::PatchedC.name(), "patched-c");
+    assert!(Flavour::PatchedC.has_series());
+}
+
+#[test]
 fn base_version_needs_exactly_one_base() {
     for args in [
         &["check", "--base-version", "6.12.117"][..],

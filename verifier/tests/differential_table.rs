@@ -43,7 +43,7 @@ fn run_on(base: Base, kernel: &str, paths: &[(&str, CasePath)]) -> ScenarioRun {
 /// `7.3.patched.veth_classes` of report.json), written out here rather than
 /// derived from the catalogue the table is judged against: the three group
 /// cases sent as GRP_UCAST stay on the bearer on stock, all cross on patched.
-const MEASURED: [(&str, CasePath, CasePath); 10] = [
+const MEASURED: [(&str, CasePath, CasePath); 12] = [
     ("rdm_1byte", CasePath::Crossover, CasePath::Crossover),
     ("rdm_66000", CasePath::Crossover, CasePath::Crossover),
     ("rdm_port", CasePath::Crossover, CasePath::Crossover),
@@ -54,6 +54,17 @@ const MEASURED: [(&str, CasePath, CasePath); 10] = [
     ("group_mcast", CasePath::Bearer, CasePath::Crossover),
     ("group_anycast", CasePath::Bearer, CasePath::Crossover),
     ("group_unicast", CasePath::Bearer, CasePath::Crossover),
+    // 66,000 bytes: upstream's fragments cross over (check of 2026-12-06).
+    (
+        "group_unicast_66000",
+        CasePath::Crossover,
+        CasePath::Crossover,
+    ),
+    (
+        "group_anycast_66000",
+        CasePath::Crossover,
+        CasePath::Crossover,
+    ),
 ];
 
 fn observed(kernel: &str) -> Vec<(&'static str, CasePath)> {
@@ -204,4 +215,58 @@ fn cases_the_captures_cannot_see_are_left_out() {
         .collect();
     // ns2 is never captured (it is deleted); the flood is cut short.
     assert_eq!(observable, ["after_recreate"]);
+}
+
+#[test]
+fn the_series_c_crossover_must_agree_with_the_rust_one() {
+    // Agreeing: every row passes and says so.
+    let runs = vec![
+        run("stock", &observed("stock")),
+        run("patched", &observed("patched")),
+        run("patched-c", &observed("patched")),
+    ];
+    let rows = differential::table(Base::V7_3, &runs);
+    assert!(rows.iter().all(|r| r.ok), "{rows:#?}");
+    let unicast = rows.iter().find(|r| r.case == "group_unicast").unwrap();
+    assert_eq!(unicast.patched_c, Some(CasePath::Crossover));
+    assert!(
+        unicast.detail().contains("patched-c crossover: as patched"),
+        "{}",
+        unicast.detail()
+    );
+    // A C crossover that keeps group unicast on the bearer, as v1's did
+    // (the group classes crossed in the Rust build only): those rows fail,
+    // although the path is the stock kernel's.
+    let mut v1_c = observed("patched");
+    for (case, path) in &mut v1_c {
+        if ["group_unicast", "group_anycast", "group_mcast"].contains(case) {
+            *path = CasePath::Bearer;
+        }
+    }
+    let rows = differential::table(
+        Base::V7_3,
+        &[
+            run("stock", &observed("stock")),
+            run("patched", &observed("patched")),
+            run("patched-c", &v1_c),
+        ],
+    );
+    let mut failing: Vec<_> = rows
+        .iter()
+        .filter(|r| !r.ok)
+        .map(|r| r.case.as_str())
+        .collect();
+    failing.sort_unstable();
+    assert_eq!(failing, ["group_anycast", "group_mcast", "group_unicast"]);
+    let row = rows.iter().find(|r| r.case == "group_anycast").unwrap();
+    assert!(row.detail().contains("NOT as patched"), "{}", row.detail());
+    // Without a patched-c run the column is empty and not judged.
+    let rows = differential::table(
+        Base::V7_3,
+        &[
+            run("stock", &observed("stock")),
+            run("patched", &observed("patched")),
+        ],
+    );
+    assert!(rows.iter().all(|r| r.patched_c.is_none() && r.ok));
 }

@@ -18,6 +18,28 @@ fn config_check_finds_options_that_did_not_survive() {
         missing_options(&["CONFIG_FOO=y".into()], "CONFIG_FOOBAR=y\n"),
         vec!["CONFIG_FOO=y"]
     );
+    // A later fragment overrides an earlier one, as merge_config.sh does
+    // (patched-c.config unsets what patched.config sets).
+    let frags = [
+        "CONFIG_TIPC_CROSSOVER_RUST=y\nCONFIG_TIPC=y\n".to_string(),
+        "# CONFIG_TIPC_CROSSOVER_RUST is not set\n".to_string(),
+    ];
+    let off = "CONFIG_TIPC=y\n# CONFIG_TIPC_CROSSOVER_RUST is not set\n";
+    assert!(missing_options(&frags, off).is_empty());
+    let on = "CONFIG_TIPC=y\nCONFIG_TIPC_CROSSOVER_RUST=y\n";
+    assert_eq!(
+        missing_options(&frags, on),
+        vec!["# CONFIG_TIPC_CROSSOVER_RUST is not set"]
+    );
+    let frags = [
+        frags[1].clone(),
+        "CONFIG_TIPC_CROSSOVER_RUST=y\n".to_string(),
+    ];
+    assert!(missing_options(&frags, on).is_empty());
+    assert_eq!(
+        missing_options(&frags, off),
+        vec!["CONFIG_TIPC_CROSSOVER_RUST=y"]
+    );
 }
 
 #[test]

@@ -48,7 +48,10 @@ impl Path {
     /// The paths a kernel's guest measures.
     pub fn on(kernel: Flavour) -> &'static [Path] {
         match kernel {
-            Flavour::Stock => &[Path::CCrossover, Path::NodeInternal, Path::Tcp],
+            // The series' C crossover is the upstream one's, as measured.
+            Flavour::Stock | Flavour::PatchedC => {
+                &[Path::CCrossover, Path::NodeInternal, Path::Tcp]
+            }
             Flavour::Patched | Flavour::Debug | Flavour::Kcsan => &[
                 Path::RustCrossover,
                 Path::NodeInternal,

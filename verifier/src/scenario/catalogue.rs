@@ -107,6 +107,32 @@ fn every_class() -> Vec<TrafficCase> {
             "GRP_UCAST is not in the upstream crossover switch",
             Some(GROUP_UCAST_ACROSS),
         ),
+        // Larger than the link MTU: upstream builds group messages at the
+        // link MTU, and its switch takes the fragments across and
+        // reassembles them; the series builds them whole for a peer
+        // namespace, as it does other messages to one port.
+        TrafficCase {
+            count: 10,
+            size: 66000,
+            ..group(
+                "group_unicast_66000",
+                GroupMode::Unicast,
+                MsgPath::Crossover,
+                "fragments of GRP_UCAST cross over upstream, reassembled",
+                None,
+            )
+        },
+        TrafficCase {
+            count: 10,
+            size: 66000,
+            ..group(
+                "group_anycast_66000",
+                GroupMode::Anycast,
+                MsgPath::Crossover,
+                "fragments of GRP_UCAST cross over upstream, reassembled",
+                None,
+            )
+        },
     ]
 }
 
@@ -116,7 +142,7 @@ pub fn veth_classes() -> Scenario {
         name: "veth_classes",
         topology: Topology::VethPair,
         description: "two namespaces on a veth, every message class: RDM by name and port id, 1 B and 66,000 B, \
-                      SEQPACKET, STREAM, multicast, group broadcast/multicast/anycast/unicast",
+                      SEQPACKET, STREAM, multicast, group broadcast/multicast/anycast/unicast, group unicast and anycast of 66,000 B",
         captures: veth_captures(),
         cases: every_class(),
         kernels: BOTH,

@@ -634,7 +634,7 @@ fn judge_discovery_cost(share: &Path, kernel: Flavour) -> Vec<Check> {
             g <= discovery_cost::FLAT_LIMIT,
             format!("{} (limit x{})", detail(g), discovery_cost::FLAT_LIMIT),
         ),
-        (Flavour::Stock, Some(g)) => Check::new(
+        (Flavour::Stock | Flavour::PatchedC, Some(g)) => Check::new(
             "discovery_cost_growth",
             true,
             format!(

@@ -204,9 +204,13 @@ impl Scenario {
     /// but for a cost measurement, which their instrumentation distorts
     /// (on kcsan, `discovery_scale` measured x1.28 from 2 to 69
     /// namespaces against x1.2 allowed).
+    ///
+    /// The patched-c kernel (the series with its Rust option off) runs
+    /// what the patched one runs, but for the cost measurement: with the
+    /// option off, discovery keeps the C walk over every namespace.
     pub fn runs_on(&self, kernel: Flavour) -> bool {
         self.kernels.contains(&kernel)
-            || (kernel.is_sanitizer()
+            || ((kernel.is_sanitizer() || kernel == Flavour::PatchedC)
                 && !self.discovery_cost
                 && self.kernels.contains(&Flavour::Patched))
     }
