@@ -30,5 +30,3 @@ mod crossover_msg_tests;
 mod crossover_peer_tests;
 #[cfg(test)]
 mod crossover_proof_tests;
-#[cfg(test)]
-mod test_util;

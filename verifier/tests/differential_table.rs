@@ -99,7 +99,7 @@ fn intended_changes_pass_and_name_their_reason() {
     let unicast = rows.iter().find(|r| r.case == "group_unicast").unwrap();
     assert_eq!(unicast.changed_to, Some(MsgPath::Crossover));
     assert!(
-        unicast.detail().contains("changed on purpose: patch 6"),
+        unicast.detail().contains("changed on purpose: patch 7"),
         "{}",
         unicast.detail()
     );

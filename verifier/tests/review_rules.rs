@@ -109,7 +109,8 @@ fn with_prefix(f: impl Fn(u32, u32) -> String) -> Vec<PatchFile> {
         .into_iter()
         .map(|p| {
             let (prefix, _) = parse_subject(&p.subject).expect("prefix");
-            let old = format!("[{} {}/{}]", prefix.stem(), prefix.index, prefix.total);
+            // As written: format-patch pads the index to the total's width.
+            let old = p.subject[..=p.subject.find(']').expect("]")].to_string();
             assert!(p.raw.contains(&old), "{} has {old}", p.file_name());
             let raw = p.raw.replacen(&old, &f(prefix.index, prefix.total), 1);
             PatchFile::parse(&p.path, raw)

@@ -115,7 +115,7 @@ fn group_unicast_changes_path_with_the_series_and_says_why() {
     assert_eq!(unicast.expect_on(Flavour::Stock).0, MsgPath::Bearer);
     let (path, why) = unicast.expect_on(Flavour::Patched);
     assert_eq!(path, MsgPath::Crossover);
-    assert!(why.contains("patch 6"), "{why}");
+    assert!(why.contains("patch 7"), "{why}");
     let rdm = scn.cases.iter().find(|c| c.id == "rdm_1byte").unwrap();
     assert_eq!(
         rdm.expect_on(Flavour::Stock),

@@ -1,26 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! TIPC message headers as the crossover path sees them.
+//! What the crossover path does with a TIPC message.
 //!
 //! The crossover hands a send list straight to the sockets of a peer network
 //! namespace in the same kernel. Which delivery routine takes the list, if any,
-//! depends only on the header of its first buffer. This module reads that
-//! header and makes the decision; `tipc_lxc_xmit()` in `net/tipc/node.c`
-//! carries it out.
-//!
-//! The header layout is the one of `net/tipc/msg.h`: big-endian 32-bit words,
-//! each field a bit range of one word. The C accessors there are static
-//! inlines that Rust cannot call, so the few fields needed here are read
-//! again below.
+//! depends only on the user and type of its first header, which
+//! `tipc_lxc_xmit()` in `net/tipc/node.c` reads with `msg_user()` and
+//! `msg_type()` and passes here; it carries out the decision, reassembling
+//! fragments first and asking again for the whole message.
 //!
 //! The module uses nothing but `core`: it is built and tested on the host as
 //! well as in the kernel.
-
-/// TIPC protocol version carried in word 0 (`TIPC_VERSION` in `msg.h`).
-const TIPC_VERSION: u32 = 2;
-
-/// Smallest legal TIPC header size in bytes (`MIN_H_SIZE` in `msg.h`).
-const MIN_H_SIZE: usize = 24;
 
 /// Message users (word 0, bits 25-28), named as in `msg.h` and `linux/tipc.h`.
 ///
@@ -82,75 +72,9 @@ pub(crate) enum CrossoverAction {
     /// Deliver to the peer namespace with `tipc_sk_mcast_rcv()`
     /// (`TIPC_CROSSOVER_MCAST_RCV`).
     McastRcv = 2,
-    /// Reassemble the fragments, then deliver as [`CrossoverAction::McastRcv`]
-    /// (`TIPC_CROSSOVER_ASSEMBLE_MCAST`).
-    AssembleMcast = 3,
-}
-
-/// Reads big-endian 32-bit word `index` of `bytes`.
-///
-/// Returns `None` if `bytes` is too short to hold that word.
-pub(crate) fn be32_word(bytes: &[u8], index: usize) -> Option<u32> {
-    let start = index.checked_mul(4)?;
-    let word = bytes.get(start..start.checked_add(4)?)?;
-    Some(u32::from_be_bytes(word.try_into().ok()?))
-}
-
-/// The fields of a TIPC header that the crossover decision reads.
-///
-/// # Invariants
-///
-/// The header is a version 2 header whose size is at least [`MIN_H_SIZE`]
-/// bytes and fits in the bytes it was read from.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct MsgHeader {
-    /// Word 0 in host order.
-    w0: u32,
-    /// Word 1 in host order.
-    w1: u32,
-}
-
-impl MsgHeader {
-    /// Reads the header at the start of `bytes`.
-    ///
-    /// Returns `None` if `bytes` is shorter than the minimum header, if the
-    /// version is not 2, or if the header size in word 0 is below the minimum
-    /// or larger than `bytes`.
-    pub(crate) fn parse(bytes: &[u8]) -> Option<Self> {
-        let hdr = Self {
-            w0: be32_word(bytes, 0)?,
-            w1: be32_word(bytes, 1)?,
-        };
-        if hdr.version() != TIPC_VERSION {
-            return None;
-        }
-        if hdr.hdr_size() < MIN_H_SIZE || hdr.hdr_size() > bytes.len() {
-            return None;
-        }
-        // INVARIANT: version and header size were checked just above.
-        Some(hdr)
-    }
-
-    /// Protocol version, word 0 bits 29-31 (`msg_version()`).
-    pub(crate) fn version(&self) -> u32 {
-        self.w0 >> 29
-    }
-
-    /// Message user, word 0 bits 25-28 (`msg_user()`).
-    pub(crate) fn user(&self) -> u32 {
-        (self.w0 >> 25) & 0xf
-    }
-
-    /// Header size in bytes, word 0 bits 21-24 in 4-byte units
-    /// (`msg_hdr_sz()`).
-    pub(crate) fn hdr_size(&self) -> usize {
-        (((self.w0 >> 21) & 0xf) << 2) as usize
-    }
-
-    /// Message type, word 1 bits 29-31 (`msg_type()`).
-    pub(crate) fn msg_type(&self) -> u32 {
-        self.w1 >> 29
-    }
+    /// Reassemble the fragments, then decide again for the whole message
+    /// (`TIPC_CROSSOVER_ASSEMBLE`).
+    Assemble = 3,
 }
 
 /// Decides how the crossover handles a user data message of type `mtyp`.
@@ -171,25 +95,22 @@ fn classify_data(mtyp: u32) -> CrossoverAction {
     }
 }
 
-/// Decides how the crossover handles a send list whose first buffer starts
-/// with `first`.
+/// Decides what the crossover does with a message of user `user` and type
+/// `mtyp` (`msg_user()` and `msg_type()` of its header).
 ///
-/// Only the first buffer counts, as all buffers of a list belong to one
-/// message or to messages of the same kind. A header that cannot be parsed
-/// goes to the bearer, which is also the answer for every internal protocol
-/// except connection management and the group protocol: those travel with the
-/// user data they supervise, so that for example a `CONN_ACK` never overtakes
-/// or lags behind the data it acknowledges.
-pub(crate) fn classify(first: &[u8]) -> CrossoverAction {
+/// For a fragment (`MSG_FRAGMENTER`) the answer is for the whole list: the
+/// caller reassembles it and asks again with the whole message's header.
+/// Every internal protocol stays on the bearer except connection management
+/// and the group protocol: those travel with the user data they supervise,
+/// so that for example a `CONN_ACK` never overtakes or lags behind the data
+/// it acknowledges.
+pub(crate) fn classify(user: u32, mtyp: u32) -> CrossoverAction {
     use user::*;
-    use CrossoverAction::{AssembleMcast, Bearer, SkRcv};
+    use CrossoverAction::{Assemble, Bearer, SkRcv};
 
-    let Some(hdr) = MsgHeader::parse(first) else {
-        return Bearer;
-    };
-    match hdr.user() {
-        LOW_IMPORTANCE..=CRITICAL_IMPORTANCE => classify_data(hdr.msg_type()),
-        MSG_FRAGMENTER => AssembleMcast,
+    match user {
+        LOW_IMPORTANCE..=CRITICAL_IMPORTANCE => classify_data(mtyp),
+        MSG_FRAGMENTER => Assemble,
         GROUP_PROTOCOL | CONN_MANAGER => SkRcv,
         LINK_PROTOCOL | NAME_DISTRIBUTOR => Bearer,
         TUNNEL_PROTOCOL | BCAST_PROTOCOL => Bearer,

@@ -43,14 +43,13 @@ impl NetIdentity<'_> {
     /// The fields have fixed sizes, so different identities never give the
     /// same bytes.
     pub(crate) fn proof_input(&self) -> [u8; PROOF_INPUT_LEN] {
-        let cookie = self.cookie.to_le_bytes();
-        let cluster_id = self.cluster_id.to_le_bytes();
-        let bytes = cookie.iter().chain(self.node_id).chain(&cluster_id);
-        // The three parts add up to exactly `PROOF_INPUT_LEN` bytes.
         let mut input = [0u8; PROOF_INPUT_LEN];
-        for (slot, byte) in input.iter_mut().zip(bytes) {
-            *slot = *byte;
-        }
+        // Fixed ranges of a fixed-size array: 8 + NODE_ID_LEN + 4 bytes.
+        let (cookie, rest) = input.split_at_mut(8);
+        let (node_id, cluster_id) = rest.split_at_mut(NODE_ID_LEN);
+        cookie.copy_from_slice(&self.cookie.to_le_bytes());
+        node_id.copy_from_slice(self.node_id);
+        cluster_id.copy_from_slice(&self.cluster_id.to_le_bytes());
         input
     }
 }

@@ -9,10 +9,10 @@ use super::{
     PATCHED_ONLY,
 };
 
-/// Why the series takes group unicast across (patch 6 of 9 in both series).
+/// Why the series takes group unicast across (patch 7 of 10 in both series).
 const GROUP_UCAST_ACROSS: PathChange = PathChange {
     path: MsgPath::Crossover,
-    why: "patch 6 (tipc: take group unicast across with the other point-to-point data) takes GRP_UCAST across",
+    why: "patch 7 (tipc: take group unicast across with the other point-to-point data) takes GRP_UCAST across",
 };
 
 /// Both directions between two namespaces.

@@ -41,10 +41,9 @@ mod crossover_peer;
 mod crossover_proof;
 
 use core::{
-    ptr, slice,
+    ptr,
     sync::atomic::{AtomicPtr, Ordering},
 };
-use crossover_msg::CrossoverAction;
 use crossover_peer::{Claim, PeerKey, Verdict};
 use crossover_proof::{NetIdentity, NODE_ID_LEN};
 use kernel::{
@@ -178,30 +177,14 @@ unsafe fn node_id_from_c<'a>(node_id: *const u8) -> &'a [u8; NODE_ID_LEN] {
     unsafe { &*node_id.cast::<[u8; NODE_ID_LEN]>() }
 }
 
-/// Decides how `tipc_lxc_xmit()` handles a send list.
+/// Decides what `tipc_lxc_xmit()` does with a message.
 ///
-/// `skb_data` and `skb_headlen` describe the linear data of the first buffer
-/// of the list. Returns the action the list takes, a value of
-/// `enum tipc_crossover_action`; a null `skb_data`, or a header that is too
-/// short or not TIPC version 2, gives `TIPC_CROSSOVER_BEARER`.
-///
-/// # Safety
-///
-/// `skb_data` must be null or valid for reads of `skb_headlen` bytes, and
-/// those bytes must not be written to during the call.
+/// `user` and `mtyp` are `msg_user()` and `msg_type()` of the message's
+/// header, or of its first fragment's. Returns a value of
+/// `enum tipc_crossover_action`.
 #[no_mangle]
-pub unsafe extern "C" fn tipc_crossover_classify(
-    skb_data: *const c_void,
-    skb_headlen: c_uint,
-) -> c_uint {
-    if skb_data.is_null() {
-        return CrossoverAction::Bearer as c_uint;
-    }
-    let len = skb_headlen as usize;
-    // SAFETY: `skb_data` is not null and the caller guarantees that it is
-    // valid for reads of `len` bytes that do not change during the call.
-    let first: &[u8] = unsafe { slice::from_raw_parts(skb_data.cast(), len) };
-    crossover_msg::classify(first) as c_uint
+pub extern "C" fn tipc_crossover_classify(user: u32, mtyp: u32) -> c_uint {
+    crossover_msg::classify(user, mtyp) as c_uint
 }
 
 /// Computes the discovery proof of a namespace of this kernel.
