@@ -107,10 +107,10 @@ fn every_class() -> Vec<TrafficCase> {
             "GRP_UCAST is not in the upstream crossover switch",
             Some(GROUP_UCAST_ACROSS),
         ),
-        // Larger than the link MTU: upstream builds group messages at the
-        // link MTU, and its switch takes the fragments across and
-        // reassembles them; the series builds them whole for a peer
-        // namespace, as it does other messages to one port.
+        // Larger than the link MTU: group messages are built at the link
+        // MTU, and the crossover takes the fragments across and
+        // reassembles them (with the series, delivered by their own type:
+        // patch 3).
         TrafficCase {
             count: 10,
             size: 66000,
