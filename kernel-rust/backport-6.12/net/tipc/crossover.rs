@@ -123,20 +123,6 @@ unsafe impl Send for PeerNet {}
 /// (`KSYM_NAME_LEN` is 512).
 struct PeerMap(RBTree<PeerKey, PeerNet>);
 
-impl core::ops::Deref for PeerMap {
-    type Target = RBTree<PeerKey, PeerNet>;
-
-    fn deref(&self) -> &Self::Target {
-        &self.0
-    }
-}
-
-impl core::ops::DerefMut for PeerMap {
-    fn deref_mut(&mut self) -> &mut Self::Target {
-        &mut self.0
-    }
-}
-
 /// Every namespace of this kernel that has a TIPC node id.
 type Registry = Lock<PeerMap, SpinLockBhBackend>;
 
@@ -164,17 +150,17 @@ fn proof_of(identity: &NetIdentity<'_>) -> u32 {
     crossover_proof::proof_from_hash(hash)
 }
 
-/// Borrows a node id that C passes as a pointer.
+/// Copies a node id that C passes as a pointer.
 ///
 /// # Safety
 ///
-/// `node_id` must be valid for reads of [`NODE_ID_LEN`] bytes, not written to,
-/// for the lifetime `'a`.
-unsafe fn node_id_from_c<'a>(node_id: *const u8) -> &'a [u8; NODE_ID_LEN] {
+/// `node_id` must be valid for reads of [`NODE_ID_LEN`] bytes, and those
+/// bytes must not be written to during the call.
+unsafe fn node_id_from_c(node_id: *const u8) -> [u8; NODE_ID_LEN] {
     // SAFETY: the caller guarantees that `node_id` points to `NODE_ID_LEN`
-    // readable bytes that stay unchanged for `'a`; `[u8; N]` has the
+    // readable bytes that do not change during the read; `[u8; N]` has the
     // alignment of `u8`.
-    unsafe { &*node_id.cast::<[u8; NODE_ID_LEN]>() }
+    unsafe { ptr::read(node_id.cast::<[u8; NODE_ID_LEN]>()) }
 }
 
 /// Decides what `tipc_lxc_xmit()` does with a message.
@@ -203,11 +189,11 @@ pub unsafe extern "C" fn tipc_crossover_proof(
     node_id: *const u8,
     cluster_id: u32,
 ) -> u32 {
+    // SAFETY: the caller guarantees what `node_id_from_c()` requires.
+    let node_id = unsafe { node_id_from_c(node_id) };
     let identity = NetIdentity {
         cookie,
-        // SAFETY: the caller guarantees what `node_id_from_c()` requires for
-        // the duration of this call, which outlives `identity`.
-        node_id: unsafe { node_id_from_c(node_id) },
+        node_id: &node_id,
         cluster_id,
     };
     proof_of(&identity)
@@ -240,8 +226,13 @@ pub extern "C" fn tipc_crossover_init() -> c_int {
 /// Called once by `tipc_exit()` after the pernet operations are
 /// unregistered, so every namespace has left the registry and no discovery
 /// or sender can reach it any more.
+///
+/// # Safety
+///
+/// No other function of this file may run during or after the call: the
+/// reference [`registry`] hands out would outlive the registry.
 #[no_mangle]
-pub extern "C" fn tipc_crossover_exit() {
+pub unsafe extern "C" fn tipc_crossover_exit() {
     let raw = REGISTRY.swap(ptr::null_mut(), Ordering::AcqRel);
     if !raw.is_null() {
         // SAFETY: `raw` came from `KBox::into_raw()` in
@@ -274,9 +265,8 @@ pub unsafe extern "C" fn tipc_crossover_register(
         return ENOMEM.to_errno();
     };
     let key = PeerKey {
-        // SAFETY: the caller guarantees what `node_id_from_c()` requires for
-        // the duration of this call.
-        node_id: *unsafe { node_id_from_c(node_id) },
+        // SAFETY: the caller guarantees what `node_id_from_c()` requires.
+        node_id: unsafe { node_id_from_c(node_id) },
         cookie,
     };
     let peer = PeerNet { net, cluster_id };
@@ -284,7 +274,7 @@ pub unsafe extern "C" fn tipc_crossover_register(
         Ok(node) => node,
         Err(err) => return err.to_errno(),
     };
-    let replaced = registry.lock().insert(node);
+    let replaced = registry.lock().0.insert(node);
     drop(replaced);
     0
 }
@@ -306,12 +296,11 @@ pub unsafe extern "C" fn tipc_crossover_unregister(cookie: u64, id: *const u8) {
         return;
     };
     let key = PeerKey {
-        // SAFETY: the caller guarantees what `node_id_from_c()` requires for
-        // the duration of this call.
-        node_id: *unsafe { node_id_from_c(id) },
+        // SAFETY: the caller guarantees what `node_id_from_c()` requires.
+        node_id: unsafe { node_id_from_c(id) },
         cookie,
     };
-    registry.lock().remove(&key);
+    registry.lock().0.remove(&key);
 }
 
 /// Looks for the namespace of this kernel that sent a discovery message.
@@ -338,17 +327,17 @@ pub unsafe extern "C" fn tipc_crossover_peer_find(
     let Some(registry) = registry() else {
         return ptr::null_mut();
     };
+    // SAFETY: the caller guarantees what `node_id_from_c()` requires.
+    let node_id = unsafe { node_id_from_c(node_id) };
     let claim = Claim {
-        // SAFETY: the caller guarantees what `node_id_from_c()` requires for
-        // the duration of this call, which outlives `claim`.
-        node_id: unsafe { node_id_from_c(node_id) },
+        node_id: &node_id,
         cluster_id,
         proof,
         receiver_cookie,
     };
     let first = PeerKey::first_with(claim.node_id);
     let mut peers = registry.lock();
-    let mut cursor = peers.cursor_lower_bound(&first);
+    let mut cursor = peers.0.cursor_lower_bound(&first);
     while let Some(current) = cursor {
         let (key, peer) = current.current();
         match crossover_peer::judge(key, peer.cluster_id, &claim, proof_of) {
