@@ -229,14 +229,16 @@ pub extern "C" fn tipc_crossover_init() -> c_int {
 ///
 /// # Safety
 ///
-/// No other function of this file may run during or after the call: the
-/// reference [`registry`] hands out would outlive the registry.
+/// No call of [`tipc_crossover_register`], [`tipc_crossover_unregister`]
+/// or [`tipc_crossover_peer_find`] may overlap this one: the reference
+/// `registry()` gave it would outlive the registry.
 #[no_mangle]
 pub unsafe extern "C" fn tipc_crossover_exit() {
     let raw = REGISTRY.swap(ptr::null_mut(), Ordering::AcqRel);
     if !raw.is_null() {
         // SAFETY: `raw` came from `KBox::into_raw()` in
-        // `tipc_crossover_init()` and, swapped out above, has no other user.
+        // `tipc_crossover_init()`; swapped out above, no new user can get
+        // it, and the caller guarantees that no earlier one still runs.
         drop(unsafe { KBox::from_raw(raw) });
     }
 }
