@@ -502,3 +502,49 @@ fn a_selftest_must_be_in_its_makefile_and_gitignore() {
         Status::Skip
     );
 }
+
+/// A git repository like the project's trees: a root commit tagged `base`
+/// (an unpacked source, no history), then `extra` commits on top.
+fn unpacked_tree(extra: usize) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let git = |args: &[&str]| {
+        let st = std::process::Command::new("git")
+            .args(["-c", "user.name=t", "-c", "user.email=t@example.org"])
+            .args(args)
+            .current_dir(dir.path())
+            .output()
+            .unwrap();
+        assert!(st.status.success(), "git {args:?}: {st:?}");
+    };
+    git(&["init", "-q"]);
+    std::fs::write(dir.path().join("f"), "0").unwrap();
+    git(&["add", "f"]);
+    git(&["commit", "-q", "-m", "Linux base"]);
+    git(&["tag", "base"]);
+    for i in 0..extra {
+        std::fs::write(dir.path().join("f"), (i + 1).to_string()).unwrap();
+        git(&["commit", "-q", "-am", &format!("patch {i}")]);
+    }
+    dir
+}
+
+#[test]
+fn an_unknown_fixes_id_over_an_unpacked_base_warns_whatever_the_patches_before() {
+    let with_fixes = real_series()
+        .into_iter()
+        .find(|p| p.raw.contains("\nFixes: ") && !p.file_name().contains("0000"))
+        .expect("a patch with Fixes:");
+    // Patch 1 is reviewed on the base alone, a later one on earlier
+    // patches: neither tree knows upstream's commits, both only warn.
+    for extra in [0, 2] {
+        let tree = unpacked_tree(extra);
+        let o = tipc_verifier::review::tools::fixes(tree.path(), &with_fixes).unwrap();
+        assert_eq!(
+            o.status,
+            Status::Warn,
+            "{extra} commit(s) over base: {}",
+            o.reason
+        );
+        assert!(o.reason.contains("no history"), "{}", o.reason);
+    }
+}

@@ -219,8 +219,19 @@ pub fn fixes(tree: &Path, patch: &PatchFile) -> Result<Outcome> {
     if tags.is_empty() {
         return Ok(Outcome::pass(CHECK, "no Fixes: tag"));
     }
+    // The history below the series: the base's own when the tree has the
+    // `base` tag the project's trees carry (patches of the series may be
+    // applied on top of it already), else what is below HEAD.
+    let has_base = kbuild::git(tree)
+        .args(["rev-parse", "-q", "--verify", "base^{commit}"])
+        .output()
+        .is_ok_and(|o| o.status.success());
     let history = kbuild::git(tree)
-        .args(["rev-list", "--count", "HEAD~1"])
+        .args([
+            "rev-list",
+            "--count",
+            if has_base { "base" } else { "HEAD~1" },
+        ])
         .output()
         .ok()
         .and_then(|o| {
