@@ -160,7 +160,7 @@ unsafe fn node_id_from_c(node_id: *const u8) -> [u8; NODE_ID_LEN] {
     // SAFETY: the caller guarantees that `node_id` points to `NODE_ID_LEN`
     // readable bytes that do not change during the read; `[u8; N]` has the
     // alignment of `u8`.
-    unsafe { ptr::read(node_id.cast::<[u8; NODE_ID_LEN]>()) }
+    unsafe { node_id.cast::<[u8; NODE_ID_LEN]>().read() }
 }
 
 /// Decides what `tipc_lxc_xmit()` does with a message.
