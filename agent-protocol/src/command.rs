@@ -72,6 +72,20 @@ pub struct Send {
     pub acks: Option<u32>,
     pub member_instance: Option<u32>,
     pub started_file: Option<String>,
+    /// seqpacket/stream: stop after this many messages until a file exists.
+    pub pause: Option<Pause>,
+}
+
+/// A connection's sender stops halfway, so that a script can change
+/// something under an established connection (`--pause-after`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Pause {
+    /// Messages sent before the pause.
+    pub after: u64,
+    /// Written by the sender once it has paused.
+    pub paused_file: String,
+    /// The sender goes on once this file exists.
+    pub resume_file: String,
 }
 
 impl Send {
@@ -91,6 +105,7 @@ impl Send {
             acks: None,
             member_instance: None,
             started_file: None,
+            pause: None,
         }
     }
 }
@@ -251,6 +266,11 @@ impl Command {
                 a.maybe("acks", s.acks);
                 a.maybe("member-instance", s.member_instance);
                 a.maybe("started-file", s.started_file.as_ref());
+                if let Some(p) = &s.pause {
+                    a.opt("pause-after", p.after);
+                    a.opt("paused-file", &p.paused_file);
+                    a.opt("resume-file", &p.resume_file);
+                }
                 a.0
             }
             Command::Inject(i) => {

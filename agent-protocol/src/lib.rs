@@ -12,8 +12,8 @@ pub mod results;
 mod service;
 
 pub use command::{
-    shell_word, Bench, BenchAmount, BenchEndpoint, Blast, Command, Inject, NetnsFaults, Recv, Send,
-    Sink, Storm,
+    shell_word, Bench, BenchAmount, BenchEndpoint, Blast, Command, Inject, NetnsFaults, Pause,
+    Recv, Send, Sink, Storm,
 };
 pub use options::{ConnSock, GroupMode, InjectMode, RcvBuf, SockMode, StormRole, TransportMode};
 pub use service::{parse_service, parse_size, Service, TIPC_MAX_USER_MSG_SIZE};

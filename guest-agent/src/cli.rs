@@ -590,6 +590,17 @@ pub struct SendArgs {
     /// script can act while the flow is under way.
     #[arg(long, value_name = "FILE")]
     pub started_file: Option<PathBuf>,
+    /// seqpacket/stream: after N messages, write --paused-file and wait
+    /// (within --timeout) until --resume-file exists, then send the rest on
+    /// the same connection, so a script can change something under it.
+    #[arg(long, value_name = "N", requires_all = ["paused_file", "resume_file"])]
+    pub pause_after: Option<u64>,
+    /// Written (atomically) once the sender has paused (--pause-after).
+    #[arg(long, value_name = "FILE", requires = "pause_after")]
+    pub paused_file: Option<PathBuf>,
+    /// The paused sender goes on once this file exists (--pause-after).
+    #[arg(long, value_name = "FILE", requires = "pause_after")]
+    pub resume_file: Option<PathBuf>,
 }
 
 fn usage_error(sub: &str, kind: ErrorKind, msg: String) -> ! {
@@ -630,6 +641,15 @@ fn check_send(a: &SendArgs) -> Result<(), (ErrorKind, String)> {
     }
     if !matches!(a.sock, SockMode::Rdm | SockMode::Mcast) && a.started_file.is_some() {
         return conflict("--started-file only applies to --sock rdm and mcast");
+    }
+    if !matches!(a.sock, SockMode::Seqpacket | SockMode::Stream) && a.pause_after.is_some() {
+        return conflict("--pause-after only applies to --sock seqpacket and stream");
+    }
+    if a.pause_after.is_some_and(|n| n == 0 || n >= a.count) {
+        return Err((
+            ErrorKind::ValueValidation,
+            "--pause-after N needs 0 < N < --count".to_string(),
+        ));
     }
     match a.sock {
         SockMode::Mcast => {
@@ -1135,6 +1155,31 @@ mod tests {
         ])
         .is_err());
         assert!(s(&["--sock", "stream", "--service", "1:2", "--port-file", "p"]).is_ok());
+        let pause = |sock: &'static str, after: &'static str| {
+            check_send(&send(&[
+                "--sock",
+                sock,
+                "--service",
+                "1:2",
+                "--count",
+                "10",
+                "--size",
+                "10",
+                "--out",
+                "o",
+                "--pause-after",
+                after,
+                "--paused-file",
+                "p",
+                "--resume-file",
+                "r",
+            ]))
+        };
+        assert!(pause("seqpacket", "5").is_ok());
+        assert!(pause("stream", "9").is_ok());
+        assert!(pause("rdm", "5").is_err());
+        assert!(pause("seqpacket", "0").is_err());
+        assert!(pause("seqpacket", "10").is_err());
     }
 
     #[test]

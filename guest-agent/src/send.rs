@@ -195,6 +195,14 @@ fn send_connection(a: &SendArgs, d: &Deadline, run: &mut Run) -> Result<()> {
 
     let mut buf = vec![0u8; a.size];
     for i in 0..a.count {
+        if let (Some(n), Some(paused), Some(resume)) =
+            (a.pause_after, &a.paused_file, &a.resume_file)
+        {
+            if i == n {
+                crate::wait::write_atomic(paused, b"paused\n")?;
+                wait_for_file(resume, d)?;
+            }
+        }
         fill_payload(a.seed, i, &mut buf);
         send_all(&sock, &buf, None, stream, d, &mut run.retries)
             .with_context(|| format!("sending message {i}"))?;

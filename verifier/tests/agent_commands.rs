@@ -238,6 +238,15 @@ fn every_option() -> Vec<Command> {
         }),
         Command::Send(agent::Send {
             service: Some(svc),
+            pause: Some(agent::Pause {
+                after: 5,
+                paused_file: "/tmp/c.paused".into(),
+                resume_file: "/tmp/c.resume".into(),
+            }),
+            ..agent::Send::new(SockMode::Seqpacket, 10, 66000, "$RES/c.json")
+        }),
+        Command::Send(agent::Send {
+            service: Some(svc),
             port_file: Some("/tmp/r.port".into()),
             group_mode: Some(GroupMode::Unicast),
             member_instance: Some(99),

@@ -45,7 +45,7 @@ fn a_repetition_covers_every_size_count_and_path() {
     assert!(s.contains("--conns 8 --size 65536 --bytes"));
     let stock = plan.script(Flavour::Stock, 1);
     assert!(
-        !stock.contains("/proc/sys/net/tipc/crossover"),
+        !stock.contains("echo 0 > /proc/sys/net/tipc/crossover"),
         "the stock kernel has no switch"
     );
     assert!(stock.contains("/bench-c_crossover-64-1-1.json"));

@@ -196,6 +196,31 @@ crossover_records() {
 	fi
 }
 
+# crossover_set NS 0|1: net.tipc.crossover of namespace NS.
+crossover_set() {
+	$IP netns exec "$1" sh -c "echo $2 > /proc/sys/net/tipc/crossover"
+	log "$1: net.tipc.crossover=$2"
+}
+
+# wait_crossover_events EVENT N SECS: wait at most SECS seconds until the
+# tipc_crossover_peer tracepoint has recorded N events EVENT (open,
+# switch_off, ...) since tracing started.
+wait_crossover_events() {
+	end=$(($(cut -d. -f1 /proc/uptime) + $3))
+	while :; do
+		n=$(grep -c "tipc_crossover_peer: .* event=$1\$" "$TRACING/trace" || true)
+		if [ "$n" -ge "$2" ]; then
+			log "$n $1 events"
+			return 0
+		fi
+		if [ "$(cut -d. -f1 /proc/uptime)" -ge "$end" ]; then
+			log "wait_crossover_events: $n of $2 $1 events after $3 s"
+			return 1
+		fi
+		sleep 0.5
+	done
+}
+
 # crossover_trace_close FILE SECS: delete every named namespace, wait at
 # most SECS seconds for the records to hold as many closes as opens, then
 # stop tracing and keep the records in FILE (as crossover_trace_stop).

@@ -5,8 +5,8 @@ use super::crossover_events::EventKind;
 use tipc_agent_protocol::{self as agent, GroupMode, InjectMode, Service, SockMode};
 
 use super::{
-    CapturePoint, CrossoverExpectation, MsgPath, PathChange, Scenario, Topology, TrafficCase, BOTH,
-    PATCHED_ONLY,
+    CapturePoint, CrossoverExpectation, MsgPath, PathChange, PauseStep, Scenario, Topology,
+    TrafficCase, BOTH, PATCHED_ONLY,
 };
 
 /// Why the series takes group unicast across (patch 7 of 10 in both series).
@@ -172,6 +172,73 @@ pub fn crossover_off() -> Scenario {
             "for ns in ns1 ns2; do $IP netns exec $ns sh -c 'echo 0 > /proc/sys/net/tipc/crossover'; done",
         ),
         crossovers: CrossoverExpectation::default(),
+        after_links: None,
+        discovery_cost: false,
+    }
+}
+
+/// net.tipc.crossover switched at run time on each side, under established
+/// connections: a side at 0 takes both directions to the bearer at once,
+/// and with both back at 1 the crossover opens again at the next
+/// discovery.
+pub fn crossover_toggle() -> Scenario {
+    const OFF: &str = "net.tipc.crossover=0 on either side keeps both directions on the bearer";
+    let rdm = |id, from_ns, to_ns, inst, expect, why| TrafficCase {
+        from_ns,
+        to_ns,
+        expect,
+        why,
+        ..TrafficCase::named(id, SockMode::Rdm, Service::instance(19501, inst), 30, 1024)
+    };
+    Scenario {
+        name: "crossover_toggle",
+        topology: Topology::VethPair,
+        description: "two namespaces on a veth: net.tipc.crossover set to 0 in ns1 under a seqpacket connection of \
+                      66000-byte messages, to 0 in ns2 and 1 in ns1, then 1 in ns2 under another connection; the \
+                      path after each switch, both ways",
+        captures: veth_captures(),
+        cases: vec![
+            TrafficCase {
+                pause: Some(PauseStep {
+                    after: 10,
+                    step: "crossover_set ns1 0\nwait_crossover_events switch_off 2 10 || rc=1",
+                    then: MsgPath::Bearer,
+                    why: "ns1 switched the crossover off under the connection: the rest is built again for the link",
+                }),
+                ..TrafficCase::named("conn_ns1_off", SockMode::Seqpacket, Service::instance(19500, 1), 20, 66000)
+            },
+            rdm("ns1_off_back", "ns2", "ns1", 1, MsgPath::Bearer, OFF),
+            TrafficCase {
+                before: Some("crossover_set ns2 0\ncrossover_set ns1 1".to_string()),
+                ..rdm("ns2_off", "ns1", "ns2", 2, MsgPath::Bearer, OFF)
+            },
+            TrafficCase {
+                expect: MsgPath::Bearer,
+                why: OFF,
+                pause: Some(PauseStep {
+                    after: 10,
+                    step: "crossover_set ns2 1\nwait_crossover_events open 4 90 || rc=1",
+                    then: MsgPath::Crossover,
+                    why: "both sides back at 1: the crossover opened again at the next discovery",
+                }),
+                ..TrafficCase::named("conn_both_on", SockMode::Seqpacket, Service::instance(19500, 2), 20, 1024)
+            },
+            rdm(
+                "both_on_back",
+                "ns2",
+                "ns1",
+                3,
+                MsgPath::Crossover,
+                "both sides at 1: the crossover is open both ways",
+            ),
+        ],
+        kernels: PATCHED_ONLY,
+        before_bearers: None,
+        crossovers: CrossoverExpectation {
+            pairs: vec![("ns1", "ns2"), ("ns2", "ns1")],
+            min_assigned: 2,
+            cleared: vec![EventKind::SwitchOff],
+        },
         after_links: None,
         discovery_cost: false,
     }
@@ -603,6 +670,7 @@ pub fn catalogue() -> Vec<Scenario> {
         veth_rdm(),
         veth_classes(),
         crossover_off(),
+        crossover_toggle(),
         bridge_four(),
         bearer_cycle(),
         forged_discovery(),

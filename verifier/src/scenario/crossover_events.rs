@@ -19,16 +19,18 @@ pub enum EventKind {
     PeerExit,
     NewEndpoint,
     NodeDelete,
+    SwitchOff,
 }
 
 impl EventKind {
     /// Every kind, in the kernel's order.
-    pub const ALL: [EventKind; 5] = [
+    pub const ALL: [EventKind; 6] = [
         EventKind::Open,
         EventKind::LostContact,
         EventKind::PeerExit,
         EventKind::NewEndpoint,
         EventKind::NodeDelete,
+        EventKind::SwitchOff,
     ];
 
     /// The word `__print_symbolic()` prints for it.
@@ -39,6 +41,7 @@ impl EventKind {
             EventKind::PeerExit => "peer_exit",
             EventKind::NewEndpoint => "new_endpoint",
             EventKind::NodeDelete => "node_delete",
+            EventKind::SwitchOff => "switch_off",
         }
     }
 

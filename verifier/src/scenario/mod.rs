@@ -75,6 +75,21 @@ pub struct TrafficCase {
     /// which takes the receiver away: the sender must then end cleanly,
     /// and what arrived is not counted.
     pub interrupt: Option<&'static str>,
+    /// A connection whose sender stops halfway while a step changes
+    /// something under it; every message must still arrive.
+    pub pause: Option<PauseStep>,
+}
+
+/// The sender of a connection case stops after `after` messages, the guest
+/// runs `step`, and the sender sends the rest on the same connection: the
+/// first `after` messages take the case's path, the rest `then`.
+#[derive(Debug, Clone, Serialize)]
+pub struct PauseStep {
+    pub after: u32,
+    pub step: &'static str,
+    pub then: MsgPath,
+    /// Why the rest takes `then`.
+    pub why: &'static str,
 }
 
 impl TrafficCase {
@@ -102,6 +117,7 @@ impl TrafficCase {
             patched: None,
             before: None,
             interrupt: None,
+            pause: None,
         }
     }
 
@@ -216,9 +232,11 @@ impl Scenario {
     }
 
     /// Whether the captures can tell `case`'s path: its receiver's loopback
-    /// is captured and the flow was not cut short on purpose.
+    /// is captured, the flow was not cut short on purpose and does not
+    /// change its path halfway.
     pub fn path_observable(&self, case: &TrafficCase) -> bool {
         case.interrupt.is_none()
+            && case.pause.is_none()
             && self
                 .captures
                 .iter()

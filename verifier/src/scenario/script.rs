@@ -13,6 +13,9 @@ const LINK_TIMEOUT: u32 = 60;
 /// Seconds the guest waits, after deleting its namespaces, for every
 /// crossover that opened to close in the tracepoint's records.
 const TRACE_CLOSE_TIMEOUT: u32 = 30;
+/// The most a paused connection case waits for its sender to pause and
+/// for the step to run (a step may wait for the next discovery: 60 s).
+const PAUSE_TIMEOUT: u32 = 120;
 
 /// The file name suffix of a role: `""` or `"-a"`.
 pub fn role_suffix(role: Option<&str>) -> String {
@@ -83,6 +86,11 @@ impl TrafficCase {
             group_mode: self.group_mode,
             // Nobody will be there to ack.
             acks: self.interrupt.is_some().then_some(0),
+            pause: self.pause.as_ref().map(|p| agent::Pause {
+                after: u64::from(p.after),
+                paused_file: format!("/tmp/{}.paused", self.id),
+                resume_file: format!("/tmp/{}.resume", self.id),
+            }),
             timeout_s: Some(u64::from(timeout_s)),
             ..agent::Send::new(
                 self.sock,
@@ -193,6 +201,17 @@ impl Scenario {
                     id = c.id,
                     recv = c.recv_command(AGENT_TIMEOUT),
                     send = c.send_command(AGENT_TIMEOUT),
+                );
+            } else if let (Some(pause), true) = (&c.pause, is_here(c.to_ns)) {
+                let _ = writeln!(
+                    s,
+                    "{recv} &\nrpid=$!\nwait_file /tmp/{id}.ready 30 || rc=1\n{send} &\nspid=$!\n\
+                     wait_file /tmp/{id}.paused {PAUSE_TIMEOUT} || rc=1\nlog \"case {id}: sender paused\"\n\
+                     {step}\ntouch /tmp/{id}.resume\nwait $spid || rc=1\nwait $rpid || rc=1",
+                    id = c.id,
+                    step = pause.step,
+                    recv = c.recv_command(AGENT_TIMEOUT + PAUSE_TIMEOUT),
+                    send = c.send_command(AGENT_TIMEOUT + PAUSE_TIMEOUT),
                 );
             } else if is_here(c.to_ns) {
                 let _ = writeln!(
