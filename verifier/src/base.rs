@@ -17,19 +17,21 @@ pub enum Base {
     #[serde(rename = "7.3")]
     V7_3,
     /// Linux 6.12 (Debian 12's `linux-source-6.12`): the backport in
-    /// `patches-6.12/`; veth_classes, forged_discovery, netns_recreate,
-    /// kselftest.
+    /// `patches-6.12/`; veth_classes, crossover_toggle, forged_discovery,
+    /// netns_recreate, kselftest.
     #[value(name = "6.12")]
     #[serde(rename = "6.12")]
     V6_12,
 }
 
 /// The scenarios the 6.12 backport runs (on stock and patched, plus the
-/// differential): the message classes, the forged discovery frames and a
-/// namespace coming back with the same identity. Keep `--help` and the
-/// README in step (a test checks `--help`).
-pub const BACKPORT_SCENARIOS: [fn() -> Scenario; 4] = [
+/// differential): the message classes, the switch at run time (patched
+/// kernels), the forged discovery frames, a namespace coming back with the
+/// same identity and the selftest. Keep `--help` and the README in step (a
+/// test checks `--help`).
+pub const BACKPORT_SCENARIOS: [fn() -> Scenario; 5] = [
     scenario::veth_classes,
+    scenario::crossover_toggle,
     scenario::forged_discovery,
     scenario::netns_recreate,
     scenario::kselftest,

@@ -63,8 +63,8 @@ enum Cmd {
     /// Runs on both kernel bases by default. On 7.3 (the net-next series,
     /// patches/): every scenario on the stock and patched kernels, and the
     /// differential. On 6.12 (the backport, patches-6.12/): veth_classes,
-    /// forged_discovery, netns_recreate and kselftest on the stock and
-    /// patched kernels, and the differential.
+    /// crossover_toggle (patched kernels), forged_discovery, netns_recreate
+    /// and kselftest on the stock and patched kernels, and the differential.
     ///
     /// Prints KTAP on stdout (a header comment per base with the package
     /// and exact version; one test per base, kernel and scenario, e.g.
@@ -314,8 +314,8 @@ enum TraceCmd {
 #[derive(clap::Args)]
 struct CheckArgs {
     /// Kernel bases (repeatable; default: 7.3 and 6.12). 7.3 runs every
-    /// scenario; 6.12 runs veth_classes, forged_discovery, netns_recreate and
-    /// kselftest.
+    /// scenario; 6.12 runs veth_classes, crossover_toggle, forged_discovery,
+    /// netns_recreate and kselftest.
     #[arg(long = "base", value_enum)]
     bases: Vec<Base>,
     /// Version of the base's source package, exact (7.3.4-1~bpo13+1) or a

@@ -219,9 +219,10 @@ pub fn crossover_toggle() -> Scenario {
                     after: 10,
                     step: "crossover_set ns2 1\nwait_crossover_events open 4 90 || rc=1",
                     then: MsgPath::Crossover,
-                    why: "both sides back at 1: the crossover opened again at the next discovery",
+                    why: "both sides back at 1: the crossover opened again at the next discovery and takes the \
+                          connection's messages, built in fragments of the link MTU, across and reassembles them",
                 }),
-                ..TrafficCase::named("conn_both_on", SockMode::Seqpacket, Service::instance(19500, 2), 20, 1024)
+                ..TrafficCase::named("conn_both_on", SockMode::Seqpacket, Service::instance(19500, 2), 20, 66000)
             },
             rdm(
                 "both_on_back",

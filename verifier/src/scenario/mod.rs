@@ -17,8 +17,9 @@ pub mod kselftest;
 mod script;
 
 pub use catalogue::{
-    bearer_cycle, bridge_four, by_name, catalogue, crossover_off, forged_discovery, impersonation,
-    kselftest, mixed, netns_recreate, two_guests, veth_classes, veth_rdm,
+    bearer_cycle, bridge_four, by_name, catalogue, crossover_off, crossover_toggle,
+    forged_discovery, impersonation, kselftest, mixed, netns_recreate, two_guests, veth_classes,
+    veth_rdm,
 };
 pub use judge::{
     count_capture, judge, observed_paths, origin_key, parse_tcpdump_stats, AgentResult,
