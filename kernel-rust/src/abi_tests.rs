@@ -186,6 +186,8 @@ fn rust_types_of(c: &str) -> Option<&'static [&'static str]> {
         "const void *" => &["*const c_void"],
         "struct net *" => &["*mut bindings::net", "*mut c_void"],
         "const struct net *" => &["*const bindings::net", "*const c_void"],
+        // Opaque to C: a `KBox` the Rust side hands out and takes back.
+        "struct tipc_crossover_slot *" => &["*mut c_void"],
         "spinlock_t *" => &["*mut bindings::spinlock_t"],
         "enum tipc_crossover_action" => &["c_uint"],
         _ => return None,

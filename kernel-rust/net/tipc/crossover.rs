@@ -18,6 +18,8 @@
 //!
 //! # Lifetime of a peer namespace
 //!
+//! Each namespace gets room in the registry when its TIPC state is made
+//! ([`tipc_crossover_slot_new`]), so that entering it cannot fail later.
 //! A namespace enters the registry when its TIPC address becomes final and
 //! leaves it in its `pre_exit` (`tipc_crossover_unregister()`), and again in
 //! its `exit`, in case the address work registered it in between. A peer
@@ -45,9 +47,9 @@ use crossover_peer::{Claim, PeerKey, Verdict};
 use crossover_proof::{NetIdentity, NODE_ID_LEN};
 use kernel::{
     bindings,
-    ffi::{c_int, c_uint, c_void},
+    ffi::{c_uint, c_void},
     prelude::*,
-    rbtree::{RBTree, RBTreeNode},
+    rbtree::{RBTree, RBTreeNode, RBTreeNodeReservation},
     sync::global_lock,
 };
 
@@ -224,29 +226,65 @@ pub extern "C" fn tipc_crossover_exit() {
     drop(peers);
 }
 
-/// Records a namespace whose TIPC node id and cluster id are final.
+/// Room for one namespace in the registry, made before it is needed.
+type Slot = RBTreeNodeReservation<PeerKey, PeerNet>;
+
+/// Makes room for a namespace in the registry.
 ///
-/// `net` is the namespace, `cookie` its `net_cookie`, `node_id` and
-/// `cluster_id` its TIPC node id and cluster id, which TIPC does not let
-/// change once the node has an address. Returns 0, or `-ENOMEM` (the
-/// namespace then stays on the bearer). Allocates, so it may sleep.
+/// Called when the namespace's TIPC state is made, so that
+/// [`tipc_crossover_register`] cannot fail later. Returns the room, for
+/// `tipc_crossover_register()` or `tipc_crossover_slot_free()`, or null if
+/// there is no memory for it. May sleep.
+#[no_mangle]
+pub extern "C" fn tipc_crossover_slot_new() -> *mut c_void {
+    Slot::new(GFP_KERNEL)
+        .and_then(|slot| Ok(KBox::new(slot, GFP_KERNEL)?))
+        .map_or(ptr::null_mut(), |slot| KBox::into_raw(slot).cast())
+}
+
+/// Frees room that was not used.
 ///
 /// # Safety
 ///
-/// `node_id` must be valid for reads of `NODE_ID_LEN` (16) bytes, and those
-/// bytes must not be written to during the call. `net` must be null or
+/// `slot` must be null or come from [`tipc_crossover_slot_new`], and must
+/// not be passed to any function of this file afterwards.
+#[no_mangle]
+pub unsafe extern "C" fn tipc_crossover_slot_free(slot: *mut c_void) {
+    if !slot.is_null() {
+        // SAFETY: the caller hands back ownership of a `KBox<Slot>` made by
+        // `tipc_crossover_slot_new()`.
+        drop(unsafe { KBox::from_raw(slot.cast::<Slot>()) });
+    }
+}
+
+/// Records a namespace whose TIPC node id and cluster id are final.
+///
+/// `slot` is the room made for it, which the call uses up; `net` is the
+/// namespace, `cookie` its `net_cookie`, `node_id` and `cluster_id` its TIPC
+/// node id and cluster id, which TIPC does not let change once the node has
+/// an address. Does not allocate and cannot fail.
+///
+/// # Safety
+///
+/// `slot` must come from [`tipc_crossover_slot_new`] and must not be used
+/// afterwards. `node_id` must be valid for reads of `NODE_ID_LEN` (16)
+/// bytes, and those bytes must not be written to during the call. `net` must
 /// point to a valid namespace with TIPC state until
 /// [`tipc_crossover_unregister`] is called with the same `cookie` and
 /// `node_id`.
 #[no_mangle]
 pub unsafe extern "C" fn tipc_crossover_register(
+    slot: *mut c_void,
     net: *mut bindings::net,
     cookie: u64,
     node_id: *const u8,
     cluster_id: u32,
-) -> c_int {
+) {
+    // SAFETY: the caller hands over ownership of a `KBox<Slot>` made by
+    // `tipc_crossover_slot_new()`.
+    let slot = KBox::into_inner(unsafe { KBox::from_raw(slot.cast::<Slot>()) });
     let Some(net) = NonNull::new(net) else {
-        return EINVAL.to_errno();
+        return;
     };
     let key = PeerKey {
         // SAFETY: the caller guarantees what `node_id_from_c()` requires.
@@ -254,18 +292,11 @@ pub unsafe extern "C" fn tipc_crossover_register(
         cookie,
     };
     // INVARIANT: the caller keeps `net` valid until it unregisters it.
-    let peer = PeerNet { net, cluster_id };
-    let node = match RBTreeNode::new(key, peer, GFP_KERNEL) {
-        Ok(node) => node,
-        Err(err) => return err.to_errno(),
-    };
-    match TIPC_CROSSOVER_REGISTRY.lock().as_mut() {
-        Some(peers) => {
-            peers.insert(node);
-            0
-        }
-        // Not between `tipc_crossover_init()` and `tipc_crossover_exit()`.
-        None => ENODEV.to_errno(),
+    let node = slot.into_node(key, PeerNet { net, cluster_id });
+    // Not between `tipc_crossover_init()` and `tipc_crossover_exit()` if
+    // `None`: then there is no registry to enter.
+    if let Some(peers) = TIPC_CROSSOVER_REGISTRY.lock().as_mut() {
+        peers.insert(node);
     }
 }
 

@@ -50,7 +50,7 @@ use kernel::{
     bindings, c_str,
     ffi::{c_char, c_int, c_uint, c_void},
     prelude::*,
-    rbtree::{RBTree, RBTreeNode},
+    rbtree::{RBTree, RBTreeNodeReservation},
     static_lock_class,
     sync::lock::{Backend, Lock},
 };
@@ -243,42 +243,75 @@ pub unsafe extern "C" fn tipc_crossover_exit() {
     }
 }
 
-/// Records a namespace whose TIPC node id and cluster id are final.
+/// Room for one namespace in the registry, made before it is needed.
+type Slot = RBTreeNodeReservation<PeerKey, PeerNet>;
+
+/// Makes room for a namespace in the registry.
 ///
-/// `net` is the namespace, `cookie` its `net_cookie`, `node_id` and
-/// `cluster_id` its TIPC node id and cluster id, which TIPC does not let
-/// change once the node has an address. Returns 0, or `-ENOMEM` (the
-/// namespace then stays on the bearer).
+/// Called when the namespace's TIPC state is made, so that
+/// [`tipc_crossover_register`] cannot fail later. Returns the room, for
+/// `tipc_crossover_register()` or `tipc_crossover_slot_free()`, or null if
+/// there is no memory for it. May sleep.
+#[no_mangle]
+pub extern "C" fn tipc_crossover_slot_new() -> *mut c_void {
+    Slot::new(GFP_KERNEL)
+        .and_then(|slot| Ok(KBox::new(slot, GFP_KERNEL)?))
+        .map_or(ptr::null_mut(), |slot| KBox::into_raw(slot).cast())
+}
+
+/// Frees room that was not used.
 ///
 /// # Safety
 ///
-/// `node_id` must be valid for reads of `NODE_ID_LEN` (16) bytes, and those
-/// bytes must not be written to during the call. `net` must stay valid until
-/// [`tipc_crossover_unregister`] is called with the same `cookie` and
-/// `node_id`. The caller must be allowed to sleep.
+/// `slot` must be null or come from [`tipc_crossover_slot_new`], and must
+/// not be passed to any function of this file afterwards.
+#[no_mangle]
+pub unsafe extern "C" fn tipc_crossover_slot_free(slot: *mut c_void) {
+    if !slot.is_null() {
+        // SAFETY: the caller hands back ownership of a `KBox<Slot>` made by
+        // `tipc_crossover_slot_new()`.
+        drop(unsafe { KBox::from_raw(slot.cast::<Slot>()) });
+    }
+}
+
+/// Records a namespace whose TIPC node id and cluster id are final.
+///
+/// `slot` is the room made for it, which the call uses up; `net` is the
+/// namespace, `cookie` its `net_cookie`, `node_id` and `cluster_id` its TIPC
+/// node id and cluster id, which TIPC does not let change once the node has
+/// an address. Does not allocate and cannot fail.
+///
+/// # Safety
+///
+/// `slot` must come from [`tipc_crossover_slot_new`] and must not be used
+/// afterwards. `node_id` must be valid for reads of `NODE_ID_LEN` (16)
+/// bytes, and those bytes must not be written to during the call. `net` must
+/// stay valid until [`tipc_crossover_unregister`] is called with the same
+/// `cookie` and `node_id`.
 #[no_mangle]
 pub unsafe extern "C" fn tipc_crossover_register(
+    slot: *mut c_void,
     net: *mut c_void,
     cookie: u64,
     node_id: *const u8,
     cluster_id: u32,
-) -> c_int {
+) {
+    // SAFETY: the caller hands over ownership of a `KBox<Slot>` made by
+    // `tipc_crossover_slot_new()`.
+    let slot = KBox::into_inner(unsafe { KBox::from_raw(slot.cast::<Slot>()) });
+    // Not between `tipc_crossover_init()` and `tipc_crossover_exit()` if
+    // `None`: then there is no registry to enter.
     let Some(registry) = registry() else {
-        return ENOMEM.to_errno();
+        return;
     };
     let key = PeerKey {
         // SAFETY: the caller guarantees what `node_id_from_c()` requires.
         node_id: unsafe { node_id_from_c(node_id) },
         cookie,
     };
-    let peer = PeerNet { net, cluster_id };
-    let node = match RBTreeNode::new(key, peer, GFP_KERNEL) {
-        Ok(node) => node,
-        Err(err) => return err.to_errno(),
-    };
+    let node = slot.into_node(key, PeerNet { net, cluster_id });
     let replaced = registry.lock().0.insert(node);
     drop(replaced);
-    0
 }
 
 /// Removes a namespace from the registry, if it is there.
