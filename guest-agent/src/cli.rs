@@ -498,8 +498,10 @@ rdm: sendto the service name (TIPC_SERVICE_ADDR) or the port file's port
 seqpacket/stream: connect, send. group: join group TYPE as member
 --member-instance, wait for the receiving member's TIPC_PUBLISHED member event,
 then send per --group-mode. Congestion (EAGAIN/ELINKCONG, ENOBUFS) is waited
-out with poll() and retried; every retry is counted in `retries`. Finally the
-sender waits for --acks receiver acks.";
+out with poll() and retried; every retry is counted in `retries`. A connection's
+sender can stop after --pause-after N messages, write --paused-file and go on
+once --resume-file exists, so that a script changes something under the
+established connection. Finally the sender waits for --acks receiver acks.";
 
 #[derive(Debug, Args)]
 pub struct RecvArgs {
@@ -644,6 +646,9 @@ fn check_send(a: &SendArgs) -> Result<(), (ErrorKind, String)> {
     }
     if !matches!(a.sock, SockMode::Seqpacket | SockMode::Stream) && a.pause_after.is_some() {
         return conflict("--pause-after only applies to --sock seqpacket and stream");
+    }
+    if a.paused_file.is_some() && a.paused_file == a.resume_file {
+        return conflict("--paused-file and --resume-file must be two files");
     }
     if a.pause_after.is_some_and(|n| n == 0 || n >= a.count) {
         return Err((
@@ -1180,6 +1185,25 @@ mod tests {
         assert!(pause("rdm", "5").is_err());
         assert!(pause("seqpacket", "0").is_err());
         assert!(pause("seqpacket", "10").is_err());
+        assert!(check_send(&send(&[
+            "--sock",
+            "stream",
+            "--service",
+            "1:2",
+            "--count",
+            "10",
+            "--size",
+            "10",
+            "--out",
+            "o",
+            "--pause-after",
+            "5",
+            "--paused-file",
+            "f",
+            "--resume-file",
+            "f",
+        ]))
+        .is_err());
     }
 
     #[test]

@@ -199,6 +199,12 @@ fn send_connection(a: &SendArgs, d: &Deadline, run: &mut Run) -> Result<()> {
             (a.pause_after, &a.paused_file, &a.resume_file)
         {
             if i == n {
+                if resume.exists() {
+                    bail!(
+                        "{} exists before the pause: a stale file would not make the sender wait",
+                        resume.display()
+                    );
+                }
                 crate::wait::write_atomic(paused, b"paused\n")?;
                 wait_for_file(resume, d)?;
             }

@@ -178,3 +178,95 @@ fn the_kselftest_script_runs_the_installed_runner_and_keeps_its_ktap() {
     );
     assert!(s.ends_with("exit 0\n"), "the verdict is the KTAP's: {s}");
 }
+
+#[test]
+fn a_paused_case_is_a_local_connection_paused_halfway_with_a_bounded_step() {
+    let mut paused = 0;
+    for scn in scenario::catalogue() {
+        for case in scn.cases.iter().filter(|c| c.pause.is_some()) {
+            let p = case.pause.as_ref().expect("filtered");
+            paused += 1;
+            assert!(case.ordered(), "{}: only a connection can pause", case.id);
+            assert!(case.interrupt.is_none(), "{}: pause and interrupt", case.id);
+            assert!(
+                p.after > 0 && p.after < case.count,
+                "{}: pauses after {} of {}",
+                case.id,
+                p.after,
+                case.count
+            );
+            // The resume file is written by the guest that runs the step:
+            // sender and receiver must share it.
+            let same_guest = scn.topology.roles().into_iter().any(|role| {
+                let here = scn.topology.namespaces(role);
+                here.contains(&case.from_ns) && here.contains(&case.to_ns)
+            });
+            assert!(same_guest, "{}: a paused case spans two guests", case.id);
+            // Every wait in the step is within what the agents are given.
+            for line in p.step.lines() {
+                let words: Vec<&str> = line.split_whitespace().collect();
+                if words.first() == Some(&"wait_crossover_events") {
+                    let secs: u32 = words[3].parse().expect("seconds");
+                    assert!(secs <= scenario::PAUSE_STEP_MAX, "{line}");
+                }
+            }
+        }
+    }
+    assert!(paused >= 2, "crossover_toggle pauses two connections");
+}
+
+#[test]
+fn a_paused_case_renders_the_pause_and_its_step_before_the_resume() {
+    let scn = scenario::crossover_toggle();
+    let s = script(&scn, None);
+    let case = scn
+        .cases
+        .iter()
+        .find(|c| c.id == "conn_ns1_off")
+        .expect("the first paused case");
+    let step = case.pause.as_ref().expect("paused").step;
+    let at = |needle: &str| {
+        s.find(needle)
+            .unwrap_or_else(|| panic!("the script lacks {needle:?}"))
+    };
+    let paused = at("if wait_paused /tmp/conn_ns1_off.paused $spid ");
+    let runs = at(step);
+    let resume = at("touch /tmp/conn_ns1_off.resume");
+    assert!(paused < runs && runs < resume);
+    assert!(s.contains("--pause-after 10 --paused-file /tmp/conn_ns1_off.paused"));
+}
+
+#[test]
+fn a_paused_case_counts_each_half_on_its_own_path() {
+    let scn = scenario::crossover_toggle();
+    let case = |id: &str| {
+        scn.cases
+            .iter()
+            .find(|c| c.id == id)
+            .unwrap_or_else(|| panic!("case {id}"))
+            .clone()
+    };
+    let off = case("conn_ns1_off");
+    assert_eq!(
+        scenario::messages_per_path(&off, MsgPath::Crossover),
+        (10, 10)
+    );
+    let on = case("conn_both_on");
+    assert_eq!(scenario::messages_per_path(&on, MsgPath::Bearer), (10, 10));
+    let plain = case("ns2_off");
+    assert_eq!(
+        scenario::messages_per_path(&plain, MsgPath::Bearer),
+        (0, 30)
+    );
+    assert_eq!(
+        scenario::messages_per_path(&plain, MsgPath::Crossover),
+        (30, 0)
+    );
+    // A pause at or past the end leaves every message on the first path.
+    let mut late = off.clone();
+    late.pause.as_mut().expect("paused").after = 25;
+    assert_eq!(
+        scenario::messages_per_path(&late, MsgPath::Crossover),
+        (20, 0)
+    );
+}

@@ -196,21 +196,34 @@ crossover_records() {
 	fi
 }
 
-# crossover_set NS 0|1: net.tipc.crossover of namespace NS.
+# crossover_set NS 0|1: net.tipc.crossover of namespace NS, and a line in
+# the trace that wait_crossover_events counts from.
 crossover_set() {
-	$IP netns exec "$1" sh -c "echo $2 > /proc/sys/net/tipc/crossover"
+	if ! $IP netns exec "$1" sh -c "echo $2 > /proc/sys/net/tipc/crossover"; then
+		log "$1: cannot set net.tipc.crossover=$2"
+		return 1
+	fi
+	echo "crossover_set $1 $2" > "$TRACING/trace_marker" 2>/dev/null || true
 	log "$1: net.tipc.crossover=$2"
 }
 
+# crossover_events_since_set EVENT: how many tipc_crossover_peer events
+# EVENT (open, switch_off, ...) the trace holds since the last crossover_set.
+crossover_events_since_set() {
+	awk -v ev="event=$1" '
+		/tracing_mark_write: crossover_set / { n = 0 }
+		/tipc_crossover_peer: / && $NF == ev { n++ }
+		END { print n + 0 }' "$TRACING/trace"
+}
+
 # wait_crossover_events EVENT N SECS: wait at most SECS seconds until the
-# tipc_crossover_peer tracepoint has recorded N events EVENT (open,
-# switch_off, ...) since tracing started.
+# trace holds N events EVENT since the last crossover_set.
 wait_crossover_events() {
 	end=$(($(cut -d. -f1 /proc/uptime) + $3))
 	while :; do
-		n=$(grep -c "tipc_crossover_peer: .* event=$1\$" "$TRACING/trace" || true)
+		n=$(crossover_events_since_set "$1")
 		if [ "$n" -ge "$2" ]; then
-			log "$n $1 events"
+			log "$n $1 events since the switch"
 			return 0
 		fi
 		if [ "$(cut -d. -f1 /proc/uptime)" -ge "$end" ]; then
@@ -218,6 +231,33 @@ wait_crossover_events() {
 			return 1
 		fi
 		sleep 0.5
+	done
+}
+
+# no_crossover_events EVENT: fails (and says so) if the trace holds an
+# event EVENT since the last crossover_set.
+no_crossover_events() {
+	n=$(crossover_events_since_set "$1")
+	[ "$n" -eq 0 ] && return 0
+	log "no_crossover_events: $n $1 events since the switch"
+	return 1
+}
+
+# wait_paused FILE PID SECS: wait at most SECS seconds for FILE, the mark
+# of a paused sender, while the sender PID runs; fails when it ended or the
+# time is up.
+wait_paused() {
+	end=$(($(cut -d. -f1 /proc/uptime) + $3))
+	while [ ! -e "$1" ]; do
+		if ! kill -0 "$2" 2>/dev/null; then
+			log "wait_paused: the sender ended before it paused"
+			return 1
+		fi
+		if [ "$(cut -d. -f1 /proc/uptime)" -ge "$end" ]; then
+			log "wait_paused: no $1 after $3 s"
+			return 1
+		fi
+		sleep 0.1
 	done
 }
 

@@ -307,19 +307,11 @@ fn judge_case(
         ));
         return checks;
     };
-    // How many messages take each path: a paused case changes its path
-    // after its first `after` messages.
-    let (first, rest, then, why) = match &case.pause {
-        Some(p) => (
-            u64::from(p.after),
-            n - u64::from(p.after),
-            p.then,
-            format!("{why}; then {}", p.why),
-        ),
-        None => (n, 0, expect, why.to_string()),
+    let (crossed, beared) = messages_per_path(case, expect);
+    let why = match &case.pause {
+        Some(p) => format!("{why}; then {}", p.why),
+        None => why.to_string(),
     };
-    let on = |path: MsgPath| u64::from(expect == path) * first + u64::from(then == path) * rest;
-    let (crossed, beared) = (on(MsgPath::Crossover), on(MsgPath::Bearer));
     for cap in &scn.captures {
         let Some(counts) = captures.get(cap.name) else {
             continue;
@@ -328,7 +320,9 @@ fn judge_case(
         let receiver_lo = !cap.bearer && cap.ns == case.to_ns;
         let (what, ok, want) = if !cap.bearer {
             match (receiver_lo, crossed) {
-                // A stream may cut messages differently on the wire.
+                // A stream may cut messages differently on the wire, so its
+                // count is a floor; with part of a stream on the bearer,
+                // the bearer's check below is what tells the two apart.
                 (true, c) if c > 0 && case.sock == SockMode::Stream => {
                     ("traced_on", seen >= c, format!(">= {c}"))
                 }
@@ -356,6 +350,20 @@ fn judge_case(
         ));
     }
     checks
+}
+
+/// How many of `case`'s messages take the crossover and the bearer when
+/// its path is `expect`: a paused case changes its path after its first
+/// `after` messages (at most all of them).
+pub fn messages_per_path(case: &TrafficCase, expect: MsgPath) -> (u64, u64) {
+    let n = u64::from(case.count);
+    let (first, then) = match &case.pause {
+        Some(p) => (u64::from(p.after).min(n), p.then),
+        None => (n, expect),
+    };
+    let on =
+        |path: MsgPath| u64::from(expect == path) * first + u64::from(then == path) * (n - first);
+    (on(MsgPath::Crossover), on(MsgPath::Bearer))
 }
 
 /// The tracepoint against the scenario's expected crossovers: every

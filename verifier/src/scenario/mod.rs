@@ -15,6 +15,7 @@ pub mod discovery_cost;
 mod judge;
 pub mod kselftest;
 mod script;
+pub use script::PAUSE_STEP_MAX;
 
 pub use catalogue::{
     bearer_cycle, bridge_four, by_name, catalogue, crossover_off, crossover_toggle,
@@ -22,8 +23,8 @@ pub use catalogue::{
     veth_rdm,
 };
 pub use judge::{
-    count_capture, judge, observed_paths, origin_key, parse_tcpdump_stats, AgentResult,
-    CaptureCounts, CasePath, Check, TcpdumpStats, IN_FLIGHT_AT_STOP,
+    count_capture, judge, messages_per_path, observed_paths, origin_key, parse_tcpdump_stats,
+    AgentResult, CaptureCounts, CasePath, Check, TcpdumpStats, IN_FLIGHT_AT_STOP,
 };
 
 use crate::kbuild::Flavour;

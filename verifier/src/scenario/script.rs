@@ -13,9 +13,13 @@ const LINK_TIMEOUT: u32 = 60;
 /// Seconds the guest waits, after deleting its namespaces, for every
 /// crossover that opened to close in the tracepoint's records.
 const TRACE_CLOSE_TIMEOUT: u32 = 30;
-/// The most a paused connection case waits for its sender to pause and
-/// for the step to run (a step may wait for the next discovery: 60 s).
-const PAUSE_TIMEOUT: u32 = 120;
+/// Seconds a paused connection case waits for its sender to pause.
+const PAUSE_WAIT: u32 = 30;
+/// The most a pause step may take: it may wait for the next discovery
+/// (`wait_crossover_events open N 90`). The agents of a paused case get
+/// this and `PAUSE_WAIT` on top of their usual time.
+pub const PAUSE_STEP_MAX: u32 = 90;
+const PAUSE_TIMEOUT: u32 = PAUSE_WAIT + PAUSE_STEP_MAX;
 
 /// The file name suffix of a role: `""` or `"-a"`.
 pub fn role_suffix(role: Option<&str>) -> String {
@@ -206,8 +210,9 @@ impl Scenario {
                 let _ = writeln!(
                     s,
                     "{recv} &\nrpid=$!\nwait_file /tmp/{id}.ready 30 || rc=1\n{send} &\nspid=$!\n\
-                     wait_file /tmp/{id}.paused {PAUSE_TIMEOUT} || rc=1\nlog \"case {id}: sender paused\"\n\
-                     {step}\ntouch /tmp/{id}.resume\nwait $spid || rc=1\nwait $rpid || rc=1",
+                     if wait_paused /tmp/{id}.paused $spid {PAUSE_WAIT}; then\n\
+                     log \"case {id}: sender paused\"\n{step}\nelse\nrc=1\nfi\n\
+                     touch /tmp/{id}.resume\nwait $spid || rc=1\nwait $rpid || rc=1",
                     id = c.id,
                     step = pause.step,
                     recv = c.recv_command(AGENT_TIMEOUT + PAUSE_TIMEOUT),
