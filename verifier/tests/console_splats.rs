@@ -184,3 +184,17 @@ fn a_kcsan_race_is_tipc_by_its_stack_frames_too_and_hides_nothing() {
         "{splats:?}"
     );
 }
+
+#[test]
+fn the_logs_copy_of_the_end_marker_counts_when_the_consoles_is_cut() {
+    // As a 6.12 guest printed it: a kernel message in the middle of the
+    // echoed marker, then the intact copy /init wrote to /dev/kmsg.
+    let console = "tipc: Left network mode\n\
+                   TIPC-VERIFIER: Ebr0: port 1(brp1) entered disabled state\n\
+                   ND rc=0 uptime=25.26s\n\
+                   [   25.261000] TIPC-VERIFIER: END rc=0 uptime=25.26s\n\
+                   reboot: Restarting system\n";
+    assert_eq!(end_status(console), Some(0));
+    let cut_only = console.replace("[   25.261000] TIPC-VERIFIER: END rc=0 uptime=25.26s\n", "");
+    assert_eq!(end_status(&cut_only), None, "a cut marker is not an end");
+}
