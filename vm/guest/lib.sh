@@ -199,11 +199,12 @@ crossover_records() {
 # crossover_set NS 0|1: net.tipc.crossover of namespace NS, and a line in
 # the trace that wait_crossover_events counts from.
 crossover_set() {
+	# Before the write: switching off closes the crossovers within it.
+	echo "crossover_set $1 $2" > "$TRACING/trace_marker" 2>/dev/null || true
 	if ! $IP netns exec "$1" sh -c "echo $2 > /proc/sys/net/tipc/crossover"; then
 		log "$1: cannot set net.tipc.crossover=$2"
 		return 1
 	fi
-	echo "crossover_set $1 $2" > "$TRACING/trace_marker" 2>/dev/null || true
 	log "$1: net.tipc.crossover=$2"
 }
 
