@@ -270,6 +270,9 @@ crossover_trace_close() {
 		crossover_trace_stop "$1"
 		return 0
 	fi
+	# What opens from here on is judged by its pairing only: see
+	# crossover_events::before_teardown().
+	echo "crossover_teardown" > "$TRACING/trace_marker" 2>/dev/null || true
 	for p in /run/netns/*; do
 		[ -e "$p" ] && $IP netns del "${p##*/}"
 	done

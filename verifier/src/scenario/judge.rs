@@ -367,8 +367,9 @@ pub fn messages_per_path(case: &TrafficCase, expect: MsgPath) -> (u64, u64) {
 }
 
 /// The tracepoint against the scenario's expected crossovers: every
-/// expected pair assigned often enough, no other pair ever, and the
-/// expected clearing events.
+/// expected pair assigned often enough, no other pair until the guest
+/// deletes its namespaces, the expected clearing events before that, and
+/// every open closed once in the whole trace.
 fn judge_crossover_events(scn: &Scenario, share: &Path) -> Vec<Check> {
     let mut events: Vec<(Option<&str>, CrossoverEvent)> = Vec::new();
     let mut names: BTreeMap<(Option<&str>, u64), String> = BTreeMap::new();
@@ -384,13 +385,14 @@ fn judge_crossover_events(scn: &Scenario, share: &Path) -> Vec<Check> {
             let cookies = read(format!("netns{suffix}.txt"))?;
             Ok((
                 crossover_events::parse_trace(&trace)?,
+                crossover_events::parse_trace(crossover_events::before_teardown(&trace))?,
                 crossover_events::parse_cookies(&cookies)?,
             ))
         });
         match loaded {
-            Ok((evs, cookies)) => {
+            Ok((evs, before, cookies)) => {
                 pairings.push((role, crossover_events::pair(&evs)));
-                events.extend(evs.into_iter().map(|e| (role, e)));
+                events.extend(before.into_iter().map(|e| (role, e)));
                 names.extend(cookies.into_iter().map(|(ns, c)| ((role, c), ns)));
             }
             Err(e) => {
