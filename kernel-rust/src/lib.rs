@@ -22,6 +22,22 @@ mod crossover_proof;
 #[path = "../net/tipc/crossover_peer.rs"]
 mod crossover_peer;
 
+// The KUnit tests of the pure modules run here as ordinary tests (the 7.3
+// series only: 6.12 has no `#[kunit_tests]`).
+#[cfg(test)]
+#[path = "../net/tipc/crossover_kunit.rs"]
+mod crossover_kunit;
+
+/// What the KUnit tests call the kernel's `siphash()`: SipHash-2-4 of
+/// `data` under `key` (`k0 = key[0]`, `k1 = key[1]`).
+#[cfg(test)]
+fn test_siphash(data: &[u8], key: [u64; 2]) -> u64 {
+    use std::hash::Hasher;
+    let mut h = siphasher::sip::SipHasher24::new_with_keys(key[0], key[1]);
+    h.write(data);
+    h.finish()
+}
+
 #[cfg(test)]
 mod abi_tests;
 #[cfg(test)]

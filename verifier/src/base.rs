@@ -29,12 +29,13 @@ pub enum Base {
 /// kernels), the forged discovery frames, a namespace coming back with the
 /// same identity and the selftest. Keep `--help` and the README in step (a
 /// test checks `--help`).
-pub const BACKPORT_SCENARIOS: [fn() -> Scenario; 5] = [
+pub const BACKPORT_SCENARIOS: [fn() -> Scenario; 6] = [
     scenario::veth_classes,
     scenario::crossover_toggle,
     scenario::forged_discovery,
     scenario::netns_recreate,
     scenario::kselftest,
+    scenario::module_cycle,
 ];
 
 impl Base {
@@ -86,6 +87,16 @@ impl Base {
         match self {
             Base::V7_3 => None,
             Base::V6_12 => Some("kernel-rust/backport-6.12"),
+        }
+    }
+
+    /// Files of `kernel-rust/net/` this base's series does not add: 6.12
+    /// has no `#[kunit_tests]`, so its backport has no KUnit tests (kept
+    /// in step with `kernel-rust/tests/support/series.rs`).
+    pub fn overlay_excludes(self) -> &'static [&'static str] {
+        match self {
+            Base::V7_3 => &[],
+            Base::V6_12 => &["net/tipc/crossover_kunit.rs"],
         }
     }
 

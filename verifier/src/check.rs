@@ -29,6 +29,8 @@ pub struct CheckOptions {
     /// The version policy (a pin only with exactly one base).
     pub policy: VersionPolicy,
     pub kernels: Vec<Flavour>,
+    /// Whether the kernels were named (`--kernel`): see [`plan`].
+    pub kernels_named: bool,
     pub scenarios: Vec<String>,
     /// `make test`'s subset: the backport base runs its patched kernel
     /// only (no stock kernel, no differential); 7.3 runs in full.
@@ -65,6 +67,11 @@ pub struct BasePlan {
 /// could differ.
 pub const QUICK_PATCHED_C: &[&str] = &["veth_classes"];
 
+/// What the debug kernel runs when the kernels are not named: the KUnit
+/// suite its config builds (`--kernel debug` runs every patched scenario
+/// on it too).
+pub const DEBUG_DEFAULT: &[&str] = &["kunit"];
+
 impl BasePlan {
     /// Whether `scn` runs on `kernel` in this plan.
     pub fn runs(&self, scn: &Scenario, kernel: Flavour) -> bool {
@@ -82,13 +89,16 @@ impl BasePlan {
 /// out (a scenario outside the 6.12 subset, on a base not named).
 /// `quick`: bases other than [`Base::PRIMARY`] keep the patched kernel
 /// only; on the primary base the patched-c kernel runs
-/// [`QUICK_PATCHED_C`] only.
+/// [`QUICK_PATCHED_C`] only. `kernels_named`: the kernels are the user's
+/// choice; otherwise (the default set) the debug kernel runs only the
+/// scenarios made for it ([`DEBUG_DEFAULT`]).
 pub fn plan(
     bases: &[Base],
     bases_named: bool,
     kernels: &[Flavour],
     names: &[String],
     quick: bool,
+    kernels_named: bool,
 ) -> Result<(Vec<BasePlan>, Vec<String>)> {
     for n in names {
         if scenario::by_name(n).is_none() {
@@ -123,13 +133,23 @@ pub fn plan(
             if bases_named && flavours.is_empty() {
                 return Err(crate::exit::UsageError(msg).into());
             }
-            notes.push(msg);
+            if kernels_named {
+                notes.push(msg);
+            }
         }
+        let default_debug = !kernels_named && flavours.contains(&Flavour::Debug);
         let scenarios: Vec<Scenario> = base
             .scenarios()
             .into_iter()
             .filter(|s| names.is_empty() || names.iter().any(|n| n == s.name))
-            .filter(|s| flavours.iter().any(|f| s.runs_on(*f)))
+            .filter(|s| {
+                flavours.iter().any(|f| {
+                    s.runs_on(*f)
+                        && !(default_debug
+                            && *f == Flavour::Debug
+                            && !DEBUG_DEFAULT.contains(&s.name))
+                })
+            })
             .collect();
         if scenarios.is_empty() {
             let msg = format!(
@@ -156,7 +176,7 @@ pub fn plan(
                 notes.push(format!("scenario {n} does not run on base {base}"));
             }
         }
-        let only = if quick && flavours.contains(&Flavour::PatchedC) {
+        let mut only = if quick && flavours.contains(&Flavour::PatchedC) {
             notes.push(format!(
                 "--quick: the patched-c kernel runs {} only",
                 QUICK_PATCHED_C.join(", ")
@@ -165,6 +185,9 @@ pub fn plan(
         } else {
             Vec::new()
         };
+        if !kernels_named && flavours.contains(&Flavour::Debug) {
+            only.push((Flavour::Debug, DEBUG_DEFAULT));
+        }
         plans.push(BasePlan {
             base,
             kernels: flavours,
@@ -215,6 +238,7 @@ pub fn run(project: &Path, opts: &CheckOptions) -> Result<Option<(Report, PathBu
         &opts.kernels,
         &opts.scenarios,
         opts.quick,
+        opts.kernels_named,
     )?;
     for n in &notes {
         eprintln!("note: {n}");
@@ -288,6 +312,7 @@ pub fn run(project: &Path, opts: &CheckOptions) -> Result<Option<(Report, PathBu
                 kselftest.as_deref(),
                 &out,
                 opts,
+                project,
             )?);
         }
         let base_runs: Vec<ScenarioRun> =
@@ -314,6 +339,7 @@ pub fn run(project: &Path, opts: &CheckOptions) -> Result<Option<(Report, PathBu
 }
 
 /// One scenario on every kernel of one base that it applies to.
+#[allow(clippy::too_many_arguments)]
 fn run_scenario(
     id: &BaseId,
     scn: &Scenario,
@@ -322,6 +348,7 @@ fn run_scenario(
     kselftest: Option<&Path>,
     out: &Path,
     opts: &CheckOptions,
+    project: &Path,
 ) -> Result<Vec<ScenarioRun>> {
     let phase = Phase::start(&format!(
         "scenario {} {}: {} kernel(s) under {:?}",
@@ -334,7 +361,7 @@ fn run_scenario(
     let mut groups = Vec::new();
     for k in kernels.iter().filter(|k| scn.runs_on(k.flavour)) {
         let share = share_dir(out, id.base, k.flavour, scn.name);
-        prepare_share(&share, scn, kselftest)?;
+        prepare_share(&share, scn, kselftest, k.modules.as_deref())?;
         let first = specs.len();
         specs.extend(guest_specs(
             scn,
@@ -361,7 +388,7 @@ fn run_scenario(
     for (k, share, range) in groups {
         let vms: Vec<_> = outcomes[range].to_vec();
         let (checks, captures) = if vms.iter().all(|v| v.end_status.is_some()) {
-            scenario::judge(scn, &share, k.flavour)
+            scenario::judge(scn, &share, k.flavour, project)
         } else {
             (Vec::new(), Default::default())
         };
@@ -382,8 +409,15 @@ fn run_scenario(
 }
 
 /// Writes the guest scripts into a fresh share directory, with the
-/// installed selftest for the kselftest scenario.
-fn prepare_share(share: &Path, scn: &Scenario, kselftest: Option<&Path>) -> Result<()> {
+/// installed selftest for the kselftest scenario and the kernel's modules
+/// (`modules/`, which the guest's /init loads TIPC from) for a modules
+/// kernel.
+fn prepare_share(
+    share: &Path,
+    scn: &Scenario,
+    kselftest: Option<&Path>,
+    modules: Option<&Path>,
+) -> Result<()> {
     if share.exists() {
         std::fs::remove_dir_all(share).with_context(|| format!("clearing {}", share.display()))?;
     }
@@ -396,6 +430,11 @@ fn prepare_share(share: &Path, scn: &Scenario, kselftest: Option<&Path>) -> Resu
             .arg(installed)
             .arg(share.join(scenario::kselftest::SHARE_DIR));
         progress::capture("cp -a (the installed selftest into the share)", cp)?;
+    }
+    if let Some(installed) = modules {
+        let mut cp = std::process::Command::new("cp");
+        cp.arg("-a").arg(installed).arg(share.join("modules"));
+        progress::capture("cp -a (the kernel's modules into the share)", cp)?;
     }
     for (role, script) in scn.guest_scripts() {
         let name = match role {

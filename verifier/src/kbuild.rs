@@ -65,6 +65,11 @@ pub enum Flavour {
     /// (`vm/kconfig/kcsan.config`, `faults.config`), for `stress --kernel kcsan` and `check
     /// --kernel kcsan`; 7.3 only.
     Kcsan,
+    /// The patched series built as distributions ship TIPC
+    /// (`vm/kconfig/modules.config`): `tipc.ko`, loaded with modprobe in
+    /// the guest; on 7.3 with MODVERSIONS through gendwarfksyms
+    /// (`modules-7.3.config`), on 6.12 without (its Rust excludes it).
+    Modules,
 }
 
 impl Flavour {
@@ -75,16 +80,18 @@ impl Flavour {
             Flavour::PatchedC => "patched-c",
             Flavour::Debug => "debug",
             Flavour::Kcsan => "kcsan",
+            Flavour::Modules => "modules",
         }
     }
 
-    /// True for the kernels built from the series (patched, patched-c,
-    /// debug, kcsan).
+    /// True for the kernels built from the series (all but stock).
     pub fn has_series(self) -> bool {
-        matches!(
-            self,
-            Flavour::Patched | Flavour::PatchedC | Flavour::Debug | Flavour::Kcsan
-        )
+        self != Flavour::Stock
+    }
+
+    /// True for the kernel whose TIPC is a module (`tipc.ko`).
+    pub fn builds_modules(self) -> bool {
+        self == Flavour::Modules
     }
 
     /// True for the sanitizer kernels, built on the primary base only.
@@ -98,7 +105,11 @@ impl Flavour {
     pub fn boot_args(self) -> &'static str {
         match self {
             Flavour::Debug => "kasan.fault=panic",
-            Flavour::Stock | Flavour::Patched | Flavour::PatchedC | Flavour::Kcsan => "",
+            Flavour::Stock
+            | Flavour::Patched
+            | Flavour::PatchedC
+            | Flavour::Kcsan
+            | Flavour::Modules => "",
         }
     }
 
@@ -117,6 +128,13 @@ impl Flavour {
             Flavour::Debug => v.push(dir.join("debug.config")),
             Flavour::Kcsan => v.push(dir.join("kcsan.config")),
             Flavour::PatchedC => v.push(dir.join("patched-c.config")),
+            Flavour::Modules => {
+                v.push(dir.join("modules.config"));
+                let own = dir.join(format!("modules-{}.config", base.name()));
+                if own.exists() {
+                    v.push(own);
+                }
+            }
             Flavour::Stock | Flavour::Patched => {}
         }
         v
@@ -227,6 +245,9 @@ pub struct BuiltKernel {
     pub key: String,
     pub bzimage: PathBuf,
     pub config: PathBuf,
+    /// The installed modules (`lib/modules/<release>/` below it), for a
+    /// kernel that builds them.
+    pub modules: Option<PathBuf>,
     /// True when taken from the cache without running make.
     pub cached: bool,
 }
@@ -280,6 +301,9 @@ pub fn overlay_files(project: &Path, base: Base) -> Result<Vec<(PathBuf, PathBuf
                 map.insert(rel.to_path_buf(), p.clone());
             }
         }
+    }
+    for rel in base.overlay_excludes() {
+        map.remove(Path::new(rel));
     }
     Ok(map.into_iter().collect())
 }
@@ -401,6 +425,7 @@ pub fn ensure_kernel(ctx: &BuildContext, flavour: Flavour) -> Result<BuiltKernel
         key: key.clone(),
         bzimage: entry.join("bzImage"),
         config: entry.join("config"),
+        modules: flavour.builds_modules().then(|| entry.join(MODULES_DIR)),
         cached,
     };
     if cache::is_complete(&entry) {
@@ -427,9 +452,15 @@ pub fn ensure_kernel(ctx: &BuildContext, flavour: Flavour) -> Result<BuiltKernel
     let log_start = fs::metadata(&log).map(|m| m.len()).unwrap_or(0);
     let mut make = make_command(&tree, &ctx.cache);
     make.arg(format!("-j{}", ctx.jobs)).arg("bzImage");
+    let target = if flavour.builds_modules() {
+        make.arg("modules");
+        "bzImage modules"
+    } else {
+        "bzImage"
+    };
     eprintln!("    make log: {}", log.display());
     progress::run_logged(
-        &format!("make bzImage ({base} {})", flavour.name()),
+        &format!("make {target} ({base} {})", flavour.name()),
         make,
         &log,
         Duration::from_secs(20),
@@ -446,6 +477,9 @@ pub fn ensure_kernel(ctx: &BuildContext, flavour: Flavour) -> Result<BuiltKernel
     )
     .context("copying bzImage")?;
     fs::copy(tree.join(".config"), pending.path().join("config")).context("copying .config")?;
+    if flavour.builds_modules() {
+        install_modules(ctx, &tree, &pending.path().join(MODULES_DIR), &log)?;
+    }
     let manifest = Manifest {
         flavour: flavour.name().into(),
         key: key.clone(),
@@ -459,6 +493,40 @@ pub fn ensure_kernel(ctx: &BuildContext, flavour: Flavour) -> Result<BuiltKernel
     pending.publish()?;
     phase.done("built");
     Ok(built(false))
+}
+
+/// Where a published kernel keeps its installed modules.
+pub const MODULES_DIR: &str = "modroot";
+
+/// `make modules_install` into `dest` (stripped, `depmod` run), and a
+/// check that `tipc.ko` is there.
+fn install_modules(ctx: &BuildContext, tree: &Path, dest: &Path, log: &Path) -> Result<()> {
+    let mut make = make_command(tree, &ctx.cache);
+    make.arg(format!("INSTALL_MOD_PATH={}", dest.display()))
+        .arg("INSTALL_MOD_STRIP=1")
+        .arg("DEPMOD=/sbin/depmod")
+        .arg("modules_install");
+    progress::run_logged(
+        &format!("make modules_install ({} modules)", ctx.base),
+        make,
+        log,
+        Duration::from_secs(20),
+        progress::describe_kbuild_line,
+    )
+    .context("installing the modules")?;
+    let release = fs::read_to_string(tree.join("include/config/kernel.release"))
+        .context("reading include/config/kernel.release")?;
+    let tipc = dest
+        .join("lib/modules")
+        .join(release.trim())
+        .join("kernel/net/tipc/tipc.ko");
+    if !tipc.is_file() {
+        bail!(
+            "the modules kernel installed no {} (is CONFIG_TIPC=m?)",
+            tipc.display()
+        );
+    }
+    Ok(())
 }
 
 /// The series' selftest in the kernel tree.
@@ -595,8 +663,12 @@ fn ensure_tree(ctx: &BuildContext, flavour: Flavour) -> Result<PathBuf> {
         Flavour::Patched | Flavour::PatchedC => {
             ensure_worktree(ctx, flavour.name(), Seed::StockBuild)
         }
-        // KASAN and KCSAN instrument every object: nothing to keep.
-        Flavour::Debug | Flavour::Kcsan => ensure_worktree(ctx, flavour.name(), Seed::Nothing),
+        // KASAN and KCSAN instrument every object, and the modules kernel
+        // builds every object with DWARF (7.3) or CONFIG_MODULES (6.12):
+        // nothing to keep.
+        Flavour::Debug | Flavour::Kcsan | Flavour::Modules => {
+            ensure_worktree(ctx, flavour.name(), Seed::Nothing)
+        }
     }
 }
 

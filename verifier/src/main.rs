@@ -62,9 +62,13 @@ enum Cmd {
     ///
     /// Runs on both kernel bases by default. On 7.3 (the net-next series,
     /// patches/): every scenario on the stock and patched kernels, and the
-    /// differential. On 6.12 (the backport, patches-6.12/): veth_classes,
+    /// differential, and the series' KUnit suite on the debug kernel
+    /// (scenario kunit). On 6.12 (the backport, patches-6.12/): veth_classes,
     /// crossover_toggle (patched kernels), forged_discovery, netns_recreate
     /// and kselftest on the stock and patched kernels, and the differential.
+    /// On request (--kernel modules), on both bases: veth_classes,
+    /// netns_recreate and module_cycle (50 x rmmod/modprobe under traffic)
+    /// on the distribution build, TIPC as tipc.ko (7.3 with MODVERSIONS).
     ///
     /// Prints KTAP on stdout (a header comment per base with the package
     /// and exact version; one test per base, kernel and scenario, e.g.
@@ -324,8 +328,12 @@ struct CheckArgs {
     /// the cache is used without network.
     #[arg(long, value_name = "V")]
     base_version: Option<String>,
-    /// Kernels to check (repeatable; default: stock, patched and patched-c;
-    /// with --quick, patched-c runs veth_classes only).
+    /// Kernels to check (repeatable; default: stock, patched and patched-c,
+    /// and on 7.3 the debug kernel for the kunit scenario only; with
+    /// --quick, patched-c runs veth_classes only). A kernel named here runs
+    /// every scenario it can: --kernel debug runs the patched scenarios on
+    /// the debug kernel too; --kernel modules (not in the default) builds
+    /// the distribution-style kernel with tipc.ko.
     #[arg(long = "kernel", value_enum)]
     kernels: Vec<kbuild::Flavour>,
     /// Scenarios to run (repeatable; default: all). See --list.
@@ -438,11 +446,13 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 bases,
                 bases_named,
                 policy: VersionPolicy::from_arg(args.base_version.as_deref()),
+                kernels_named: !args.kernels.is_empty(),
                 kernels: if args.kernels.is_empty() {
                     vec![
                         kbuild::Flavour::Stock,
                         kbuild::Flavour::Patched,
                         kbuild::Flavour::PatchedC,
+                        kbuild::Flavour::Debug,
                     ]
                 } else {
                     args.kernels

@@ -61,6 +61,10 @@ pub const PACKAGES: &[Package] = &[
     pkg("bison", "kernel build"),
     pkg("bc", "kernel build"),
     pkg("libelf-dev", "kernel build"),
+    pkg(
+        "libdw-dev",
+        "gendwarfksyms (MODVERSIONS with Rust, the 7.3 modules kernel)",
+    ),
     pkg("libssl-dev", "kernel build"),
     pkg("cpio", "initramfs"),
     pkg("gzip", "initramfs"),

@@ -117,11 +117,14 @@ fn the_words_of_a_rendered_line_are_what_the_renderer_quoted() {
 #[test]
 fn every_scenario_command_parses() {
     let mut seen = 0;
-    // The kselftest scenario runs the series' own test, not the agent.
-    for scn in scenario::catalogue()
-        .into_iter()
-        .filter(|s| s.topology != scenario::Topology::Kselftest)
-    {
+    // The kselftest and kunit scenarios run the series' own tests, not
+    // the agent.
+    for scn in scenario::catalogue().into_iter().filter(|s| {
+        !matches!(
+            s.topology,
+            scenario::Topology::Kselftest | scenario::Topology::Kunit
+        )
+    }) {
         for script in scenario_scripts(&scn) {
             for words in agent_commands(&script) {
                 check(&words).unwrap_or_else(|e| panic!("scenario {}: {e}", scn.name));

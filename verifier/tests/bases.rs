@@ -71,15 +71,17 @@ fn the_backport_runs_its_named_subset() {
             "crossover_toggle",
             "forged_discovery",
             "netns_recreate",
-            "kselftest"
+            "kselftest",
+            "module_cycle"
         ]
     );
     assert_eq!(Base::V6_12.scenario_names(), names);
     for s in Base::V6_12.scenarios() {
-        let kernels = if s.name == "crossover_toggle" {
-            scenario::PATCHED_ONLY
-        } else {
-            scenario::BOTH
+        let kernels = match s.name {
+            "crossover_toggle" => scenario::PATCHED_ONLY,
+            "veth_classes" | "netns_recreate" => scenario::WITH_MODULES,
+            "module_cycle" => scenario::MODULES_ONLY,
+            _ => scenario::BOTH,
         };
         assert_eq!(s.kernels, kernels, "{} runs on {kernels:?}", s.name);
     }
@@ -185,9 +187,19 @@ fn each_series_comes_from_its_directory_with_its_overlay() {
         let rel = format!("net/tipc/{pure}");
         assert_eq!(src(&s73, &rel), src(&s612, &rel), "{rel} is shared");
     }
+    // A backport file replaces one, it adds none; 6.12 leaves out only
+    // the KUnit tests (no `#[kunit_tests]` there).
+    assert_eq!(
+        Base::V6_12.overlay_excludes(),
+        ["net/tipc/crossover_kunit.rs"]
+    );
+    assert!(s73
+        .overlay
+        .iter()
+        .any(|(rel, _)| rel == Path::new("net/tipc/crossover_kunit.rs")));
     assert_eq!(
         s73.overlay.len(),
-        s612.overlay.len(),
+        s612.overlay.len() + Base::V6_12.overlay_excludes().len(),
         "a backport file replaces one, it adds none"
     );
 }
@@ -221,47 +233,51 @@ fn every_kernel_build_runs_behind_ccache() {
 #[test]
 fn the_check_plan_per_base() {
     let kernels = [Flavour::Stock, Flavour::Patched];
-    let (plans, notes) = check::plan(&Base::ALL, false, &kernels, &[], false).unwrap();
+    let (plans, notes) = check::plan(&Base::ALL, false, &kernels, &[], false, true).unwrap();
     assert_eq!(plans.len(), 2);
-    assert_eq!(plans[0].scenarios.len(), scenario::catalogue().len());
-    assert_eq!(plans[1].scenarios.len(), BACKPORT_SCENARIOS.len());
+    // Every scenario but kunit and module_cycle, which need the debug and
+    // the modules kernel.
+    assert_eq!(plans[0].scenarios.len(), scenario::catalogue().len() - 2);
+    assert_eq!(plans[1].scenarios.len(), BACKPORT_SCENARIOS.len() - 1);
     assert!(notes.is_empty());
 
     // A scenario outside the subset: the default bases skip 6.12 and say so.
     let only = vec!["veth_rdm".to_string()];
-    let (plans, notes) = check::plan(&Base::ALL, false, &kernels, &only, false).unwrap();
+    let (plans, notes) = check::plan(&Base::ALL, false, &kernels, &only, false, true).unwrap();
     assert_eq!(plans.len(), 1);
     assert_eq!(plans[0].base, Base::V7_3);
     assert!(notes.iter().any(|n| n.contains("6.12")), "{notes:?}");
     // Named explicitly, 6.12 with nothing to run is an error.
-    let err = check::plan(&[Base::V6_12], true, &kernels, &only, false).unwrap_err();
+    let err = check::plan(&[Base::V6_12], true, &kernels, &only, false, true).unwrap_err();
     assert!(format!("{err:#}").contains("netns_recreate"), "{err:#}");
     // The debug kernel is 7.3's only.
-    let err = check::plan(&[Base::V6_12], true, &[Flavour::Debug], &[], false).unwrap_err();
+    let err = check::plan(&[Base::V6_12], true, &[Flavour::Debug], &[], false, true).unwrap_err();
     assert_eq!(
         tipc_verifier::exit::status_of(&err),
         tipc_verifier::exit::USAGE
     );
     assert!(format!("{err:#}").contains("7.3 only"), "{err:#}");
-    assert!(check::plan(&Base::ALL, false, &kernels, &["nope".into()], false).is_err());
+    assert!(check::plan(&Base::ALL, false, &kernels, &["nope".into()], false, true).is_err());
     // The sanitizer kernels are the series: they run what patched runs.
-    let (plans, _) = check::plan(&[Base::V7_3], true, &[Flavour::Kcsan], &[], false).unwrap();
+    let (plans, _) = check::plan(&[Base::V7_3], true, &[Flavour::Kcsan], &[], false, true).unwrap();
     let timed = scenario::catalogue()
         .iter()
         .filter(|s| s.discovery_cost)
         .count();
     assert_eq!(timed, 1, "discovery_scale");
+    // ... but the timing, the debug kernel's KUnit suite and the modules
+    // kernel's load cycles.
     assert_eq!(
         plans[0].scenarios.len(),
-        scenario::catalogue().len() - timed
+        scenario::catalogue().len() - timed - 2
     );
     assert!(!plans[0].scenarios.iter().any(|s| s.discovery_cost));
-    assert!(check::plan(&[Base::V6_12], true, &[Flavour::Kcsan], &[], false).is_err());
+    assert!(check::plan(&[Base::V6_12], true, &[Flavour::Kcsan], &[], false, true).is_err());
     // make test's subset: 6.12 keeps its patched kernel only, 7.3 both.
-    let (plans, notes) = check::plan(&Base::ALL, false, &kernels, &[], true).unwrap();
+    let (plans, notes) = check::plan(&Base::ALL, false, &kernels, &[], true, true).unwrap();
     assert_eq!(plans[0].kernels, vec![Flavour::Stock, Flavour::Patched]);
     assert_eq!(plans[1].kernels, vec![Flavour::Patched]);
-    assert_eq!(plans[1].scenarios.len(), BACKPORT_SCENARIOS.len());
+    assert_eq!(plans[1].scenarios.len(), BACKPORT_SCENARIOS.len() - 1);
     assert!(notes.iter().any(|n| n.contains("--quick")), "{notes:?}");
     assert_eq!(
         check::share_dir(
@@ -277,7 +293,7 @@ fn the_check_plan_per_base() {
 #[test]
 fn the_patched_c_kernel_runs_what_patched_runs_and_only_veth_classes_in_quick() {
     let kernels = [Flavour::Stock, Flavour::Patched, Flavour::PatchedC];
-    let (plans, _) = check::plan(&Base::ALL, false, &kernels, &[], false).unwrap();
+    let (plans, _) = check::plan(&Base::ALL, false, &kernels, &[], false, true).unwrap();
     for p in &plans {
         assert_eq!(p.kernels, kernels, "{}", p.base);
         for scn in &p.scenarios {
@@ -292,7 +308,7 @@ fn the_patched_c_kernel_runs_what_patched_runs_and_only_veth_classes_in_quick() 
             );
         }
     }
-    let (plans, notes) = check::plan(&Base::ALL, false, &kernels, &[], true).unwrap();
+    let (plans, notes) = check::plan(&Base::ALL, false, &kernels, &[], true, true).unwrap();
     let ran: Vec<&str> = plans[0]
         .scenarios
         .iter()
@@ -617,4 +633,74 @@ fn a_sanitizer_tree_or_an_unbuilt_stock_tree_gives_a_plain_checkout() {
         !wt.join("net/tipc/node.o").exists(),
         "a stock tree without its build logs is not a seed (the review would miss its warnings)"
     );
+}
+
+#[test]
+fn the_default_kernels_run_the_kunit_suite_on_the_debug_kernel_and_nothing_else() {
+    let kernels = [
+        Flavour::Stock,
+        Flavour::Patched,
+        Flavour::PatchedC,
+        Flavour::Debug,
+    ];
+    for quick in [false, true] {
+        let (plans, notes) = check::plan(&Base::ALL, false, &kernels, &[], quick, false).unwrap();
+        let p = &plans[0];
+        assert_eq!(p.base, Base::V7_3);
+        let on_debug: Vec<&str> = p
+            .scenarios
+            .iter()
+            .filter(|s| p.runs(s, Flavour::Debug))
+            .map(|s| s.name)
+            .collect();
+        assert_eq!(on_debug, check::DEBUG_DEFAULT, "quick {quick}");
+        assert!(p.scenarios.iter().any(|s| s.name == "kunit"));
+        // 6.12 builds no debug kernel and does not say so for a default set.
+        assert!(!plans[1].kernels.contains(&Flavour::Debug));
+        assert!(!plans[1].scenarios.iter().any(|s| s.name == "kunit"));
+        assert!(!notes.iter().any(|n| n.contains("debug")), "{notes:?}");
+    }
+    // Named, the debug kernel runs every patched scenario, kunit included.
+    let (plans, _) = check::plan(&[Base::V7_3], true, &[Flavour::Debug], &[], false, true).unwrap();
+    let ran = plans[0]
+        .scenarios
+        .iter()
+        .filter(|s| plans[0].runs(s, Flavour::Debug))
+        .count();
+    assert!(ran > 10, "{ran}");
+    // kunit needs the debug kernel.
+    let only = vec!["kunit".to_string()];
+    let err =
+        check::plan(&[Base::V7_3], true, &[Flavour::Patched], &only, false, true).unwrap_err();
+    assert!(format!("{err:#}").contains("nothing selected"), "{err:#}");
+}
+
+#[test]
+fn the_modules_kernel_runs_veth_classes_netns_recreate_and_the_cycles_on_both_bases() {
+    let (plans, _) = check::plan(&Base::ALL, false, &[Flavour::Modules], &[], false, true).unwrap();
+    assert_eq!(plans.len(), 2);
+    for p in &plans {
+        let names: Vec<&str> = p.scenarios.iter().map(|s| s.name).collect();
+        assert_eq!(
+            names,
+            ["veth_classes", "netns_recreate", "module_cycle"],
+            "{}",
+            p.base
+        );
+    }
+    let frags = |base| -> Vec<String> {
+        Flavour::Modules
+            .fragments(&project(), base)
+            .iter()
+            .map(|f| f.file_name().unwrap().to_string_lossy().into_owned())
+            .collect()
+    };
+    // MODVERSIONS on 7.3 only: 6.12's Rust excludes it.
+    assert!(frags(Base::V7_3).contains(&"modules-7.3.config".to_string()));
+    assert!(!frags(Base::V6_12).iter().any(|f| f.starts_with("modules-")));
+    assert!(frags(Base::V6_12).contains(&"modules.config".to_string()));
+    assert!(Flavour::Modules.has_series() && Flavour::Modules.builds_modules());
+    let text = std::fs::read_to_string(project().join("vm/kconfig/modules-7.3.config")).unwrap();
+    assert!(text.lines().any(|l| l == "CONFIG_MODVERSIONS=y"));
+    assert!(text.lines().any(|l| l == "CONFIG_GENDWARFKSYMS=y"));
 }

@@ -106,7 +106,9 @@ fn tcpdump_statistics_tell_whether_the_file_is_complete() {
 #[test]
 fn guest_script_captures_before_the_bearer_and_before_traffic() {
     let scn = scenario::veth_rdm();
-    let s = scn.guest_scripts().remove(0).1;
+    let script = scn.guest_scripts().remove(0).1;
+    // The steps after the shell library (whose functions run the agent too).
+    let s = &script[script.find("\nrc=0\n").expect("the steps start")..];
     let pos = |needle: &str| {
         s.find(needle)
             .unwrap_or_else(|| panic!("{needle:?} missing from the script"))
@@ -123,7 +125,7 @@ fn guest_script_captures_before_the_bearer_and_before_traffic() {
     );
     assert!(first_send < pos("capture_stop_all\n"));
     assert!(
-        s.contains("IP=/usr/sbin/ip"),
+        script.contains("IP=/usr/sbin/ip"),
         "busybox's ip applet must not be used"
     );
     assert!(s.ends_with("exit $rc\n"));

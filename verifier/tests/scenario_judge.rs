@@ -33,7 +33,12 @@ fn failing(checks: &[scenario::Check]) -> Vec<String> {
 
 #[test]
 fn the_real_crossover_run_passes_every_check() {
-    let (checks, captures) = scenario::judge(&scenario::veth_rdm(), &real_share(), Flavour::Stock);
+    let (checks, captures) = scenario::judge(
+        &scenario::veth_rdm(),
+        &real_share(),
+        Flavour::Stock,
+        Path::new(env!("CARGO_MANIFEST_DIR")),
+    );
     assert!(failing(&checks).is_empty(), "{:#?}", failing(&checks));
     assert!(
         checks.len() >= 8,
@@ -60,7 +65,12 @@ fn the_real_crossover_run_passes_every_check() {
 fn the_same_captures_fail_when_the_bearer_was_expected() {
     let mut scn = scenario::veth_rdm();
     scn.cases[0].expect = scenario::MsgPath::Bearer;
-    let (checks, _) = scenario::judge(&scn, &real_share(), Flavour::Stock);
+    let (checks, _) = scenario::judge(
+        &scn,
+        &real_share(),
+        Flavour::Stock,
+        Path::new(env!("CARGO_MANIFEST_DIR")),
+    );
     let bad = failing(&checks);
     assert!(
         bad.iter().any(|c| c.starts_with("rdm_named_on_ns1_veth1")),
@@ -82,7 +92,12 @@ fn a_changed_checksum_or_a_missing_capture_fails() {
     let digest = text.split("\"digest_set\": \"").nth(1).unwrap()[..64].to_string();
     fs::write(&recv, text.replace(&digest, &"0".repeat(64))).unwrap();
     fs::remove_file(dir.path().join("captures/ns2-lo.pcap")).unwrap();
-    let (checks, _) = scenario::judge(&scenario::veth_rdm(), dir.path(), Flavour::Stock);
+    let (checks, _) = scenario::judge(
+        &scenario::veth_rdm(),
+        dir.path(),
+        Flavour::Stock,
+        Path::new(env!("CARGO_MANIFEST_DIR")),
+    );
     let bad = failing(&checks);
     assert!(
         bad.iter()

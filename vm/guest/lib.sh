@@ -406,3 +406,47 @@ scale_up() {
 	done
 	sleep 2
 }
+
+# module_cycles N: TIPC out of the kernel and back N times (rmmod tipc,
+# modprobe tipc), each time with two namespaces on a veth that get final
+# addresses and a link, exchange 20 rdm messages and are deleted with
+# their bearers up. One line per cycle in $RES/module_cycle.txt with the
+# exit status of each step (the judge reads the messages from the agents'
+# results); rmmod tipc again at the end, so that the last cycle's
+# namespaces are torn down by the module's exit.
+module_cycles() {
+	out="$RES/module_cycle.txt"
+	: > "$out"
+	i=1
+	while [ "$i" -le "$1" ]; do
+		rm_rc=0
+		rmmod tipc || rm_rc=$?
+		mp_rc=0
+		modprobe tipc || mp_rc=$?
+		ns_add mc1
+		ns_add mc2
+		veth mc1 mv1 mc2 mv2
+		$IP netns exec mc1 $TIPC node set address 1.1.1
+		$IP netns exec mc2 $TIPC node set address 1.1.2
+		bearer mc1 mv1
+		bearer mc2 mv2
+		link_rc=0
+		wait_links mc1 1 60 || link_rc=$?
+		$IP netns exec mc2 tipc-agent recv --sock rdm --service 18888:17 --count 20 \
+			--timeout 30 --out "$RES/cycle-$i.recv.json" &
+		rpid=$!
+		send_rc=0
+		$IP netns exec mc1 tipc-agent send --sock rdm --service 18888:17 --count 20 --size 1000 \
+			--timeout 30 --out "$RES/cycle-$i.send.json" || send_rc=$?
+		recv_rc=0
+		wait "$rpid" || recv_rc=$?
+		$IP netns del mc1
+		$IP netns del mc2
+		echo "cycle $i rmmod $rm_rc modprobe $mp_rc links $link_rc send $send_rc recv $recv_rc" >> "$out"
+		i=$((i + 1))
+	done
+	rm_rc=0
+	rmmod tipc || rm_rc=$?
+	echo "final rmmod $rm_rc" >> "$out"
+	log "module_cycles: $1 cycles, final rmmod $rm_rc"
+}

@@ -10,7 +10,8 @@
 //! This crate holds the Rust side of that path: the decision which messages
 //! cross over (`crossover_msg`), the discovery proof that a peer is a
 //! namespace of this kernel (`crossover_proof`) and the matching of a
-//! discovered node with such a namespace (`crossover_peer`). The logic is in
+//! discovered node with such a namespace (`crossover_peer`). Their KUnit
+//! tests (`crossover_kunit`) run the same cases in the kernel. The logic is in
 //! those submodules, which use only `core`, so the same files also build and
 //! are tested as an ordinary crate on a host. This file adds the registry of
 //! namespaces that matching searches, and gathers the functions C calls at
@@ -38,6 +39,8 @@
 //! state is freed. No reference is taken: one would keep the namespace from
 //! ever reaching `pre_exit`.
 
+#[cfg(CONFIG_TIPC_CROSSOVER_KUNIT_TEST)]
+mod crossover_kunit;
 mod crossover_msg;
 mod crossover_peer;
 mod crossover_proof;
@@ -147,6 +150,18 @@ fn proof_of(identity: &NetIdentity<'_>) -> u32 {
     // and `tipc_crossover_siphash()` only reads them.
     let hash = unsafe { tipc_crossover_siphash(data, len) };
     crossover_proof::proof_from_hash(hash)
+}
+
+/// SipHash-2-4 of `data` under `key` with the kernel's implementation, for
+/// the KUnit tests, which check it against known vectors and compute proofs
+/// under a known key with it.
+#[cfg(CONFIG_TIPC_CROSSOVER_KUNIT_TEST)]
+fn test_siphash(data: &[u8], key: [u64; 2]) -> u64 {
+    let key = bindings::siphash_key_t { key };
+    // SAFETY: `data` is valid for reads of `data.len()` bytes and `key` is
+    // a valid key for the whole call; `__siphash_unaligned()` reads them,
+    // whatever their alignment, and keeps no pointer to either.
+    unsafe { bindings::__siphash_unaligned(data.as_ptr().cast(), data.len(), &key) }
 }
 
 /// Copies a node id that C passes as a pointer.

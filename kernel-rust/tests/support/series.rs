@@ -263,18 +263,24 @@ pub struct SeriesOverlay {
     /// A directory of this crate whose files replace those of `net/` at
     /// the same relative path, for this series only.
     pub backport: Option<&'static str>,
+    /// Files of this crate's `net/` the series does not add (kept in step
+    /// with `Base::overlay_excludes()` of the verifier).
+    pub without: &'static [&'static str],
 }
 
 /// Both series: the 7.3 one against `net/`, the 6.12 backport against
-/// `net/` with `backport-6.12/` laid over it.
+/// `net/` with `backport-6.12/` laid over it and without the KUnit tests.
 pub const SERIES: [SeriesOverlay; 2] = [
     SeriesOverlay {
         series: "patches",
         backport: None,
+        without: &[],
     },
     SeriesOverlay {
         series: "patches-6.12",
         backport: Some("backport-6.12"),
+        // The KUnit tests need `#[kunit_tests]`, which 6.12 does not have.
+        without: &["net/tipc/crossover_kunit.rs"],
     },
 ];
 
@@ -308,6 +314,9 @@ impl SeriesOverlay {
         let mut files = rs_files_under(krate);
         if let Some(b) = self.backport {
             files.extend(rs_files_under(&krate.join(b)));
+        }
+        for path in self.without {
+            files.remove(*path);
         }
         files
     }

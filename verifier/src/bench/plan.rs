@@ -52,7 +52,7 @@ impl Path {
             Flavour::Stock | Flavour::PatchedC => {
                 &[Path::CCrossover, Path::NodeInternal, Path::Tcp]
             }
-            Flavour::Patched | Flavour::Debug | Flavour::Kcsan => &[
+            Flavour::Patched | Flavour::Debug | Flavour::Kcsan | Flavour::Modules => &[
                 Path::RustCrossover,
                 Path::NodeInternal,
                 Path::Bearer,

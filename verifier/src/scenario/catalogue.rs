@@ -6,7 +6,7 @@ use tipc_agent_protocol::{self as agent, GroupMode, InjectMode, Service, SockMod
 
 use super::{
     CapturePoint, CrossoverExpectation, MsgPath, PathChange, PauseStep, Scenario, Topology,
-    TrafficCase, BOTH, PATCHED_ONLY,
+    TrafficCase, BOTH, DEBUG_ONLY, MODULES_ONLY, PATCHED_ONLY, WITH_MODULES,
 };
 
 /// Why the series takes group unicast across (patch 7 of 10 in both series).
@@ -145,7 +145,7 @@ pub fn veth_classes() -> Scenario {
                       SEQPACKET, STREAM, multicast, group broadcast/multicast/anycast/unicast, group unicast and anycast of 66,000 B",
         captures: veth_captures(),
         cases: every_class(),
-        kernels: BOTH,
+        kernels: WITH_MODULES,
         before_bearers: None,
         crossovers: both_ways("ns1", "ns2"),
         after_links: None,
@@ -615,7 +615,7 @@ pub fn netns_recreate() -> Scenario {
                 ..TrafficCase::named("after_recreate", SockMode::Rdm, Service::instance(19403, 1), 30, 1024)
             },
         ],
-        kernels: BOTH,
+        kernels: WITH_MODULES,
         before_bearers: Some("set_mac ns2 veth2 02:00:5e:00:01:02"),
         crossovers: CrossoverExpectation {
             pairs: vec![("ns1", "ns2"), ("ns2", "ns1"), ("ns1", "ns3"), ("ns3", "ns1")],
@@ -672,6 +672,42 @@ pub fn kselftest() -> Scenario {
     }
 }
 
+/// The series' KUnit suite (`tipc_crossover`), run at boot by the debug
+/// kernel, whose config turns it on.
+pub fn kunit() -> Scenario {
+    Scenario {
+        name: "kunit",
+        topology: Topology::Kunit,
+        description: "the series' KUnit suite tipc_crossover (net/tipc/crossover_kunit.rs), run at boot \
+                      by the debug kernel and read back as KTAP, every case of the host tests reported",
+        captures: Vec::new(),
+        cases: Vec::new(),
+        kernels: DEBUG_ONLY,
+        before_bearers: None,
+        crossovers: CrossoverExpectation::default(),
+        after_links: None,
+        discovery_cost: false,
+    }
+}
+
+/// The modules kernel: `tipc.ko` removed and loaded again 50 times, each
+/// time with two namespaces that exchange messages and are deleted.
+pub fn module_cycle() -> Scenario {
+    Scenario {
+        name: super::module_cycle::NAME,
+        topology: Topology::Standalone,
+        description: "rmmod tipc and modprobe tipc 50 times, each time two namespaces on a veth exchange 20 rdm \
+                      messages and are deleted; rmmod tipc at the end, console clean",
+        captures: Vec::new(),
+        cases: Vec::new(),
+        kernels: MODULES_ONLY,
+        before_bearers: None,
+        crossovers: CrossoverExpectation::default(),
+        after_links: Some("module_cycles 50"),
+        discovery_cost: false,
+    }
+}
+
 /// Every scenario, in the order `make check` runs them.
 pub fn catalogue() -> Vec<Scenario> {
     vec![
@@ -688,6 +724,8 @@ pub fn catalogue() -> Vec<Scenario> {
         mixed(),
         impersonation(),
         kselftest(),
+        kunit(),
+        module_cycle(),
     ]
 }
 

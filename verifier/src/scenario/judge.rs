@@ -139,14 +139,22 @@ fn read_agent(path: &Path) -> Result<AgentResult> {
 }
 
 /// Judges the traffic, the captures and the crossover tracepoint of a
-/// finished run of `scn` on `kernel` in `share`.
+/// finished run of `scn` on `kernel` in `share` (the KUnit suite against
+/// the test file of `project`).
 pub fn judge(
     scn: &Scenario,
     share: &Path,
     kernel: Flavour,
+    project: &Path,
 ) -> (Vec<Check>, BTreeMap<String, CaptureCounts>) {
     if scn.topology == Topology::Kselftest {
         return (super::kselftest::judge(share, kernel), BTreeMap::new());
+    }
+    if scn.topology == Topology::Kunit {
+        return (super::kunit::judge(share, project), BTreeMap::new());
+    }
+    if scn.name == super::module_cycle::NAME {
+        return (super::module_cycle::judge(share), BTreeMap::new());
     }
     let mut checks = Vec::new();
     let mut captures = BTreeMap::new();
@@ -649,11 +657,13 @@ fn judge_discovery_cost(share: &Path, kernel: Flavour) -> Vec<Check> {
             false,
             "no cost at the fewest namespaces",
         ),
-        (Flavour::Patched | Flavour::Debug | Flavour::Kcsan, Some(g)) => Check::new(
-            "discovery_cost_flat",
-            g <= discovery_cost::FLAT_LIMIT,
-            format!("{} (limit x{})", detail(g), discovery_cost::FLAT_LIMIT),
-        ),
+        (Flavour::Patched | Flavour::Debug | Flavour::Kcsan | Flavour::Modules, Some(g)) => {
+            Check::new(
+                "discovery_cost_flat",
+                g <= discovery_cost::FLAT_LIMIT,
+                format!("{} (limit x{})", detail(g), discovery_cost::FLAT_LIMIT),
+            )
+        }
         (Flavour::Stock | Flavour::PatchedC, Some(g)) => Check::new(
             "discovery_cost_growth",
             true,

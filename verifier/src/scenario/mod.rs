@@ -14,13 +14,15 @@ pub mod crossover_events;
 pub mod discovery_cost;
 mod judge;
 pub mod kselftest;
+pub mod kunit;
+pub mod module_cycle;
 mod script;
 pub use script::PAUSE_STEP_MAX;
 
 pub use catalogue::{
     bearer_cycle, bridge_four, by_name, catalogue, crossover_off, crossover_toggle,
-    forged_discovery, impersonation, kselftest, mixed, netns_recreate, two_guests, veth_classes,
-    veth_rdm,
+    forged_discovery, impersonation, kselftest, kunit, mixed, module_cycle, netns_recreate,
+    two_guests, veth_classes, veth_rdm,
 };
 pub use judge::{
     count_capture, judge, messages_per_path, observed_paths, origin_key, parse_tcpdump_stats,
@@ -250,6 +252,12 @@ impl Scenario {
 pub const BOTH: &[Flavour] = &[Flavour::Stock, Flavour::Patched];
 /// Only the patched kernel: the scenario needs something the series adds.
 pub const PATCHED_ONLY: &[Flavour] = &[Flavour::Patched];
+/// Only the debug kernel: the one built with the series' KUnit suite.
+pub const DEBUG_ONLY: &[Flavour] = &[Flavour::Debug];
+/// Both kernels and the modules kernel: what must pass with `tipc.ko`.
+pub const WITH_MODULES: &[Flavour] = &[Flavour::Stock, Flavour::Patched, Flavour::Modules];
+/// Only the modules kernel.
+pub const MODULES_ONLY: &[Flavour] = &[Flavour::Modules];
 
 /// How the namespaces are placed and joined.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -271,6 +279,9 @@ pub enum Topology {
     /// One guest that runs the series' selftest with the kselftest runner;
     /// the test makes its own namespaces.
     Kselftest,
+    /// One guest whose kernel ran the series' KUnit suite at boot; the
+    /// guest only keeps the kernel log.
+    Kunit,
 }
 
 impl Topology {
@@ -280,7 +291,8 @@ impl Topology {
             Topology::VethPair
             | Topology::Bridge(_)
             | Topology::Standalone
-            | Topology::Kselftest => vec![None],
+            | Topology::Kselftest
+            | Topology::Kunit => vec![None],
             Topology::TwoGuests | Topology::Mixed => vec![Some("a"), Some("b")],
         }
     }
@@ -295,7 +307,7 @@ impl Topology {
             (Topology::TwoGuests, _) => vec!["ns2"],
             (Topology::Mixed, Some("a")) => vec!["ns1", "ns2"],
             (Topology::Mixed, _) => vec!["ns3"],
-            (Topology::Standalone | Topology::Kselftest, _) => Vec::new(),
+            (Topology::Standalone | Topology::Kselftest | Topology::Kunit, _) => Vec::new(),
         }
     }
 
@@ -313,7 +325,7 @@ impl Topology {
             Topology::VethPair | Topology::TwoGuests => 1,
             Topology::Bridge(n) => usize::from(n).saturating_sub(1),
             Topology::Mixed => 2,
-            Topology::Standalone | Topology::Kselftest => 0,
+            Topology::Standalone | Topology::Kselftest | Topology::Kunit => 0,
         }
     }
 }

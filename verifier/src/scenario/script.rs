@@ -43,7 +43,7 @@ impl Topology {
                                              ns_add ns1\nbridge_port ns1 veth1 br0 brp1\n\
                                              ns_add ns2\nbridge_port ns2 veth2 br0 brp2\n"
                 .into(),
-            (Topology::Standalone | Topology::Kselftest, _) => String::new(),
+            (Topology::Standalone | Topology::Kselftest | Topology::Kunit, _) => String::new(),
             (Topology::TwoGuests | Topology::Mixed, _) => {
                 let ns = self.namespaces(role)[0];
                 format!("ns_add {ns}\n$IP link set eth0 netns {ns}\n$IP -n {ns} link set eth0 up\n")
@@ -129,6 +129,12 @@ impl Scenario {
             return vec![(
                 None,
                 super::kselftest::guest_script(self.name, self.description),
+            )];
+        }
+        if self.topology == Topology::Kunit {
+            return vec![(
+                None,
+                super::kunit::guest_script(self.name, self.description),
             )];
         }
         self.topology

@@ -1,0 +1,329 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! KUnit tests of the crossover's decisions: which messages cross over, the
+//! bytes a discovery proof is computed over and the proof itself, and the
+//! matching of a discovery claim with the namespaces of this kernel.
+//!
+//! The modules under test use only `core`, and so do these tests: they also
+//! run with `cargo test` on a host, where the crate root supplies a SipHash
+//! of its own as `test_siphash()`, so both builds check the same cases.
+//! KUnit's `assert!` and `assert_eq!` take no message, so none is given.
+
+#[cfg_attr(not(test), kernel::macros::kunit_tests(tipc_crossover))]
+mod tests {
+    use crate::crossover_msg::{
+        classify,
+        CrossoverAction::{self, Assemble, Bearer, McastRcv, SkRcv},
+    };
+    use crate::crossover_peer::{judge, Claim, PeerKey, Verdict};
+    use crate::crossover_proof::{
+        proof_from_hash, proof_matches, NetIdentity, NODE_ID_LEN, PROOF_INPUT_LEN,
+    };
+    use crate::test_siphash;
+
+    /// The key of the SipHash test vectors in `lib/tests/siphash_kunit.c`.
+    const VECTOR_KEY: [u64; 2] = [0x0706_0504_0302_0100, 0x0f0e_0d0c_0b0a_0908];
+
+    /// `(n, h)`: SipHash-2-4 of the bytes 0, 1, ..., n - 1 under
+    /// [`VECTOR_KEY`] is `h` (entries of `test_vectors_siphash[]`).
+    const VECTORS: [(usize, u64); 7] = [
+        (0, 0x726f_db47_dd0e_0e31),
+        (1, 0x74f8_39c5_93dc_67fd),
+        (8, 0x93f5_f579_9a93_2462),
+        (15, 0xa129_ca61_49be_45e5),
+        (16, 0x3f2a_cc7f_57c2_9bdb),
+        (28, 0xde4d_aaac_a71d_c9a5),
+        (63, 0x958a_324c_eb06_4572),
+    ];
+
+    /// The decision of `tipc_lxc_xmit()` before this series, transcribed
+    /// from its `switch` with the values of `msg.h`.
+    fn c_switch(user: u32, mtyp: u32) -> CrossoverAction {
+        match (user, mtyp) {
+            // user data: CONN, NAMED and DIRECT to one socket
+            (0..=3, 0 | 2 | 3) => SkRcv,
+            // user data: MCAST, GRP_BCAST and GRP_MCAST to a range or group
+            (0..=3, 1 | 5 | 6) => McastRcv,
+            // MSG_FRAGMENTER
+            (12, _) => Assemble,
+            // CONN_MANAGER, GROUP_PROTOCOL
+            (8 | 9, _) => SkRcv,
+            _ => Bearer,
+        }
+    }
+
+    /// A small generator for property-style cases (xorshift64).
+    fn next(state: &mut u64) -> u64 {
+        *state ^= *state << 13;
+        *state ^= *state >> 7;
+        *state ^= *state << 17;
+        *state
+    }
+
+    /// A node id that differs between different `n`.
+    fn node_id(n: u8) -> [u8; NODE_ID_LEN] {
+        let mut id = [0u8; NODE_ID_LEN];
+        id[0] = n;
+        id[NODE_ID_LEN - 1] = n.wrapping_mul(7);
+        id
+    }
+
+    /// The proof of a namespace as `crossover.rs` computes it, under
+    /// [`VECTOR_KEY`] instead of the secret key.
+    fn proof(identity: &NetIdentity<'_>) -> u32 {
+        proof_from_hash(test_siphash(&identity.proof_input(), VECTOR_KEY))
+    }
+
+    /// The claim the namespace `cookie` makes in its discovery messages, as
+    /// received by the namespace `receiver` of cluster `cluster_id`.
+    fn claim(node: &[u8; NODE_ID_LEN], cookie: u64, cluster_id: u32, receiver: u64) -> Claim<'_> {
+        Claim {
+            node_id: node,
+            cluster_id,
+            proof: proof(&NetIdentity {
+                cookie,
+                node_id: node,
+                cluster_id,
+            }),
+            receiver_cookie: receiver,
+        }
+    }
+
+    /// Eight namespaces as the registry orders them: cookies 1 to 8 with
+    /// node ids `node_id(1..=6)`, cookies 7 and 8 with node id
+    /// `node_id(3)` in clusters 2 and 4711 (two claimants of one node id),
+    /// everyone else in cluster 4711.
+    fn registry() -> [(PeerKey, u32); 8] {
+        let mut reg = [(
+            PeerKey {
+                node_id: [0; NODE_ID_LEN],
+                cookie: 0,
+            },
+            4711,
+        ); 8];
+        for (i, entry) in reg.iter_mut().enumerate() {
+            let cookie = i as u64 + 1;
+            let id = if cookie > 6 { 3 } else { cookie as u8 };
+            entry.0 = PeerKey {
+                node_id: node_id(id),
+                cookie,
+            };
+            entry.1 = if cookie == 7 { 2 } else { 4711 };
+        }
+        reg.sort_unstable_by_key(|entry| entry.0);
+        reg
+    }
+
+    /// What the kernel's lookup finds for `claim` in `reg`, and how many
+    /// entries it visited and proofs it computed: it starts at the first key
+    /// with the claimed node id and judges entries in order.
+    fn find(reg: &[(PeerKey, u32)], claim: &Claim<'_>) -> (Option<u64>, usize, usize) {
+        let start = reg.partition_point(|(key, _)| *key < PeerKey::first_with(claim.node_id));
+        let (mut visited, mut proofs) = (0, 0);
+        for (key, cluster_id) in &reg[start..] {
+            visited += 1;
+            let verdict = judge(key, *cluster_id, claim, |id| {
+                proofs += 1;
+                proof(id)
+            });
+            match verdict {
+                Verdict::Match => return (Some(key.cookie), visited, proofs),
+                Verdict::Skip => {}
+                Verdict::End => break,
+            }
+        }
+        (None, visited, proofs)
+    }
+
+    #[test]
+    fn action_values_are_the_c_values() {
+        assert_eq!(Bearer as u32, 0);
+        assert_eq!(SkRcv as u32, 1);
+        assert_eq!(McastRcv as u32, 2);
+        assert_eq!(Assemble as u32, 3);
+    }
+
+    #[test]
+    fn classify_is_the_c_switch_but_for_group_unicast_and_member_events() {
+        for user in 0..16 {
+            for mtyp in 0..8 {
+                let group_to_port = user <= 3 && (mtyp == 4 || mtyp == 7);
+                if group_to_port {
+                    assert_eq!(c_switch(user, mtyp), Bearer);
+                    assert_eq!(classify(user, mtyp), SkRcv);
+                } else {
+                    assert_eq!(classify(user, mtyp), c_switch(user, mtyp));
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn protocol_messages_stay_on_the_bearer() {
+        // BCAST_PROTOCOL, LINK_PROTOCOL, TUNNEL_PROTOCOL, NAME_DISTRIBUTOR,
+        // SOCK_WAKEUP, TOP_SRV, LINK_CONFIG: whatever the type field holds.
+        for user in [5, 7, 10, 11, 13, 14, 15] {
+            for mtyp in 0..8 {
+                assert_eq!(classify(user, mtyp), Bearer);
+            }
+        }
+    }
+
+    #[test]
+    fn values_no_header_holds_stay_on_the_bearer() {
+        let mut state = 0x2545_f491_4f6c_dd1d;
+        for _ in 0..4096 {
+            let r = next(&mut state);
+            let user = (r >> 32) as u32;
+            let mtyp = r as u32;
+            if user > 15 || (user <= 3 && mtyp > 7) {
+                assert_eq!(classify(user, mtyp), Bearer);
+            } else {
+                assert_eq!(classify(user, mtyp), classify(user, mtyp & 7));
+            }
+        }
+    }
+
+    #[test]
+    fn siphash_matches_the_test_vectors() {
+        let mut input = [0u8; 64];
+        for (i, byte) in input.iter_mut().enumerate() {
+            *byte = i as u8;
+        }
+        for (len, hash) in VECTORS {
+            assert_eq!(test_siphash(&input[..len], VECTOR_KEY), hash);
+        }
+    }
+
+    #[test]
+    fn proof_input_layout() {
+        let node: [u8; NODE_ID_LEN] = *b"0123456789abcdef";
+        let input = NetIdentity {
+            cookie: 0x1122_3344_5566_7788,
+            node_id: &node,
+            cluster_id: 4711,
+        }
+        .proof_input();
+        assert_eq!(PROOF_INPUT_LEN, 28);
+        assert_eq!(input[..8], [0x88, 0x77, 0x66, 0x55, 0x44, 0x33, 0x22, 0x11]);
+        assert_eq!(input[8..24], node);
+        assert_eq!(input[24..], 4711u32.to_le_bytes());
+    }
+
+    #[test]
+    fn proof_is_pinned_to_a_test_vector() {
+        // The identity whose input is the bytes 0 to 27: its proof is the
+        // low half of the 28-byte vector.
+        let mut node = [0u8; NODE_ID_LEN];
+        for (i, byte) in node.iter_mut().enumerate() {
+            *byte = 8 + i as u8;
+        }
+        let identity = NetIdentity {
+            cookie: 0x0706_0504_0302_0100,
+            node_id: &node,
+            cluster_id: 0x1b1a_1918,
+        };
+        let input = identity.proof_input();
+        for (i, byte) in input.iter().enumerate() {
+            assert_eq!(*byte, i as u8);
+        }
+        assert_eq!(proof(&identity), 0xa71d_c9a5);
+        assert_eq!(proof_from_hash(0xdead_beef_0123_4567), 0x0123_4567);
+    }
+
+    #[test]
+    fn proof_binds_every_bit_of_the_identity() {
+        let node = node_id(42);
+        let identity = NetIdentity {
+            cookie: 0x0123_4567_89ab_cdef,
+            node_id: &node,
+            cluster_id: 4711,
+        };
+        let honest = proof(&identity);
+        for bit in 0..PROOF_INPUT_LEN * 8 {
+            let mut input = identity.proof_input();
+            input[bit / 8] ^= 1 << (bit % 8);
+            let flipped = proof_from_hash(test_siphash(&input, VECTOR_KEY));
+            assert!(flipped != honest);
+            assert!(!proof_matches(flipped, honest));
+        }
+        assert!(proof_matches(honest, honest));
+    }
+
+    #[test]
+    fn finds_the_sender_with_one_proof() {
+        let reg = registry();
+        let id = node_id(5);
+        assert_eq!(find(&reg, &claim(&id, 5, 4711, 1)), (Some(5), 1, 1));
+    }
+
+    #[test]
+    fn a_forged_proof_opens_nothing() {
+        let reg = registry();
+        let id = node_id(5);
+        let mut forged = claim(&id, 5, 4711, 1);
+        forged.proof ^= 1;
+        assert_eq!(find(&reg, &forged).0, None);
+        // Replayed under another node id.
+        let other = node_id(6);
+        forged = claim(&id, 5, 4711, 1);
+        forged.node_id = &other;
+        assert_eq!(find(&reg, &forged).0, None);
+    }
+
+    #[test]
+    fn the_receiver_and_other_clusters_never_match() {
+        let reg = registry();
+        let id = node_id(5);
+        assert_eq!(find(&reg, &claim(&id, 5, 4711, 5)).0, None);
+        // The sender's own proof, received in another cluster: no proof is
+        // even computed.
+        let mut elsewhere = claim(&id, 5, 4711, 1);
+        elsewhere.cluster_id = 1;
+        assert_eq!(find(&reg, &elsewhere), (None, 2, 0));
+    }
+
+    #[test]
+    fn claimants_of_one_node_id_are_told_apart() {
+        let reg = registry();
+        let id = node_id(3);
+        // Cookies 3 and 8 in cluster 4711, cookie 7 in cluster 2.
+        assert_eq!(find(&reg, &claim(&id, 8, 4711, 1)), (Some(8), 3, 2));
+        assert_eq!(find(&reg, &claim(&id, 7, 2, 1)), (Some(7), 2, 1));
+        assert_eq!(find(&reg, &claim(&id, 3, 4711, 1)).0, Some(3));
+        // A claimant's proof received in the other cluster matches no one.
+        let mut crossed = claim(&id, 7, 2, 1);
+        crossed.cluster_id = 4711;
+        assert_eq!(find(&reg, &crossed).0, None);
+    }
+
+    #[test]
+    fn an_unknown_node_id_ends_at_once() {
+        let reg = registry();
+        let id = [0xee; NODE_ID_LEN];
+        let unknown = Claim {
+            node_id: &id,
+            cluster_id: 4711,
+            proof: 0,
+            receiver_cookie: 1,
+        };
+        let (found, visited, proofs) = find(&reg, &unknown);
+        assert_eq!(found, None);
+        assert!(visited <= 1);
+        assert_eq!(proofs, 0);
+    }
+
+    #[test]
+    fn keys_order_by_node_id_before_cookie() {
+        let low = PeerKey {
+            node_id: node_id(1),
+            cookie: u64::MAX,
+        };
+        let high = PeerKey {
+            node_id: node_id(2),
+            cookie: 0,
+        };
+        assert!(low < high);
+        assert!(PeerKey::first_with(&node_id(2)) <= high);
+    }
+}
