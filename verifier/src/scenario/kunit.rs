@@ -49,6 +49,15 @@ fn without_time(line: &str) -> &str {
     }
 }
 
+/// A test attribute KUnit prints (`# speed: normal`, `# case.speed: normal`,
+/// `# module: tipc`), not a diagnostic.
+fn is_attribute(line: &str) -> bool {
+    line.split_once(": ").is_some_and(|(key, _)| {
+        let attr = key.rsplit('.').next().unwrap_or(key);
+        !key.contains(' ') && matches!(attr, "speed" | "module" | "is_init")
+    })
+}
+
 /// Reads the suite from a kernel log: from `# Subtest: tipc_crossover` to
 /// its top-level result line. KUnit indents a suite's lines by four spaces.
 pub fn parse(log: &str) -> SuiteOutput {
@@ -72,8 +81,13 @@ pub fn parse(log: &str) -> SuiteOutput {
             out.cases.push(r);
         } else if let Some(n) = inner.strip_prefix("1..") {
             out.plan = n.split_whitespace().next().and_then(|n| n.parse().ok());
-        } else if let Some(d) = inner.strip_prefix("# ") {
-            out.diagnostics.push(d.to_string());
+        } else if !inner.starts_with("KTAP version") && !inner.is_empty() {
+            // An assertion's lines: `# case: ASSERTION FAILED at ...`, then
+            // `Expected ...` without the `#`.
+            let d = inner.strip_prefix("# ").unwrap_or(inner);
+            if !is_attribute(d) {
+                out.diagnostics.push(d.to_string());
+            }
         }
     }
     out
@@ -206,7 +220,9 @@ mod tests {
 [    0.912500]     KTAP version 1
 [    0.912600]     # Subtest: tipc_crossover
 [    0.912700]     # module: tipc
+[    0.912750]     # speed: normal
 [    0.912800]     1..3
+[    0.912900]     # action_values_are_the_c_values.speed: normal
 [    0.913000]     ok 1 action_values_are_the_c_values
 [    0.913100]     # proof_input_layout: ASSERTION FAILED at net/tipc/crossover_kunit.rs:201
 [    0.913200]     Expected PROOF_INPUT_LEN == 28 to be true, but is false
@@ -244,7 +260,8 @@ mod tests {
         assert!(out.cases[0].ok);
         assert!(!out.cases[1].ok);
         assert!(out.cases[2].skipped());
-        assert!(out.diagnostics[1].contains("ASSERTION FAILED"));
+        assert!(out.diagnostics[0].contains("ASSERTION FAILED"));
+        assert_eq!(out.diagnostics.len(), 2, "{:?}", out.diagnostics);
     }
 
     #[test]
