@@ -278,7 +278,13 @@ pub fn run(project: &Path, opts: &CheckOptions) -> Result<Option<(Report, PathBu
     let mut built: Vec<Vec<BuiltKernel>> = Vec::new();
     for (ctx, p) in contexts.iter().zip(&plans) {
         let mut kernels = Vec::new();
-        for f in &p.kernels {
+        // Only kernels that run something: `--scenario veth_rdm` builds no
+        // debug kernel.
+        for f in p
+            .kernels
+            .iter()
+            .filter(|f| p.scenarios.iter().any(|s| p.runs(s, **f)))
+        {
             kernels.push(kbuild::ensure_kernel(ctx, *f)?);
         }
         built.push(kernels);

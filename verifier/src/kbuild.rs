@@ -516,14 +516,25 @@ fn install_modules(ctx: &BuildContext, tree: &Path, dest: &Path, log: &Path) -> 
     .context("installing the modules")?;
     let release = fs::read_to_string(tree.join("include/config/kernel.release"))
         .context("reading include/config/kernel.release")?;
-    let tipc = dest
-        .join("lib/modules")
-        .join(release.trim())
-        .join("kernel/net/tipc/tipc.ko");
+    let dir = dest.join("lib/modules").join(release.trim());
+    let tipc = dir.join("kernel/net/tipc/tipc.ko");
     if !tipc.is_file() {
         bail!(
             "the modules kernel installed no {} (is CONFIG_TIPC=m?)",
             tipc.display()
+        );
+    }
+    // depmod.sh only warns when depmod or System.map is missing; the
+    // guest's modprobe needs the dependency list.
+    let dep = fs::read_to_string(dir.join("modules.dep")).unwrap_or_default();
+    if !dep
+        .lines()
+        .any(|l| l.starts_with("kernel/net/tipc/tipc.ko:"))
+    {
+        bail!(
+            "{}: no entry for tipc.ko (did depmod run? see {})",
+            dir.join("modules.dep").display(),
+            log.display()
         );
     }
     Ok(())

@@ -407,20 +407,41 @@ scale_up() {
 	sleep 2
 }
 
+# wait_module_unused MOD SECS: until nothing holds MOD (a closed TIPC
+# socket gives its module reference back after an RCU grace period);
+# bounded in time.
+wait_module_unused() {
+	end=$(($(cut -d. -f1 /proc/uptime) + $2))
+	while [ "$(cat "/sys/module/$1/refcnt" 2>/dev/null || echo 0)" -gt 0 ]; do
+		[ "$(cut -d. -f1 /proc/uptime)" -lt "$end" ] || {
+			log "$1 still in use after $2 s: refcnt $(cat "/sys/module/$1/refcnt")"
+			return 1
+		}
+		sleep 0.1
+	done
+}
+
+# veth_tx NS DEV: frames DEV has sent.
+veth_tx() {
+	$IP netns exec "$1" cat "/sys/class/net/$2/statistics/tx_packets"
+}
+
 # module_cycles N: TIPC out of the kernel and back N times (rmmod tipc,
 # modprobe tipc), each time with two namespaces on a veth that get final
 # addresses and a link, exchange 20 rdm messages and are deleted with
 # their bearers up. One line per cycle in $RES/module_cycle.txt with the
-# exit status of each step (the judge reads the messages from the agents'
-# results); rmmod tipc again at the end, so that the last cycle's
-# namespaces are torn down by the module's exit.
+# exit status of each step and the frames mc1's veth sent meanwhile (a few
+# with the crossover, one or more per message without); the judge reads
+# the messages from the agents' results. rmmod tipc again at the end, so
+# that the last cycle's namespaces are torn down by the module's exit.
 module_cycles() {
 	out="$RES/module_cycle.txt"
 	: > "$out"
-	i=1
-	while [ "$i" -le "$1" ]; do
+	cyc=1
+	while [ "$cyc" -le "$1" ]; do
 		rm_rc=0
-		rmmod tipc || rm_rc=$?
+		wait_module_unused tipc 10 || rm_rc=$?
+		[ "$rm_rc" -ne 0 ] || rmmod tipc || rm_rc=$?
 		mp_rc=0
 		modprobe tipc || mp_rc=$?
 		ns_add mc1
@@ -432,21 +453,24 @@ module_cycles() {
 		bearer mc2 mv2
 		link_rc=0
 		wait_links mc1 1 60 || link_rc=$?
+		tx0=$(veth_tx mc1 mv1)
 		$IP netns exec mc2 tipc-agent recv --sock rdm --service 18888:17 --count 20 \
-			--timeout 30 --out "$RES/cycle-$i.recv.json" &
+			--timeout 30 --out "$RES/cycle-$cyc.recv.json" &
 		rpid=$!
 		send_rc=0
 		$IP netns exec mc1 tipc-agent send --sock rdm --service 18888:17 --count 20 --size 1000 \
-			--timeout 30 --out "$RES/cycle-$i.send.json" || send_rc=$?
+			--timeout 30 --out "$RES/cycle-$cyc.send.json" || send_rc=$?
 		recv_rc=0
 		wait "$rpid" || recv_rc=$?
+		tx=$(($(veth_tx mc1 mv1) - tx0))
 		$IP netns del mc1
 		$IP netns del mc2
-		echo "cycle $i rmmod $rm_rc modprobe $mp_rc links $link_rc send $send_rc recv $recv_rc" >> "$out"
-		i=$((i + 1))
+		echo "cycle $cyc rmmod $rm_rc modprobe $mp_rc links $link_rc send $send_rc recv $recv_rc veth_tx $tx" >> "$out"
+		cyc=$((cyc + 1))
 	done
 	rm_rc=0
-	rmmod tipc || rm_rc=$?
+	wait_module_unused tipc 10 || rm_rc=$?
+	[ "$rm_rc" -ne 0 ] || rmmod tipc || rm_rc=$?
 	echo "final rmmod $rm_rc" >> "$out"
 	log "module_cycles: $1 cycles, final rmmod $rm_rc"
 }

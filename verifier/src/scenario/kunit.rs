@@ -59,7 +59,9 @@ fn is_attribute(line: &str) -> bool {
 }
 
 /// Reads the suite from a kernel log: from `# Subtest: tipc_crossover` to
-/// its top-level result line. KUnit indents a suite's lines by four spaces.
+/// its top-level result line, or to the next suite if that line is
+/// missing. KUnit indents a suite's lines by four spaces, and the results
+/// of a parameterised case by four more (not cases of their own).
 pub fn parse(log: &str) -> SuiteOutput {
     let mut out = SuiteOutput::default();
     let mut inside = false;
@@ -69,19 +71,28 @@ pub fn parse(log: &str) -> SuiteOutput {
             inside = inner == format!("# Subtest: {SUITE}");
             continue;
         }
-        let nested = line.starts_with("    ");
-        if !nested {
+        let depth = line.len() - inner.len();
+        if depth < 4 {
             if let Some(r) = parse_result(inner).filter(|r| r.description == SUITE) {
                 out.result = Some(r);
                 break;
             }
             continue;
         }
+        if depth == 4 && (inner.starts_with("# Subtest: ") || inner.starts_with("KTAP version")) {
+            if inner.starts_with("# Subtest: ") {
+                break;
+            }
+            continue;
+        }
+        if depth > 4 {
+            continue;
+        }
         if let Some(r) = parse_result(inner) {
             out.cases.push(r);
         } else if let Some(n) = inner.strip_prefix("1..") {
             out.plan = n.split_whitespace().next().and_then(|n| n.parse().ok());
-        } else if !inner.starts_with("KTAP version") && !inner.is_empty() {
+        } else if !inner.is_empty() {
             // An assertion's lines: `# case: ASSERTION FAILED at ...`, then
             // `Expected ...` without the `#`.
             let d = inner.strip_prefix("# ").unwrap_or(inner);
@@ -100,7 +111,7 @@ pub fn test_names(source: &str) -> Vec<String> {
     for line in source.lines().map(str::trim) {
         if line == "#[test]" {
             marked = true;
-        } else if marked {
+        } else if marked && !line.starts_with("#[") && !line.starts_with("//") {
             if let Some(name) = line
                 .strip_prefix("fn ")
                 .and_then(|r| r.split_once('('))
@@ -246,6 +257,7 @@ mod tests {
     fn helper() {}
 
     #[test]
+    #[cfg(CONFIG_X)]
     fn keys_order_by_node_id_before_cookie() {}
 ";
 
@@ -318,6 +330,26 @@ ok 1 tipc_crossover
             failing(&judged(clean, SOURCE_TEXT)),
             ["kunit_cases_are_the_host_tests"]
         );
+    }
+
+    #[test]
+    fn the_next_suite_and_parameterised_results_are_not_ours() {
+        let log = "\
+    KTAP version 1
+    # Subtest: tipc_crossover
+    1..1
+        ok 1 param one
+    ok 1 action_values_are_the_c_values
+    KTAP version 1
+    # Subtest: other_suite
+    1..1
+    ok 1 something_else
+ok 2 other_suite
+";
+        let out = parse(log);
+        assert!(out.result.is_none());
+        assert_eq!(out.cases.len(), 1);
+        assert_eq!(out.cases[0].description, "action_values_are_the_c_values");
     }
 
     #[test]

@@ -14,6 +14,9 @@ pub const NAME: &str = "module_cycle";
 pub const CYCLES: u32 = 50;
 /// Messages per cycle (`module_cycles`' agents).
 pub const MESSAGES: u64 = 20;
+/// Frames of mc1's veth per cycle from which the messages count as sent
+/// over the bearer: half of them.
+pub const CROSSOVER_TX_LIMIT: u64 = MESSAGES / 2;
 /// The guest's record, one line per cycle.
 pub const RECORD: &str = "results/module_cycle.txt";
 
@@ -26,17 +29,20 @@ pub struct Cycle {
     pub links: i32,
     pub send: i32,
     pub recv: i32,
+    /// Frames mc1's veth sent while the messages went out.
+    pub veth_tx: u64,
 }
 
-/// Reads `cycle N rmmod R modprobe M links L send S recv V` lines and the
-/// final `final rmmod R`.
+/// Reads `cycle N rmmod R modprobe M links L send S recv V veth_tx T`
+/// lines and the final `final rmmod R`.
 pub fn parse(text: &str) -> (Vec<Cycle>, Option<i32>) {
     let mut cycles = Vec::new();
     let mut last = None;
     for line in text.lines() {
         let w: Vec<&str> = line.split_whitespace().collect();
         match w.as_slice() {
-            ["cycle", n, "rmmod", r, "modprobe", m, "links", l, "send", s, "recv", v] => {
+            ["cycle", n, "rmmod", r, "modprobe", m, "links", l, "send", s, "recv", v, "veth_tx", t] =>
+            {
                 let num = |x: &str| x.parse::<i32>().ok();
                 if let (
                     Ok(number),
@@ -45,7 +51,8 @@ pub fn parse(text: &str) -> (Vec<Cycle>, Option<i32>) {
                     Some(links),
                     Some(send),
                     Some(recv),
-                ) = (n.parse(), num(r), num(m), num(l), num(s), num(v))
+                    Ok(veth_tx),
+                ) = (n.parse(), num(r), num(m), num(l), num(s), num(v), t.parse())
                 {
                     cycles.push(Cycle {
                         number,
@@ -54,6 +61,7 @@ pub fn parse(text: &str) -> (Vec<Cycle>, Option<i32>) {
                         links,
                         send,
                         recv,
+                        veth_tx,
                     });
                 }
             }
@@ -144,6 +152,27 @@ pub fn judge(share: &Path) -> Vec<Check> {
             (Err(e), _) | (_, Err(e)) => problems.push(e),
         }
     }
+    // Each message over the bearer is at least one frame; a crossover
+    // leaves the veth to link supervision (a frame or two).
+    let bearer: Vec<String> = cycles
+        .iter()
+        .filter(|c| c.veth_tx >= CROSSOVER_TX_LIMIT)
+        .map(|c| format!("cycle {}: {} frames", c.number, c.veth_tx))
+        .collect();
+    checks.push(Check::new(
+        "module_cycle_crossed_over",
+        !cycles.is_empty() && bearer.is_empty(),
+        if bearer.is_empty() {
+            format!(
+                "the veth sent {} to {} frames per cycle for {MESSAGES} messages (limit {})",
+                cycles.iter().map(|c| c.veth_tx).min().unwrap_or(0),
+                cycles.iter().map(|c| c.veth_tx).max().unwrap_or(0),
+                CROSSOVER_TX_LIMIT - 1
+            )
+        } else {
+            format!("over the bearer: {}", bearer.join("; "))
+        },
+    ));
     let want = MESSAGES * u64::from(CYCLES);
     checks.push(Check::new(
         "module_cycle_messages_intact",
@@ -172,8 +201,8 @@ mod tests {
     #[test]
     fn cycles_and_the_final_unload_are_read() {
         let (c, last) = parse(
-            "cycle 1 rmmod 0 modprobe 0 links 0 send 0 recv 0\n\
-             cycle 2 rmmod 1 modprobe 0 links 0 send 0 recv 0\n\
+            "cycle 1 rmmod 0 modprobe 0 links 0 send 0 recv 0 veth_tx 2\n\
+             cycle 2 rmmod 1 modprobe 0 links 0 send 0 recv 0 veth_tx 1\n\
              garbage\nfinal rmmod 0\n",
         );
         assert_eq!(c.len(), 2);
@@ -198,7 +227,9 @@ mod tests {
         let mut record = String::new();
         for n in 1..=CYCLES {
             let rm = if n == 7 { 1 } else { 0 };
-            record += &format!("cycle {n} rmmod {rm} modprobe 0 links 0 send 0 recv 0\n");
+            let tx = if n == 11 { 21 } else { 2 };
+            record +=
+                &format!("cycle {n} rmmod {rm} modprobe 0 links 0 send 0 recv 0 veth_tx {tx}\n");
             let got = if n == 9 { 19 } else { 20 };
             std::fs::write(res.join(format!("cycle-{n}.send.json")), exchange(20, "d")).unwrap();
             std::fs::write(res.join(format!("cycle-{n}.recv.json")), exchange(got, "d")).unwrap();
@@ -213,13 +244,20 @@ mod tests {
             .collect();
         assert_eq!(
             failing,
-            ["module_cycle_steps", "module_cycle_messages_intact"],
+            [
+                "module_cycle_steps",
+                "module_cycle_crossed_over",
+                "module_cycle_messages_intact"
+            ],
             "{checks:?}"
         );
         assert!(checks[1].detail.contains("cycle 7 rmmod exited 1"));
-        assert!(checks[2].detail.contains("cycle 9: sent 20, received 19"));
+        assert!(checks[2].detail.contains("cycle 11: 21 frames"));
+        assert!(checks[3].detail.contains("cycle 9: sent 20, received 19"));
 
-        let clean = record.replace("rmmod 1", "rmmod 0");
+        let clean = record
+            .replace("rmmod 1", "rmmod 0")
+            .replace("veth_tx 21", "veth_tx 2");
         std::fs::write(share.path().join(RECORD), clean).unwrap();
         std::fs::write(res.join("cycle-9.recv.json"), exchange(20, "d")).unwrap();
         assert!(judge(share.path()).iter().all(|c| c.ok));
