@@ -421,6 +421,27 @@ wait_module_unused() {
 	done
 }
 
+# unload_module MOD SECS: rmmod MOD once nothing holds it, again while it
+# refuses with EAGAIN (a namespace deleted a moment ago is dismantled by a
+# work item after `ip netns del` returns, and TIPC's topology server takes
+# the module for its socket's release then), bounded in time. Prints how
+# many refusals it met; returns rmmod's last status.
+unload_module() {
+	end=$(($(cut -d. -f1 /proc/uptime) + $2))
+	refused=0
+	while :; do
+		st=0
+		wait_module_unused "$1" "$2" >&2 || st=$?
+		if [ "$st" -eq 0 ]; then
+			rmmod "$1" >&2 && { echo "$refused"; return 0; }
+			st=$?
+		fi
+		refused=$((refused + 1))
+		[ "$(cut -d. -f1 /proc/uptime)" -lt "$end" ] || { echo "$refused"; return "$st"; }
+		sleep 0.2
+	done
+}
+
 # veth_tx NS DEV: frames DEV has sent.
 veth_tx() {
 	$IP netns exec "$1" cat "/sys/class/net/$2/statistics/tx_packets"
@@ -430,7 +451,8 @@ veth_tx() {
 # modprobe tipc), each time with two namespaces on a veth that get final
 # addresses and a link, exchange 20 rdm messages and are deleted with
 # their bearers up. One line per cycle in $RES/module_cycle.txt with the
-# exit status of each step and the frames mc1's veth sent meanwhile (a few
+# exit status of each step (and how often rmmod met EAGAIN first), and the
+# frames mc1's veth sent meanwhile (a few
 # with the crossover, one or more per message without); the judge reads
 # the messages from the agents' results. rmmod tipc again at the end, so
 # that the last cycle's namespaces are torn down by the module's exit.
@@ -440,8 +462,7 @@ module_cycles() {
 	cyc=1
 	while [ "$cyc" -le "$1" ]; do
 		rm_rc=0
-		wait_module_unused tipc 10 || rm_rc=$?
-		[ "$rm_rc" -ne 0 ] || rmmod tipc || rm_rc=$?
+		refused=$(unload_module tipc 10) || rm_rc=$?
 		mp_rc=0
 		modprobe tipc || mp_rc=$?
 		ns_add mc1
@@ -465,12 +486,11 @@ module_cycles() {
 		tx=$(($(veth_tx mc1 mv1) - tx0))
 		$IP netns del mc1
 		$IP netns del mc2
-		echo "cycle $cyc rmmod $rm_rc modprobe $mp_rc links $link_rc send $send_rc recv $recv_rc veth_tx $tx" >> "$out"
+		echo "cycle $cyc rmmod $rm_rc refused $refused modprobe $mp_rc links $link_rc send $send_rc recv $recv_rc veth_tx $tx" >> "$out"
 		cyc=$((cyc + 1))
 	done
 	rm_rc=0
-	wait_module_unused tipc 10 || rm_rc=$?
-	[ "$rm_rc" -ne 0 ] || rmmod tipc || rm_rc=$?
-	echo "final rmmod $rm_rc" >> "$out"
+	refused=$(unload_module tipc 10) || rm_rc=$?
+	echo "final rmmod $rm_rc refused $refused" >> "$out"
 	log "module_cycles: $1 cycles, final rmmod $rm_rc"
 }

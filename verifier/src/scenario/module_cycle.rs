@@ -25,6 +25,8 @@ pub const RECORD: &str = "results/module_cycle.txt";
 pub struct Cycle {
     pub number: u32,
     pub rmmod: i32,
+    /// How often rmmod met EAGAIN before it went through (or gave up).
+    pub refused: u32,
     pub modprobe: i32,
     pub links: i32,
     pub send: i32,
@@ -33,30 +35,40 @@ pub struct Cycle {
     pub veth_tx: u64,
 }
 
-/// Reads `cycle N rmmod R modprobe M links L send S recv V veth_tx T`
-/// lines and the final `final rmmod R`.
-pub fn parse(text: &str) -> (Vec<Cycle>, Option<i32>) {
+/// Reads `cycle N rmmod R refused F modprobe M links L send S recv V
+/// veth_tx T` lines and the final `final rmmod R refused F`.
+pub fn parse(text: &str) -> (Vec<Cycle>, Option<(i32, u32)>) {
     let mut cycles = Vec::new();
     let mut last = None;
     for line in text.lines() {
         let w: Vec<&str> = line.split_whitespace().collect();
         match w.as_slice() {
-            ["cycle", n, "rmmod", r, "modprobe", m, "links", l, "send", s, "recv", v, "veth_tx", t] =>
+            ["cycle", n, "rmmod", r, "refused", f, "modprobe", m, "links", l, "send", s, "recv", v, "veth_tx", t] =>
             {
                 let num = |x: &str| x.parse::<i32>().ok();
                 if let (
                     Ok(number),
                     Some(rmmod),
+                    Ok(refused),
                     Some(modprobe),
                     Some(links),
                     Some(send),
                     Some(recv),
                     Ok(veth_tx),
-                ) = (n.parse(), num(r), num(m), num(l), num(s), num(v), t.parse())
-                {
+                ) = (
+                    n.parse(),
+                    num(r),
+                    f.parse(),
+                    num(m),
+                    num(l),
+                    num(s),
+                    num(v),
+                    t.parse(),
+                ) {
                     cycles.push(Cycle {
                         number,
                         rmmod,
+                        refused,
                         modprobe,
                         links,
                         send,
@@ -65,7 +77,11 @@ pub fn parse(text: &str) -> (Vec<Cycle>, Option<i32>) {
                     });
                 }
             }
-            ["final", "rmmod", r] => last = r.parse().ok(),
+            ["final", "rmmod", r, "refused", f] => {
+                if let (Ok(r), Ok(f)) = (r.parse(), f.parse()) {
+                    last = Some((r, f));
+                }
+            }
             _ => {}
         }
     }
@@ -116,8 +132,11 @@ pub fn judge(share: &Path) -> Vec<Check> {
         "module_cycle_steps",
         !cycles.is_empty() && failed_steps.is_empty(),
         if failed_steps.is_empty() {
+            let refused: u32 = cycles.iter().map(|c| c.refused).sum();
+            let cycles_refused = cycles.iter().filter(|c| c.refused > 0).count();
             format!(
-                "{} x (rmmod tipc, modprobe tipc, link up, send, receive): all exited 0",
+                "{} x (rmmod tipc, modprobe tipc, link up, send, receive): all exited 0; rmmod met \
+                 EAGAIN {refused} time(s) in {cycles_refused} cycle(s) before it went through",
                 cycles.len()
             )
         } else {
@@ -185,9 +204,11 @@ pub fn judge(share: &Path) -> Vec<Check> {
     ));
     checks.push(Check::new(
         "module_unloaded_at_the_end",
-        last == Some(0),
+        last.is_some_and(|(rc, _)| rc == 0),
         match last {
-            Some(rc) => format!("final rmmod tipc exited {rc}"),
+            Some((rc, refused)) => {
+                format!("final rmmod tipc exited {rc} (EAGAIN {refused} time(s) first)")
+            }
             None => "no final rmmod recorded".to_string(),
         },
     ));
@@ -201,13 +222,13 @@ mod tests {
     #[test]
     fn cycles_and_the_final_unload_are_read() {
         let (c, last) = parse(
-            "cycle 1 rmmod 0 modprobe 0 links 0 send 0 recv 0 veth_tx 2\n\
-             cycle 2 rmmod 1 modprobe 0 links 0 send 0 recv 0 veth_tx 1\n\
-             garbage\nfinal rmmod 0\n",
+            "cycle 1 rmmod 0 refused 0 modprobe 0 links 0 send 0 recv 0 veth_tx 2\n\
+             cycle 2 rmmod 1 refused 3 modprobe 0 links 0 send 0 recv 0 veth_tx 1\n\
+             garbage\nfinal rmmod 0 refused 1\n",
         );
         assert_eq!(c.len(), 2);
-        assert_eq!(c[1].rmmod, 1);
-        assert_eq!(last, Some(0));
+        assert_eq!((c[1].rmmod, c[1].refused), (1, 3));
+        assert_eq!(last, Some((0, 1)));
     }
 
     fn exchange(messages: u64, digest: &str) -> String {
@@ -228,13 +249,14 @@ mod tests {
         for n in 1..=CYCLES {
             let rm = if n == 7 { 1 } else { 0 };
             let tx = if n == 11 { 21 } else { 2 };
-            record +=
-                &format!("cycle {n} rmmod {rm} modprobe 0 links 0 send 0 recv 0 veth_tx {tx}\n");
+            record += &format!(
+                "cycle {n} rmmod {rm} refused 0 modprobe 0 links 0 send 0 recv 0 veth_tx {tx}\n"
+            );
             let got = if n == 9 { 19 } else { 20 };
             std::fs::write(res.join(format!("cycle-{n}.send.json")), exchange(20, "d")).unwrap();
             std::fs::write(res.join(format!("cycle-{n}.recv.json")), exchange(got, "d")).unwrap();
         }
-        record += "final rmmod 0\n";
+        record += "final rmmod 0 refused 0\n";
         std::fs::write(share.path().join(RECORD), &record).unwrap();
         let checks = judge(share.path());
         let failing: Vec<&str> = checks
@@ -261,7 +283,7 @@ mod tests {
         std::fs::write(share.path().join(RECORD), clean).unwrap();
         std::fs::write(res.join("cycle-9.recv.json"), exchange(20, "d")).unwrap();
         assert!(judge(share.path()).iter().all(|c| c.ok));
-        std::fs::write(share.path().join(RECORD), "final rmmod 0\n").unwrap();
+        std::fs::write(share.path().join(RECORD), "final rmmod 0 refused 0\n").unwrap();
         assert!(!judge(share.path())[0].ok);
     }
 }
