@@ -158,10 +158,11 @@ fn proof_of(identity: &NetIdentity<'_>) -> u32 {
 #[cfg(CONFIG_TIPC_CROSSOVER_KUNIT_TEST)]
 fn test_siphash(data: &[u8], key: [u64; 2]) -> u64 {
     let key = bindings::siphash_key_t { key };
-    // SAFETY: `data` is valid for reads of `data.len()` bytes and `key` is
-    // a valid key for the whole call; `__siphash_unaligned()` reads them,
-    // whatever their alignment, and keeps no pointer to either.
-    unsafe { bindings::__siphash_unaligned(data.as_ptr().cast(), data.len(), &key) }
+    let (ptr, len) = (data.as_ptr().cast(), data.len());
+    // SAFETY: `ptr` is valid for reads of `len` bytes and `key` is a valid
+    // key for the whole call; `__siphash_unaligned()` reads them, whatever
+    // their alignment, and keeps no pointer to either.
+    unsafe { bindings::__siphash_unaligned(ptr, len, &key) }
 }
 
 /// Copies a node id that C passes as a pointer.

@@ -16,9 +16,8 @@ mod tests {
         CrossoverAction::{self, Assemble, Bearer, McastRcv, SkRcv},
     };
     use crate::crossover_peer::{judge, Claim, PeerKey, Verdict};
-    use crate::crossover_proof::{
-        proof_from_hash, proof_matches, NetIdentity, NODE_ID_LEN, PROOF_INPUT_LEN,
-    };
+    use crate::crossover_proof::{proof_from_hash, proof_matches};
+    use crate::crossover_proof::{NetIdentity, NODE_ID_LEN, PROOF_INPUT_LEN};
     use crate::test_siphash;
 
     /// The key of the SipHash test vectors in `lib/tests/siphash_kunit.c`.
@@ -52,8 +51,16 @@ mod tests {
         }
     }
 
+    /// A node id.
+    type NodeId = [u8; NODE_ID_LEN];
+    /// A registered namespace: its key and its cluster id.
+    type Entry = (PeerKey, u32);
+    /// What a lookup found, the entries it visited and the proofs it
+    /// computed.
+    type Found = (Option<u64>, usize, usize);
+
     /// A node id that differs between different `n`.
-    fn node_id(n: u8) -> [u8; NODE_ID_LEN] {
+    fn node_id(n: u8) -> NodeId {
         let mut id = [0u8; NODE_ID_LEN];
         id[0] = n;
         id[NODE_ID_LEN - 1] = n.wrapping_mul(7);
@@ -68,16 +75,16 @@ mod tests {
 
     /// The claim the namespace `cookie` makes in its discovery messages, as
     /// received by the namespace `receiver` of cluster `cluster_id`.
-    fn claim(node: &[u8; NODE_ID_LEN], cookie: u64, cluster_id: u32, receiver: u64) -> Claim<'_> {
+    fn claim(id: &NodeId, cookie: u64, cluster: u32, rx: u64) -> Claim<'_> {
         Claim {
-            node_id: node,
-            cluster_id,
+            node_id: id,
+            cluster_id: cluster,
             proof: proof(&NetIdentity {
                 cookie,
-                node_id: node,
-                cluster_id,
+                node_id: id,
+                cluster_id: cluster,
             }),
-            receiver_cookie: receiver,
+            receiver_cookie: rx,
         }
     }
 
@@ -85,7 +92,7 @@ mod tests {
     /// node ids `node_id(1..=6)`, cookies 7 and 8 with node id
     /// `node_id(3)` in clusters 2 and 4711 (two claimants of one node id),
     /// everyone else in cluster 4711.
-    fn registry() -> [(PeerKey, u32); 8] {
+    fn registry() -> [Entry; 8] {
         let mut reg = [(
             PeerKey {
                 node_id: [0; NODE_ID_LEN],
@@ -109,8 +116,9 @@ mod tests {
     /// What the kernel's lookup finds for `claim` in `reg`, and how many
     /// entries it visited and proofs it computed: it starts at the first key
     /// with the claimed node id and judges entries in order.
-    fn find(reg: &[(PeerKey, u32)], claim: &Claim<'_>) -> (Option<u64>, usize, usize) {
-        let start = reg.partition_point(|(key, _)| *key < PeerKey::first_with(claim.node_id));
+    fn find(reg: &[Entry], claim: &Claim<'_>) -> Found {
+        let first = PeerKey::first_with(claim.node_id);
+        let start = reg.partition_point(|(key, _)| *key < first);
         let (mut visited, mut proofs) = (0, 0);
         for (key, cluster_id) in &reg[start..] {
             visited += 1;
@@ -181,7 +189,8 @@ mod tests {
         }
         .proof_input();
         assert_eq!(PROOF_INPUT_LEN, 28);
-        assert_eq!(input[..8], [0x88, 0x77, 0x66, 0x55, 0x44, 0x33, 0x22, 0x11]);
+        const LE: [u8; 8] = [0x88, 0x77, 0x66, 0x55, 0x44, 0x33, 0x22, 0x11];
+        assert_eq!(input[..8], LE);
         assert_eq!(input[8..24], node);
         assert_eq!(input[24..], 4711u32.to_le_bytes());
     }
@@ -218,7 +227,7 @@ mod tests {
             cluster_id: CLUSTER,
         });
         assert!(proof_matches(honest, honest));
-        let refused = |identity: NetIdentity<'_>| !proof_matches(proof(&identity), honest);
+        let refused = |id: NetIdentity<'_>| !proof_matches(proof(&id), honest);
         for bit in 0..64 {
             assert!(refused(NetIdentity {
                 cookie: COOKIE ^ (1 << bit),
