@@ -548,17 +548,3 @@ fn an_unknown_fixes_id_over_an_unpacked_base_warns_whatever_the_patches_before()
         assert!(o.reason.contains("no history"), "{}", o.reason);
     }
 }
-
-#[test]
-fn the_review_switches_the_series_options_and_keeps_kunit_on() {
-    let options = tipc_verifier::review::tree::series_options(&project()).unwrap();
-    assert_eq!(
-        options,
-        ["TIPC_CROSSOVER_RUST", "TIPC_CROSSOVER_KUNIT_TEST"],
-        "the Rust option, then the KUnit suite's"
-    );
-    let fragment =
-        std::fs::read_to_string(project().join(tipc_verifier::review::tree::REVIEW_FRAGMENT))
-            .unwrap();
-    assert!(fragment.lines().any(|l| l == "CONFIG_KUNIT=y"));
-}

@@ -48,31 +48,16 @@ pub struct BuildResult {
     pub log: PathBuf,
 }
 
-/// The review tree's own fragment, after `base.config` and the base's.
-pub const REVIEW_FRAGMENT: &str = "vm/kconfig/review.config";
-
-/// The options the series adds: every `CONFIG_X=y` of `patched.config`,
-/// and the `CONFIG_TIPC_X=y` of the review fragment (the KUnit suite's,
-/// whose dependency KUnit the review tree has on for every build).
+/// The options the series adds: every `CONFIG_X=y` of `patched.config`.
 pub fn series_options(project: &Path) -> Result<Vec<String>> {
-    let read = |rel: &str| -> Result<Vec<String>> {
-        let path = project.join(rel);
-        let text =
-            fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
-        Ok(text
-            .lines()
-            .filter_map(|l| l.trim().strip_suffix("=y"))
-            .filter_map(|l| l.strip_prefix("CONFIG_"))
-            .map(str::to_string)
-            .collect())
-    };
-    let mut options = read("vm/kconfig/patched.config")?;
-    for o in read(REVIEW_FRAGMENT)? {
-        if o.starts_with("TIPC_") && !options.contains(&o) {
-            options.push(o);
-        }
-    }
-    Ok(options)
+    let path = project.join("vm/kconfig/patched.config");
+    let text = fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+    Ok(text
+        .lines()
+        .filter_map(|l| l.trim().strip_suffix("=y"))
+        .filter_map(|l| l.strip_prefix("CONFIG_"))
+        .map(str::to_string)
+        .collect())
 }
 
 impl ReviewTree {
@@ -146,13 +131,12 @@ impl ReviewTree {
         c
     }
 
-    /// tinyconfig + `base.config` + the base's fragment + the review
-    /// fragment + olddefconfig, skipped when unchanged.
+    /// tinyconfig + `base.config` + the base's fragment + olddefconfig,
+    /// skipped when unchanged.
     fn configure(&self, project: &Path, base: Base) -> Result<()> {
         let fragments = [
             project.join("vm/kconfig/base.config"),
             base.fragment(project),
-            project.join(REVIEW_FRAGMENT),
         ];
         let mut k = KeyBuilder::new("review-config");
         for f in &fragments {
