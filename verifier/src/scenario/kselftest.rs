@@ -107,6 +107,59 @@ pub fn parse(text: &str) -> RunnerOutput {
     out
 }
 
+/// `<prefix>_result`: a test's own result line must be `ok` and not a
+/// skip; `extra` is appended to its detail, `missing` is the detail when
+/// there is no such line. Shared with the KUnit judge.
+pub fn result_check(prefix: &str, r: Option<&KtapResult>, extra: &str, missing: String) -> Check {
+    let name = format!("{prefix}_result");
+    match r {
+        Some(t) => Check::new(
+            name,
+            t.ok && !t.skipped(),
+            format!(
+                "{} {}{}{extra}",
+                if t.ok { "ok" } else { "not ok" },
+                t.description,
+                t.directive
+                    .as_deref()
+                    .map(|d| format!(" # {d}"))
+                    .unwrap_or_default()
+            ),
+        ),
+        None => Check::new(name, false, missing),
+    }
+}
+
+/// `<prefix>_plan_complete`: a plan of as many results as were counted,
+/// and at least one.
+pub fn plan_check(prefix: &str, plan: Option<u32>, counted: usize) -> Check {
+    Check::new(
+        format!("{prefix}_plan_complete"),
+        plan.is_some_and(|p| p as usize == counted && counted > 0),
+        match plan {
+            Some(p) => format!("plan 1..{p}, {counted} result(s)"),
+            None => format!("no plan, {counted} result(s)"),
+        },
+    )
+}
+
+/// `<prefix>_NN`: one check per result; a skip passes only if `skip_ok`.
+pub fn case_checks(prefix: &str, results: &[KtapResult], skip_ok: bool) -> Vec<Check> {
+    results
+        .iter()
+        .map(|r| {
+            Check::new(
+                format!("{prefix}_{:02}", r.number),
+                r.ok && (skip_ok || !r.skipped()),
+                match &r.directive {
+                    Some(d) => format!("{} # {d}", r.description),
+                    None => r.description.clone(),
+                },
+            )
+        })
+        .collect()
+}
+
 /// The checks of one run: the runner's verdict, a complete plan, and one
 /// check per result of the test. A skip passes on the stock kernel (it
 /// lacks what the series adds, and says so); on a kernel with the series
@@ -124,46 +177,20 @@ pub fn judge(share: &Path, kernel: Flavour) -> Vec<Check> {
         }
     };
     let out = parse(&text);
-    let mut checks = vec![match &out.top {
-        Some(t) => Check::new(
-            "kselftest_result",
-            t.ok && !t.skipped(),
-            format!(
-                "{} {}{}",
-                if t.ok { "ok" } else { "not ok" },
-                t.description,
-                t.directive
-                    .as_deref()
-                    .map(|d| format!(" # {d}"))
-                    .unwrap_or_default()
-            ),
-        ),
-        None => Check::new(
-            "kselftest_result",
-            false,
+    let mut checks = vec![
+        result_check(
+            "kselftest",
+            out.top.as_ref(),
+            "",
             format!("no result line for {TEST} in {}", path.display()),
         ),
-    }];
-    let counted = out.subtests.len();
-    checks.push(Check::new(
-        "kselftest_plan_complete",
-        out.plan
-            .is_some_and(|p| p as usize == counted && counted > 0),
-        match out.plan {
-            Some(p) => format!("plan 1..{p}, {counted} result(s)"),
-            None => format!("no plan, {counted} result(s)"),
-        },
+        plan_check("kselftest", out.plan, out.subtests.len()),
+    ];
+    checks.extend(case_checks(
+        "kselftest",
+        &out.subtests,
+        !kernel.has_series(),
     ));
-    for r in &out.subtests {
-        checks.push(Check::new(
-            format!("kselftest_{:02}", r.number),
-            r.ok && !(r.skipped() && kernel.has_series()),
-            match &r.directive {
-                Some(d) => format!("{} # {d}", r.description),
-                None => r.description.clone(),
-            },
-        ));
-    }
     checks
 }
 

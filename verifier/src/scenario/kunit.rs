@@ -6,7 +6,7 @@
 //! cannot drift apart unnoticed.
 
 use super::judge::Check;
-use super::kselftest::{parse_result, KtapResult};
+use super::kselftest::{case_checks, parse_result, plan_check, result_check, KtapResult};
 use std::path::Path;
 
 /// The suite's name (`#[kunit_tests(tipc_crossover)]`).
@@ -146,39 +146,19 @@ pub fn judge(share: &Path, project: &Path) -> Vec<Check> {
     } else {
         format!("; {}", out.diagnostics.join(" | "))
     };
-    let mut checks = vec![match &out.result {
-        Some(r) => Check::new(
-            "kunit_result",
-            r.ok && !r.skipped(),
-            format!(
-                "{} {}{}{failures}",
-                if r.ok { "ok" } else { "not ok" },
-                r.description,
-                r.directive
-                    .as_deref()
-                    .map(|d| format!(" # {d}"))
-                    .unwrap_or_default()
-            ),
-        ),
-        None => Check::new(
-            "kunit_result",
-            false,
+    let mut checks = vec![
+        result_check(
+            "kunit",
+            out.result.as_ref(),
+            &failures,
             format!(
                 "no result for the KUnit suite {SUITE} in {} (is CONFIG_TIPC_CROSSOVER_KUNIT_TEST on?)",
                 path.display()
             ),
         ),
-    }];
+        plan_check("kunit", out.plan, out.cases.len()),
+    ];
     let counted = out.cases.len();
-    checks.push(Check::new(
-        "kunit_plan_complete",
-        out.plan
-            .is_some_and(|p| p as usize == counted && counted > 0),
-        match out.plan {
-            Some(p) => format!("plan 1..{p}, {counted} result(s)"),
-            None => format!("no plan, {counted} result(s)"),
-        },
-    ));
     let source = project.join(SOURCE);
     checks.push(match std::fs::read_to_string(&source) {
         Ok(text) => {
@@ -208,16 +188,7 @@ pub fn judge(share: &Path, project: &Path) -> Vec<Check> {
             format!("{}: {e}", source.display()),
         ),
     });
-    for c in &out.cases {
-        checks.push(Check::new(
-            format!("kunit_{:02}", c.number),
-            c.ok && !c.skipped(),
-            match &c.directive {
-                Some(d) => format!("{} # {d}", c.description),
-                None => c.description.clone(),
-            },
-        ));
-    }
+    checks.extend(case_checks("kunit", &out.cases, false));
     checks
 }
 
