@@ -58,8 +58,9 @@ pub struct BasePlan {
     pub kernels: Vec<Flavour>,
     pub scenarios: Vec<Scenario>,
     /// Kernels that run only the named scenarios (`--quick`: patched-c
-    /// runs `veth_classes`, every message class, and nothing else).
-    pub only: Vec<(Flavour, &'static [&'static str])>,
+    /// runs `veth_classes`, every message class, and nothing else; the
+    /// debug kernel of the default set runs [`DEBUG_DEFAULT`]).
+    pub only: Only,
 }
 
 /// What `--quick` keeps of the patched-c kernel on the primary base: the
@@ -72,15 +73,22 @@ pub const QUICK_PATCHED_C: &[&str] = &["veth_classes"];
 /// on it too).
 pub const DEBUG_DEFAULT: &[&str] = &["kunit"];
 
+/// Kernels restricted to the named scenarios.
+pub type Only = Vec<(Flavour, &'static [&'static str])>;
+
+/// Whether `scn` runs on `kernel` under the restrictions `only`.
+fn runs_under(only: &Only, scn: &Scenario, kernel: Flavour) -> bool {
+    scn.runs_on(kernel)
+        && only
+            .iter()
+            .filter(|(f, _)| *f == kernel)
+            .all(|(_, names)| names.contains(&scn.name))
+}
+
 impl BasePlan {
     /// Whether `scn` runs on `kernel` in this plan.
     pub fn runs(&self, scn: &Scenario, kernel: Flavour) -> bool {
-        scn.runs_on(kernel)
-            && self
-                .only
-                .iter()
-                .filter(|(f, _)| *f == kernel)
-                .all(|(_, names)| names.contains(&scn.name))
+        runs_under(&self.only, scn, kernel)
     }
 }
 
@@ -137,19 +145,15 @@ pub fn plan(
                 notes.push(msg);
             }
         }
-        let default_debug = !kernels_named && flavours.contains(&Flavour::Debug);
+        let mut only: Only = Vec::new();
+        if !kernels_named && flavours.contains(&Flavour::Debug) {
+            only.push((Flavour::Debug, DEBUG_DEFAULT));
+        }
         let scenarios: Vec<Scenario> = base
             .scenarios()
             .into_iter()
             .filter(|s| names.is_empty() || names.iter().any(|n| n == s.name))
-            .filter(|s| {
-                flavours.iter().any(|f| {
-                    s.runs_on(*f)
-                        && !(default_debug
-                            && *f == Flavour::Debug
-                            && !DEBUG_DEFAULT.contains(&s.name))
-                })
-            })
+            .filter(|s| flavours.iter().any(|f| runs_under(&only, s, *f)))
             .collect();
         if scenarios.is_empty() {
             let msg = format!(
@@ -176,17 +180,12 @@ pub fn plan(
                 notes.push(format!("scenario {n} does not run on base {base}"));
             }
         }
-        let mut only = if quick && flavours.contains(&Flavour::PatchedC) {
+        if quick && flavours.contains(&Flavour::PatchedC) {
             notes.push(format!(
                 "--quick: the patched-c kernel runs {} only",
                 QUICK_PATCHED_C.join(", ")
             ));
-            vec![(Flavour::PatchedC, QUICK_PATCHED_C)]
-        } else {
-            Vec::new()
-        };
-        if !kernels_named && flavours.contains(&Flavour::Debug) {
-            only.push((Flavour::Debug, DEBUG_DEFAULT));
+            only.push((Flavour::PatchedC, QUICK_PATCHED_C));
         }
         plans.push(BasePlan {
             base,
