@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Writes the fuzz seed corpus (fuzz/seeds/) from the real captures in verifier/tests/data/.
+"""Writes the fuzz seed corpus (fuzz/seeds/) from the real captures in verifier/tests/data/
+and the tcpdump files in wire/tests/data/.
 
 Run from anywhere: `python3 fuzz/make_seeds.py`. Deterministic: the same captures give the
 same seeds, so the committed files can be checked by running it again (`git diff`).
@@ -10,7 +11,7 @@ micro- and nanosecond), as pcapng (with interface names, timestamp resolution, d
 flags and a block the reader skips) and re-framed as Linux cooked v1/v2 captures.
 
 tipc_decode seeds: the same frames one by one, each behind the 3-byte prefix of
-verifier/tests/data/fuzz_drive.rs (link-type selector, bytes cut by the snap length).
+wire/tests/data/fuzz_drive.rs (link-type selector, bytes cut by the snap length).
 The captures hold no fragments or bundles, so two of each are built from real messages.
 """
 
@@ -20,6 +21,7 @@ import struct
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 DATA = ROOT / "verifier" / "tests" / "data"
+WIRE_DATA = ROOT / "wire" / "tests" / "data"
 SEEDS = ROOT / "fuzz" / "seeds"
 
 LINKTYPE_ETHERNET, LINKTYPE_SLL, LINKTYPE_SLL2 = 1, 113, 276
@@ -143,7 +145,7 @@ def main():
         d.mkdir(parents=True)
 
     for name in ("tcpdump-lo.pcap", "tcpdump-any.pcap"):
-        shutil.copyfile(DATA / name, reader / name)
+        shutil.copyfile(WIRE_DATA / name, reader / name)
     shutil.copyfile(DATA / "shares/stock.veth_rdm/captures/ns1-lo.pcap", reader / "stock-ns1-lo.pcap")
 
     _, lo = read_pcap(DATA / "captures/veth_classes-ns1-lo.pcap")
@@ -178,7 +180,7 @@ def main():
             if label == "lo":
                 write(frame, f"{stem}-sll", bytes([1, 0, 0]) + to_sll(data, ARPHRD_LOOPBACK))
                 write(frame, f"{stem}-sll2", bytes([2, 0, 0]) + to_sll2(data, ARPHRD_LOOPBACK))
-    _, any_frames = read_pcap(DATA / "tcpdump-any.pcap")
+    _, any_frames = read_pcap(WIRE_DATA / "tcpdump-any.pcap")
     for i, (_, _, _, data) in enumerate(any_frames):
         write(frame, f"tcpdump-any-{i + 1}-sll2", bytes([2, 0, 0]) + data)
     snaplen_prefix = bytes([0]) + struct.pack(">H", big_orig - 96)

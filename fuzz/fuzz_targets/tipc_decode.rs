@@ -4,7 +4,7 @@
 
 use libfuzzer_sys::fuzz_target;
 
-#[path = "../../verifier/tests/data/fuzz_drive.rs"]
+#[path = "../../wire/tests/data/fuzz_drive.rs"]
 mod fuzz_drive;
 
 fuzz_target!(|data: &[u8]| {

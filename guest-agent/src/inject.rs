@@ -20,87 +20,91 @@ use anyhow::{bail, Context, Result};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-/// TIPC's ethertype.
-const ETH_P_TIPC: u16 = 0x88ca;
-const LINK_CONFIG: u32 = 13;
-const DSC_REQ: u32 = 0;
-const HDR_SIZE: usize = 60;
-/// Word 0 bit 20: `msg_non_seq()`.
-const NON_SEQ: u32 = 1 << 20;
-const NODE_ID_LEN: usize = 16;
-/// Word of the media address, its type byte and address offset (`bearer.h`).
-const MEDIA_WORD: usize = 5;
-const MEDIA_TYPE_ETH: u8 = 1;
+use tipc_wire::encode::{self, discovery_type, Discovery};
+use tipc_wire::link::{self, linktype};
+use tipc_wire::tipc::{user, MediaAddress, TipcHeader, NODE_ID_LEN};
+use tipc_wire::ETH_P_TIPC;
+
 /// The source and media address of every forged frame: locally administered.
 const FORGED_MAC: [u8; 6] = [0x02, 0x00, 0x5e, 0x00, 0x00, 0xaa];
+/// Word of the media information where the first posting of the upstream
+/// patch put the raw `hash_mix` (`--mode raw-hash`).
+const RAW_HASH_WORD: usize = 9;
 
 pub use tipc_agent_protocol::results::{Inject as InjectReport, Sniffed};
 pub use tipc_agent_protocol::InjectMode as Mode;
 
-fn word(frame: &[u8], w: usize) -> u32 {
-    let o = 14 + 4 * w;
-    u32::from_be_bytes([frame[o], frame[o + 1], frame[o + 2], frame[o + 3]])
-}
-
-/// Reads a discovery message's fields from an Ethernet frame, if it is one.
+/// Reads a discovery message's fields from an Ethernet frame, if it is one
+/// (a whole LINK_CONFIG message with its proof word and node identity).
 fn parse_discovery(frame: &[u8]) -> Option<Sniffed> {
-    if frame.len() < 14 + HDR_SIZE + NODE_ID_LEN || frame[12..14] != ETH_P_TIPC.to_be_bytes() {
+    let view = link::parse(linktype::ETHERNET, frame)?;
+    if view.ethertype != ETH_P_TIPC {
         return None;
     }
-    let w0 = word(frame, 0);
-    let hdr = (((w0 >> 21) & 0xf) * 4) as usize;
-    if w0 >> 29 != 2 || (w0 >> 25) & 0xf != LINK_CONFIG || hdr != HDR_SIZE {
+    let header = TipcHeader::parse(frame.get(view.payload_offset..)?).ok()?;
+    if header.user != user::LINK_CONFIG {
         return None;
     }
-    let id = &frame[14 + HDR_SIZE..14 + HDR_SIZE + NODE_ID_LEN];
+    let d = Discovery::from_header(&header)?;
     Some(Sniffed {
-        node_id: hex::encode(id),
-        addr: word(frame, 3),
-        cluster_id: word(frame, 4),
-        proof: word(frame, 13),
-        capabilities: (word(frame, 1) >> 15) & 0x1fff,
+        node_id: hex::encode(d.node_id),
+        addr: d.node_addr,
+        cluster_id: d.cluster_id,
+        proof: d.proof,
+        capabilities: u32::from(d.capabilities),
     })
 }
 
-/// Builds one forged discovery request.
-fn forged_frame(node_id: &[u8; NODE_ID_LEN], addr: u32, cluster_id: u32, caps: u32) -> Vec<u8> {
-    let mut f = Vec::with_capacity(14 + HDR_SIZE + NODE_ID_LEN);
-    f.extend_from_slice(&[0xff; 6]);
-    f.extend_from_slice(&FORGED_MAC);
-    f.extend_from_slice(&ETH_P_TIPC.to_be_bytes());
-    let size = (HDR_SIZE + NODE_ID_LEN) as u32;
-    let mut words = [0u32; HDR_SIZE / 4];
-    // Discovery is not sequenced on a link: without the non-sequenced bit
-    // (word 0 bit 20), tipc_rcv() takes the frame for link traffic from an
-    // unknown node and drops it before discovery sees it.
-    words[0] = (2 << 29) | (LINK_CONFIG << 25) | (((HDR_SIZE / 4) as u32) << 21) | NON_SEQ | size;
-    words[1] = (DSC_REQ << 29) | ((caps & 0x1fff) << 15) | (addr & 0xffff);
-    words[3] = addr;
-    words[4] = cluster_id;
-    for w in words {
-        f.extend_from_slice(&w.to_be_bytes());
+/// What one forged discovery request claims.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Claim {
+    node_id: [u8; NODE_ID_LEN],
+    addr: u32,
+    cluster_id: u32,
+    proof: u32,
+    capabilities: u32,
+    /// A raw value in the media words (`--mode raw-hash`).
+    raw_hash: Option<u32>,
+}
+
+impl Claim {
+    /// The `i`-th node of a series: the last four bytes of the node id count
+    /// up from 0, the address from this claim's + 1.
+    fn distinct(&self, i: u32) -> Claim {
+        let mut node_id = self.node_id;
+        node_id[NODE_ID_LEN - 4..].copy_from_slice(&i.to_be_bytes());
+        Claim {
+            node_id,
+            addr: self.addr.wrapping_add(i.wrapping_add(1)),
+            ..self.clone()
+        }
     }
-    let media = 14 + 4 * MEDIA_WORD;
-    f[media + 3] = MEDIA_TYPE_ETH;
-    f[media + 4..media + 10].copy_from_slice(&FORGED_MAC);
-    f.extend_from_slice(node_id);
-    f
-}
 
-/// Makes `frame` claim the `i`-th node of a series: the last four bytes of
-/// the node id count up from 0, the address from `base` + 1.
-fn claim_distinct(frame: &mut [u8], base: u32, i: u32) {
-    let id_tail = 14 + HDR_SIZE + NODE_ID_LEN - 4;
-    frame[id_tail..id_tail + 4].copy_from_slice(&i.to_be_bytes());
-    let addr = base.wrapping_add(i + 1);
-    set_word(frame, 3, addr);
-    let w1 = word(frame, 1);
-    set_word(frame, 1, (w1 & !0xffff) | (addr & 0xffff));
-}
-
-fn set_word(frame: &mut [u8], w: usize, v: u32) {
-    let o = 14 + 4 * w;
-    frame[o..o + 4].copy_from_slice(&v.to_be_bytes());
+    /// The broadcast Ethernet frame of a discovery request that claims this.
+    /// Discovery is not sequenced on a link: without the non-sequenced bit
+    /// (which the encoder sets), tipc_rcv() takes the frame for link traffic
+    /// from an unknown node and drops it before discovery sees it.
+    fn frame(&self) -> Vec<u8> {
+        let discovery = Discovery {
+            mtype: discovery_type::REQUEST,
+            node_addr: self.addr,
+            // The node signature follows the address, as for any new node.
+            signature: (self.addr & 0xffff) as u16,
+            capabilities: (self.capabilities & 0x1fff) as u16,
+            dest_domain: 0,
+            cluster_id: self.cluster_id,
+            media: MediaAddress::Ethernet(FORGED_MAC),
+            proof: self.proof,
+            suggested_addr: 0,
+            node_id: self.node_id,
+        };
+        let mut header = discovery.header();
+        if let Some(raw) = self.raw_hash {
+            header = header.word(RAW_HASH_WORD, raw);
+        }
+        let msg = header.encode(&discovery.node_id);
+        encode::ethernet([0xff; 6], FORGED_MAC, ETH_P_TIPC, &msg)
+    }
 }
 
 /// A raw packet socket bound to `dev` for TIPC frames.
@@ -239,32 +243,37 @@ pub fn run(a: &InjectArgs<'_>, report: &mut InjectReport) -> Result<()> {
     let mut other = id;
     other[NODE_ID_LEN - 1] ^= 0x5a;
     let other_addr = victim.addr ^ 0x0000_5a5a;
-    let (claim_id, addr, cluster, proof, word9) = match a.mode {
+    let (node_id, addr, cluster_id, proof, raw_hash) = match a.mode {
         Mode::ForgedProof => (
             id,
             victim.addr,
             victim.cluster_id,
             victim.proof ^ 0x3c5a_a5c3,
-            0,
+            None,
         ),
-        Mode::WrongCluster => (id, victim.addr, victim.cluster_id + 1, victim.proof, 0),
-        Mode::ReplayOtherId => (other, other_addr, victim.cluster_id, victim.proof, 0),
-        Mode::RawHash => (other, other_addr, victim.cluster_id, 0, 0x1d2c_3b4a),
+        Mode::WrongCluster => (id, victim.addr, victim.cluster_id + 1, victim.proof, None),
+        Mode::ReplayOtherId => (other, other_addr, victim.cluster_id, victim.proof, None),
+        Mode::RawHash => (other, other_addr, victim.cluster_id, 0, Some(0x1d2c_3b4a)),
     };
-    report.claimed_node_id = Some(hex::encode(claim_id));
-    report.claimed_cluster_id = Some(cluster);
-    report.claimed_proof = Some(proof);
-    let mut frame = forged_frame(&claim_id, addr, cluster, victim.capabilities);
-    set_word(&mut frame, 13, proof);
-    if word9 != 0 {
-        set_word(&mut frame, 9, word9);
-    }
+    let claim = Claim {
+        node_id,
+        addr,
+        cluster_id,
+        proof,
+        capabilities: victim.capabilities,
+        raw_hash,
+    };
+    report.claimed_node_id = Some(hex::encode(claim.node_id));
+    report.claimed_cluster_id = Some(claim.cluster_id);
+    report.claimed_proof = Some(claim.proof);
+    let same = claim.frame();
     let sock = RawSocket::open(a.dev)?;
     for i in 0..a.count {
         if a.distinct {
-            claim_distinct(&mut frame, addr, a.first.wrapping_add(i as u32));
+            sock.send(&claim.distinct(a.first.wrapping_add(i as u32)).frame())?;
+        } else {
+            sock.send(&same)?;
         }
-        sock.send(&frame)?;
         report.frames_sent += 1;
         if !a.interval.is_zero() {
             std::thread::sleep(a.interval);
@@ -282,11 +291,26 @@ pub fn write(report: &InjectReport, out: &Path) -> Result<()> {
 mod tests {
     use super::*;
 
+    fn claim(node_id: [u8; 16], addr: u32, cluster_id: u32, capabilities: u32) -> Claim {
+        Claim {
+            node_id,
+            addr,
+            cluster_id,
+            proof: 0xdead_beef,
+            capabilities,
+            raw_hash: None,
+        }
+    }
+
+    fn word(frame: &[u8], w: usize) -> u32 {
+        let o = 14 + 4 * w;
+        u32::from_be_bytes([frame[o], frame[o + 1], frame[o + 2], frame[o + 3]])
+    }
+
     #[test]
     fn a_forged_frame_parses_as_the_discovery_it_claims() {
         let id: [u8; 16] = *b"0123456789abcdef";
-        let mut f = forged_frame(&id, 0x1234_5678, 4711, 0x7ff);
-        set_word(&mut f, 13, 0xdead_beef);
+        let f = claim(id, 0x1234_5678, 4711, 0x7ff).frame();
         assert_eq!(f.len(), 14 + 60 + 16);
         let s = parse_discovery(&f).expect("a discovery frame");
         assert_eq!(s.node_id, hex::encode(id));
@@ -294,22 +318,38 @@ mod tests {
         assert_eq!(s.cluster_id, 4711);
         assert_eq!(s.proof, 0xdead_beef);
         assert_eq!(s.capabilities, 0x7ff);
-        assert_ne!(word(&f, 0) & NON_SEQ, 0, "discovery is non-sequenced");
-        // The media address is the forged MAC, not broadcast.
-        assert_eq!(f[14 + 20 + 3], MEDIA_TYPE_ETH);
+        assert_ne!(word(&f, 0) & (1 << 20), 0, "discovery is non-sequenced");
+        // Broadcast, from the forged MAC, which is also the media address.
+        assert_eq!(f[..12], [[0xff; 6], FORGED_MAC].concat()[..]);
+        assert_eq!(f[14 + 20 + 3], 1, "media type Ethernet");
         assert_eq!(f[14 + 24..14 + 30], FORGED_MAC);
     }
 
     #[test]
+    fn the_raw_hash_goes_into_word_9_and_nothing_else_changes() {
+        let plain = claim([3; 16], 0x100, 4711, 0xfff);
+        let raw = Claim {
+            raw_hash: Some(0x1d2c_3b4a),
+            ..plain.clone()
+        };
+        let (p, r) = (plain.frame(), raw.frame());
+        assert_eq!(word(&r, 9), 0x1d2c_3b4a);
+        for w in (0..15).filter(|&w| w != 9) {
+            assert_eq!(word(&p, w), word(&r, w), "word {w}");
+        }
+    }
+
+    #[test]
     fn distinct_claims_are_new_nodes() {
-        let mut f = forged_frame(b"tipc-verifier-00", 0x100, 4711, 0xfff);
-        claim_distinct(&mut f, 0x100, 7);
+        let f = claim(*b"tipc-verifier-00", 0x100, 4711, 0xfff)
+            .distinct(7)
+            .frame();
         let s = parse_discovery(&f).unwrap();
         assert!(s.node_id.ends_with("00000007"), "{}", s.node_id);
         assert!(s.node_id.starts_with(&hex::encode(b"tipc-verifier-")[..24]));
         assert_eq!(s.addr, 0x108);
         assert_eq!(
-            word(&f, 1) & 0xffff,
+            word(&f, 1) & 0x7fff,
             0x108,
             "node signature follows the address"
         );
@@ -318,13 +358,13 @@ mod tests {
 
     #[test]
     fn other_frames_are_not_discovery() {
-        let id = [7u8; 16];
-        let mut f = forged_frame(&id, 1, 1, 0);
+        let c = claim([7; 16], 1, 1, 0);
+        let mut f = c.frame();
         f[12] = 0x08;
         assert!(parse_discovery(&f).is_none(), "another ethertype");
-        let mut g = forged_frame(&id, 1, 1, 0);
+        let mut g = c.frame();
         g[14] = (2 << 5) | (12 << 1) | 1; // version 2, user 12, 60-byte header
         assert!(parse_discovery(&g).is_none(), "another user");
-        assert!(parse_discovery(&f[..40]).is_none(), "too short");
+        assert!(parse_discovery(&c.frame()[..40]).is_none(), "too short");
     }
 }

@@ -11,7 +11,6 @@ pub mod cache;
 pub mod check;
 pub mod console;
 pub mod debian_version;
-pub mod decode;
 pub mod differential;
 pub mod exit;
 pub mod guest_image;

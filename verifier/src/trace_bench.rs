@@ -9,13 +9,13 @@
 //! /dev/null; each round starts with a different one of the three, so drift
 //! hits all alike. The medians and tshark's ratio to each mode are printed.
 
-use crate::decode::CaptureReader;
 use anyhow::{bail, Context, Result};
 use serde::Serialize;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Instant;
+use tipc_wire::CaptureReader;
 
 #[derive(Debug, clap::Args)]
 pub struct BenchArgs {

@@ -8,9 +8,9 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use tipc_verifier::decode::tipc_messages;
+use tipc_wire::tipc_messages;
 
-#[path = "data/tshark.rs"]
+#[path = "../../wire/tests/data/tshark.rs"]
 mod tshark;
 use tshark::tshark_fields;
 

@@ -2,8 +2,8 @@
 //! all readable TIPC, made from the real captures.
 
 use std::path::Path;
-use tipc_verifier::decode::tipc_messages;
 use tipc_verifier::trace_bench::write_capture;
+use tipc_wire::tipc_messages;
 
 #[test]
 fn the_benchmark_capture_repeats_real_frames() {

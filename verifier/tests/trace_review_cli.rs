@@ -1,7 +1,7 @@
 //! `tipc-verifier trace review`: text and JSON output, verdicts and exit statuses, run as
 //! the real binary on captures written by the test.
 
-#[path = "data/pcapgen.rs"]
+#[path = "../../wire/tests/data/pcapgen.rs"]
 mod pcapgen;
 
 use assert_cmd::Command;
@@ -480,8 +480,8 @@ fn long_help_text() {
 /// The verdict rules, straight on the library: class × observed path × --expect.
 #[test]
 fn judge_matrix() {
-    use tipc_verifier::decode::{decode_frame, RawFrame};
     use tipc_verifier::trace_review::{judge, ExpectedPath as E, Verdict as V};
+    use tipc_wire::{decode_frame, RawFrame};
     let frame = |data: Vec<u8>| {
         let raw = RawFrame {
             index: 1,

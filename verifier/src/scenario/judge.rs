@@ -5,13 +5,13 @@ use super::crossover_events::{self, CrossoverEvent, EventKind};
 use super::discovery_cost;
 use super::script::role_suffix;
 use super::{MsgPath, Scenario, Topology, TrafficCase};
-use crate::decode;
 use crate::kbuild::Flavour;
 use anyhow::{Context, Result};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::path::Path;
 use tipc_agent_protocol::SockMode;
+use tipc_wire as decode;
 
 /// What `tipc-agent send`/`recv` wrote.
 pub type AgentResult = tipc_agent_protocol::results::Exchange;

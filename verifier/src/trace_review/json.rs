@@ -13,10 +13,10 @@ use std::io;
 use serde::Serialize;
 
 use super::Verdict;
-use crate::decode::tipc::{
+use tipc_wire::tipc::{
     DiscoveryInfo, LinkProtocolInfo, MacAddr, MediaAddress, TipcHeader, TrafficClass, NODE_ID_LEN,
 };
-use crate::decode::{Direction, LinkLayer, ObservedPath, TipcFrame};
+use tipc_wire::{Direction, LinkLayer, ObservedPath, TipcFrame};
 
 /// One message as a JSON line. Fields the capture or the header does not have
 /// are left out (jq reads them as null), which keeps a line short.
@@ -307,8 +307,8 @@ fn mac(buf: &mut Vec<u8>, m: MacAddr) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::decode::FrameMeta;
     use std::path::Path;
+    use tipc_wire::FrameMeta;
 
     /// The fast line must be the derived one, byte for byte.
     fn assert_same(writer: &mut MessageWriter, record: &MessageRecord<'_>) {
@@ -420,13 +420,14 @@ mod tests {
             .unwrap()
             .map(|e| e.unwrap().path())
             .collect();
-        files.push(data.join("tcpdump-any.pcap"));
-        files.push(data.join("tcpdump-lo.pcap"));
+        let wire = Path::new(env!("CARGO_MANIFEST_DIR")).join("../wire/tests/data");
+        files.push(wire.join("tcpdump-any.pcap"));
+        files.push(wire.join("tcpdump-lo.pcap"));
         let mut writer = MessageWriter::default();
         let mut seen = 0;
         for path in &files {
             let name = path.display().to_string();
-            for frame in crate::decode::tipc_messages(path).unwrap().flatten() {
+            for frame in tipc_wire::tipc_messages(path).unwrap().flatten() {
                 let (verdict, reason) = super::super::judge(&frame, None, &[]);
                 let record = MessageRecord::new(&name, &frame, 0.5, verdict, reason);
                 assert_same(&mut writer, &record);

@@ -1,6 +1,6 @@
 //! `tipc-verifier trace review`: a focused tshark for TIPC with path verdicts.
 //!
-//! Reads pcap/pcapng captures through [`crate::decode::tipc_messages`] and prints one line
+//! Reads pcap/pcapng captures through [`tipc_wire::tipc_messages`] and prints one line
 //! (or one JSON record) per TIPC message as it is decoded, then a summary per user and type.
 //! With `--expect`, every message is judged by [`judge`]: socket traffic must have taken the
 //! expected path (crossover = only a loopback trace clone; bearer = a real interface), and
@@ -9,7 +9,6 @@
 
 mod json;
 mod text;
-mod verdict;
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
@@ -19,11 +18,11 @@ use std::process::ExitCode;
 
 use serde::Serialize;
 
-pub use verdict::{judge, ExpectedPath, Verdict};
+pub use tipc_wire::verdict::{judge, ExpectedPath, Verdict};
 
-use crate::decode::tipc;
-use crate::decode::{self, DecodeError, ObservedPath, TipcFrame};
 use json::{ErrorBody, ErrorRecord, MessageRecord};
+use tipc_wire::tipc;
+use tipc_wire::{self as decode, DecodeError, ObservedPath, TipcFrame};
 
 /// Exit status: every message on its expected path.
 pub const EXIT_OK: u8 = crate::exit::OK;

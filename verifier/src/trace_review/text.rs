@@ -3,8 +3,8 @@
 use std::fmt::Write as _;
 
 use super::Verdict;
-use crate::decode::tipc::{self, TipcHeader};
-use crate::decode::{Direction, ObservedPath, TipcFrame};
+use tipc_wire::tipc::{self, TipcHeader};
+use tipc_wire::{Direction, ObservedPath, TipcFrame};
 
 /// Spaces for padding columns.
 const SPACES: &str = "                                ";

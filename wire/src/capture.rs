@@ -34,15 +34,7 @@ const EPB_MAGIC: u32 = 0x0000_0006;
 /// `epb_flags` option code.
 const OPT_EPB_FLAGS: u16 = 2;
 
-/// Link types this crate decodes further (`LINKTYPE_*`).
-pub mod linktype {
-    /// Ethernet (`LINKTYPE_ETHERNET`), what `tcpdump -i eth0` and `-i lo` write.
-    pub const ETHERNET: i32 = 1;
-    /// Linux cooked capture v1 (`LINKTYPE_LINUX_SLL`), `tcpdump -i any`.
-    pub const LINUX_SLL: i32 = 113;
-    /// Linux cooked capture v2 (`LINKTYPE_LINUX_SLL2`), `tcpdump -i any` (newer libpcap).
-    pub const LINUX_SLL2: i32 = 276;
-}
+pub use crate::link::linktype;
 
 /// Direction of a frame relative to the capturing interface.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

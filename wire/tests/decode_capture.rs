@@ -6,8 +6,8 @@ mod pcapgen;
 
 use pcapgen::*;
 use proptest::prelude::*;
-use tipc_verifier::decode::capture::{CaptureReader, Direction, RawFrame, MAX_FRAME_LEN};
-use tipc_verifier::decode::{DecodeError, DecodeErrorKind};
+use tipc_wire::capture::{CaptureReader, Direction, RawFrame, MAX_FRAME_LEN};
+use tipc_wire::{DecodeError, DecodeErrorKind};
 
 fn read_all(path: &std::path::Path) -> (Vec<RawFrame>, Option<DecodeError>) {
     let reader = CaptureReader::open(path).expect("open");

@@ -123,7 +123,7 @@ pub enum TipcError {
         user: u8,
     },
     /// The message size is larger than the frame that carried it (reported by
-    /// [`crate::decode::decode_frame`], which knows the frame length on the wire).
+    /// `decode_frame()`, which knows the frame length on the wire).
     SizeBeyondFrame {
         /// Total size (word 0 bits 0..=16).
         size: u32,

@@ -1,12 +1,14 @@
-//! Path verdicts: which path a message must have taken, and whether it did.
+//! Path verdicts: which path a captured message must have taken, and whether it did
+//! (what `tipc-verifier trace review` prints per message).
 
 use serde::Serialize;
 
-use crate::decode::tipc::{TipcHeader, TrafficClass};
-use crate::decode::{ObservedPath, TipcFrame};
+use crate::tipc::{TipcHeader, TrafficClass};
+use crate::{ObservedPath, TipcFrame};
 
 /// The path `--expect` demands for socket traffic.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
 #[serde(rename_all = "snake_case")]
 pub enum ExpectedPath {
     /// Between namespaces of one kernel: only a loopback trace clone, never a bearer.

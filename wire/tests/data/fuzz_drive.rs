@@ -16,9 +16,9 @@
 
 use std::path::Path;
 
-use tipc_verifier::decode::capture::{linktype, CaptureReader, RawFrame, MAX_BLOCK_LEN};
-use tipc_verifier::decode::{decode_frame, TipcFrame, TipcMessages};
-use tipc_verifier::trace_review::{judge, ExpectedPath};
+use tipc_wire::capture::{linktype, CaptureReader, RawFrame, MAX_BLOCK_LEN};
+use tipc_wire::verdict::{judge, ExpectedPath};
+use tipc_wire::{decode_frame, TipcFrame, TipcMessages};
 
 /// Name the in-memory capture has in error messages.
 pub const CAPTURE_NAME: &str = "fuzz-input";

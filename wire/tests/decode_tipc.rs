@@ -6,7 +6,7 @@ mod pcapgen;
 
 use pcapgen::*;
 use proptest::prelude::*;
-use tipc_verifier::decode::tipc::{
+use tipc_wire::tipc::{
     type_name, user_name, FragmentKind, MediaAddress, TipcError, TipcHeader, TrafficClass,
 };
 

@@ -1,11 +1,17 @@
-//! Test helper: builds TIPC headers, frames and pcap/pcapng files byte by byte.
+//! Test helper: builds TIPC messages, frames and pcap/pcapng files.
 //!
-//! Shared by the `decode_*` and `trace_review_cli` tests through
-//! `#[path = "data/pcapgen.rs"] mod pcapgen;`. Independent of the decoder under test: every
-//! layout is written out here from the pcap/pcapng specifications and `net/tipc/msg.h`.
+//! Shared by the `decode_*` tests and the verifier's `trace_review_cli` through
+//! `#[path = ".../pcapgen.rs"] mod pcapgen;`. Whole messages of a kind (named data,
+//! discovery, ...) come from the crate's encoder ([`tipc_wire::encode`]), whose own tests pin
+//! its layouts to `net/tipc/msg.h`. [`tipc_msg`] writes raw header words by hand, for the
+//! decoder's field-by-field tests, and the pcap/pcapng files are written out here from their
+//! specifications, independent of the reader under test.
 #![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
+
+use tipc_wire::encode::{self, discovery_type, Discovery, Header, HeaderSize, LinkProtocol};
+use tipc_wire::tipc::{data_type, user, MediaAddress};
 
 pub const ZERO_MAC: [u8; 6] = [0; 6];
 pub const MAC_A: [u8; 6] = [0x02, 0x00, 0x00, 0x00, 0x00, 0x0a];
@@ -41,13 +47,10 @@ pub fn tipc_msg(
 
 /// Connected data with a SHORT (24-byte) header, as `tipc_sk_finish_conn` sets up.
 pub fn conn_short(prev: u32, oport: u32, dport: u32, payload_len: usize) -> Vec<u8> {
-    tipc_msg(
-        0,
-        0,
-        24,
-        &[(3, prev), (4, oport), (5, dport)],
-        &vec![0x5a; payload_len],
-    )
+    Header::new(user::LOW_IMPORTANCE, data_type::CONN, HeaderSize::SHORT)
+        .prev_node(prev)
+        .ports(oport, dport)
+        .encode(&vec![0x5a; payload_len])
 }
 
 /// NAMED data (40-byte header).
@@ -59,85 +62,69 @@ pub fn named(
     name: (u32, u32),
     payload_len: usize,
 ) -> Vec<u8> {
-    tipc_msg(
-        0,
-        2,
-        40,
-        &[
-            (3, orig),
-            (4, oport),
-            (5, dport),
-            (6, orig),
-            (7, dest),
-            (8, name.0),
-            (9, name.1),
-        ],
-        &vec![0xa5; payload_len],
-    )
+    Header::new(user::LOW_IMPORTANCE, data_type::NAMED, HeaderSize::NAMED)
+        .prev_node(orig)
+        .ports(oport, dport)
+        .nodes(orig, dest)
+        .name(name.0, name.1)
+        .encode(&vec![0xa5; payload_len])
 }
 
 /// CONN_MANAGER CONN_ACK (40-byte header).
 pub fn conn_ack(orig: u32, dest: u32, oport: u32, dport: u32) -> Vec<u8> {
-    tipc_msg(
-        8,
-        2,
-        40,
-        &[(3, orig), (4, oport), (5, dport), (6, orig), (7, dest)],
-        &[],
-    )
+    Header::new(user::CONN_MANAGER, 2, HeaderSize::NAMED)
+        .prev_node(orig)
+        .ports(oport, dport)
+        .nodes(orig, dest)
+        .encode(&[])
 }
 
 /// NAME_DISTRIBUTOR PUBLICATION with one 20-byte item.
 pub fn publication(orig: u32, dest: u32) -> Vec<u8> {
-    tipc_msg(11, 0, 40, &[(3, orig), (6, orig), (7, dest)], &[0u8; 20])
+    Header::new(user::NAME_DISTRIBUTOR, 0, HeaderSize::NAMED)
+        .prev_node(orig)
+        .nodes(orig, dest)
+        .encode(&[0u8; 20])
 }
 
 /// LINK_CONFIG DSC_REQ as `tipc_disc_init_msg` builds it: 60-byte header + 16-byte node id.
 pub fn discovery(prev: u32, mac: [u8; 6], proof: u32, node_id: [u8; 16]) -> Vec<u8> {
-    let sig = 0x1234u32;
-    let caps = 0x1fffu32;
-    let mut m = tipc_msg(
-        13,
-        0,
-        60,
-        &[
-            (0, 1 << 20), // non_seq
-            (1, (caps << 15) | sig),
-            (2, 0x0100_1000), // dest domain
-            (3, prev),
-            (4, 4711), // cluster id
-            (13, proof),
-            (14, 0x0100_1005),
-        ],
-        &node_id,
-    );
-    // Media info at word 5: type byte 3 = 1 (Ethernet), MAC at byte 4.
-    m[23] = 1;
-    m[24..30].copy_from_slice(&mac);
-    m
+    Discovery {
+        mtype: discovery_type::REQUEST,
+        node_addr: prev,
+        signature: 0x1234,
+        capabilities: 0x1fff,
+        dest_domain: 0x0100_1000,
+        cluster_id: 4711,
+        media: MediaAddress::Ethernet(mac),
+        proof,
+        suggested_addr: 0x0100_1005,
+        node_id,
+    }
+    .encode()
 }
 
 /// LINK_PROTOCOL STATE (40-byte header).
 pub fn link_state(orig: u32, dest: u32) -> Vec<u8> {
-    let w5 = (7 << 16) | (1 << 9) | (10 << 4) | 1;
-    let w9 = (375 << 16) | 1500;
-    tipc_msg(
-        7,
-        0,
-        40,
-        &[(3, orig), (5, w5), (6, orig), (7, dest), (9, w9)],
-        &[],
-    )
+    let link = LinkProtocol {
+        session: 7,
+        bearer_id: 1,
+        priority: 10,
+        probe: true,
+        max_pkt: 1500,
+        tolerance: 1500,
+        ..LinkProtocol::default()
+    };
+    Header::new(user::LINK_PROTOCOL, 0, HeaderSize::NAMED)
+        .prev_node(orig)
+        .nodes(orig, dest)
+        .link_protocol(&link)
+        .encode(&[])
 }
 
 /// Ethernet II frame.
 pub fn eth(dst: [u8; 6], src: [u8; 6], ethertype: u16, payload: &[u8]) -> Vec<u8> {
-    let mut f = Vec::with_capacity(14 + payload.len());
-    f.extend_from_slice(&dst);
-    f.extend_from_slice(&src);
-    f.extend_from_slice(&ethertype.to_be_bytes());
-    f.extend_from_slice(payload);
-    f
+    encode::ethernet(dst, src, ethertype, payload)
 }
 
 /// A `tipc_loopback_trace` clone: 0x88CA, all-zero MACs.

@@ -1,21 +1,5 @@
-//! Capture decoding: pcap/pcapng frames → link layer → TIPC messages.
-//!
-//! - [`capture`] reads frames from pcap and pcapng files, streaming.
-//! - [`link`] finds the TIPC payload (Ethernet type 0x88CA) in Ethernet, 802.1Q and Linux
-//!   cooked (`tcpdump -i any`, SLL and SLL2) frames.
-//! - [`tipc`] decodes TIPC v2 headers.
-//!
-//! [`tipc_messages`] ties them together: an iterator of [`TipcFrame`]s that skips (and
-//! counts) frames that are not TIPC. Nothing is collected, so memory stays flat on any file.
-//!
-//! The path a message took is visible in the link layer: the kernel's loopback trace
-//! (`tipc_loopback_trace`) injects a clone of each crossover message into the receiving
-//! namespace's `lo` with an all-zero Ethernet header, while bearer traffic carries real MAC
-//! addresses ([`TipcFrame::observed_path`]).
-
-pub mod capture;
-pub mod link;
-pub mod tipc;
+//! Captured frames as TIPC messages: [`decode_frame`] for one frame, [`tipc_messages`]
+//! for a whole capture file, and where each message was seen ([`ObservedPath`]).
 
 use std::fmt;
 use std::fs::File;
@@ -24,12 +8,10 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-pub use capture::{CaptureReader, Direction, RawFrame};
-pub use link::LinkLayer;
-pub use tipc::{TipcError, TipcHeader};
-
-/// Ethernet type of TIPC (`ETH_P_TIPC`).
-pub const ETH_P_TIPC: u16 = 0x88CA;
+use crate::capture::{CaptureReader, Direction, RawFrame};
+use crate::link::{self, LinkLayer};
+use crate::tipc::{TipcError, TipcHeader};
+use crate::ETH_P_TIPC;
 
 /// What went wrong while decoding a capture.
 #[derive(Debug, Clone, PartialEq, Eq)]

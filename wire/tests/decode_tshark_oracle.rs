@@ -9,7 +9,7 @@ mod tshark;
 
 use pcapgen::*;
 use std::process::Command;
-use tipc_verifier::decode::tipc_messages;
+use tipc_wire::tipc_messages;
 use tshark::tshark_fields;
 
 /// tshark prints node addresses in the legacy Z.C.N form.

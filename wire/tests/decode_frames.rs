@@ -5,8 +5,8 @@
 mod pcapgen;
 
 use pcapgen::*;
-use tipc_verifier::decode::tipc::TipcError;
-use tipc_verifier::decode::{
+use tipc_wire::tipc::TipcError;
+use tipc_wire::{
     tipc_messages, CaptureReader, Direction, LinkLayer, ObservedPath, TipcFrame, TipcMessages,
 };
 

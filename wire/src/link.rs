@@ -4,12 +4,20 @@
 use pnet_packet::ethernet::EthernetPacket;
 use serde::Serialize;
 
-use super::capture::linktype;
-
 /// `ARPHRD_LOOPBACK`: hardware type of `lo` in Linux cooked headers.
 pub const ARPHRD_LOOPBACK: u16 = 772;
 /// `ARPHRD_ETHER`.
 pub const ARPHRD_ETHER: u16 = 1;
+
+/// Link types this crate decodes further (`LINKTYPE_*`).
+pub mod linktype {
+    /// Ethernet (`LINKTYPE_ETHERNET`), what `tcpdump -i eth0` and `-i lo` write.
+    pub const ETHERNET: i32 = 1;
+    /// Linux cooked capture v1 (`LINKTYPE_LINUX_SLL`), `tcpdump -i any`.
+    pub const LINUX_SLL: i32 = 113;
+    /// Linux cooked capture v2 (`LINKTYPE_LINUX_SLL2`), `tcpdump -i any` (newer libpcap).
+    pub const LINUX_SLL2: i32 = 276;
+}
 
 /// Which link-layer header a frame had.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
