@@ -11,7 +11,7 @@ CARGO    ?= cargo
 VERIFIER := target/release/tipc-verifier
 ARGS     ?=
 
-.PHONY: check test host-test qemu-test review review-test stress-short stress setup tools fmt clean-out trace-bench bench fuzz
+.PHONY: check test host-test qemu-test run-test review review-test stress-short stress setup tools fmt clean-out trace-bench bench fuzz
 
 tools:
 	$(CARGO) build --release --locked -p tipc-verifier -p tipc-agent
@@ -22,7 +22,7 @@ setup: tools
 check: setup
 	$(VERIFIER) check $(ARGS)
 
-test: host-test qemu-test review-test review stress-short
+test: host-test qemu-test run-test review-test review stress-short
 
 host-test: setup
 	$(CARGO) test --workspace --locked
@@ -30,6 +30,11 @@ host-test: setup
 # make check's subset: 7.3 in full, 6.12 on its patched kernel only
 qemu-test: setup
 	$(VERIFIER) check --quick $(ARGS)
+
+# `tipc-verifier run` with a C client and server built here (gcc -static):
+# a crossover on one kernel, the bearer between two guests, the shell
+run-test: setup
+	$(CARGO) test --locked -p tipc-verifier --test run_user_program -- --ignored --test-threads=1
 
 # netdev's checks on every patch of the 7.3 series (patches/), on a fresh
 # branch of the base (the backport: make review ARGS="--base 6.12")

@@ -452,9 +452,7 @@ fn prepare_share(
     Ok(())
 }
 
-/// The guests of one scenario on one kernel, sharing one directory. A
-/// sanitizer kernel boots with its own words (`kasan.fault=panic`) and
-/// twice the memory, as in `stress`.
+/// The guests of one scenario on one kernel, sharing one directory.
 fn guest_specs(
     scn: &Scenario,
     flavour: Flavour,
@@ -463,15 +461,31 @@ fn guest_specs(
     share: &Path,
     timeout: Duration,
 ) -> Result<Vec<VmSpec>> {
-    let specs: Vec<VmSpec> = scn
-        .topology
+    let mut specs = topology_specs(scn.topology, flavour, kernel, initrd, share, timeout)?;
+    for spec in &mut specs {
+        spec.icount = scn.discovery_cost;
+        spec.single_thread = scn.patches_kernel_text();
+    }
+    Ok(specs)
+}
+
+/// The guests of a topology on one kernel, sharing one directory (two
+/// guests joined by a dgram link). A sanitizer kernel boots with its own
+/// words (`kasan.fault=panic`) and twice the memory, as in `stress`.
+pub(crate) fn topology_specs(
+    topology: Topology,
+    flavour: Flavour,
+    kernel: &Path,
+    initrd: &Path,
+    share: &Path,
+    timeout: Duration,
+) -> Result<Vec<VmSpec>> {
+    let specs: Vec<VmSpec> = topology
         .roles()
         .into_iter()
         .map(|role| {
             let name = format!("guest{}", role.map(|r| format!("-{r}")).unwrap_or_default());
             let mut spec = vm_spec(&name, kernel, initrd, share, timeout);
-            spec.icount = scn.discovery_cost;
-            spec.single_thread = scn.patches_kernel_text();
             let role_arg = role.map(|r| format!("tipc_verifier.role={r}"));
             spec.extra_append = [Some(flavour.boot_args().to_string()), role_arg]
                 .into_iter()

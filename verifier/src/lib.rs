@@ -29,3 +29,4 @@ pub mod setup;
 pub mod stress;
 pub mod trace_bench;
 pub mod trace_review;
+pub mod user_run;

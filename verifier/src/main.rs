@@ -78,6 +78,15 @@ enum Cmd {
     /// (<base>.<kernel>.<scenario>/); both paths are printed at the end.
     /// Exits non-zero if any check fails.
     Check(CheckArgs),
+    /// Your own programs in TIPC namespaces, with a path verdict per socket.
+    ///
+    /// Boots a kernel (default: 7.3 patched), builds a topology of
+    /// namespaces with TIPC bearers (veth, bridge:N, two-guests), runs each
+    /// `--ns NS -- CMD [ARGS...]` in its namespace (receivers first),
+    /// captures every lo and bearer, and says for every sending socket
+    /// whether its data crossed over, used the bearer or stayed in its
+    /// node. `--shell` gives an interactive shell in the topology instead.
+    Run(tipc_verifier::user_run::RunArgs),
     /// Read TIPC messages from pcap/pcapng captures.
     #[command(subcommand)]
     Trace(TraceCmd),
@@ -471,6 +480,10 @@ fn run(cli: Cli) -> Result<ExitCode> {
             if let Some((rep, json)) = check::run(&project, &opts)? {
                 check::finish(&rep, &json)?;
             }
+        }
+        Cmd::Run(args) => {
+            let project = project::locate(cli.project.as_deref())?;
+            tipc_verifier::user_run::run(&project, &args, cli.verbose)?;
         }
         Cmd::Stress(args) => {
             let project = project::locate(cli.project.as_deref())?;

@@ -304,6 +304,24 @@ pub fn run_one(spec: &VmSpec, opts: RunOptions) -> Result<VmOutcome> {
     Ok(o)
 }
 
+/// Boots one guest on the user's terminal: its serial console is this
+/// process's standard input and output (`tipc-verifier run --shell`).
+/// Returns when the guest powers off.
+pub fn interactive(spec: &VmSpec, accel: Accel) -> Result<()> {
+    let mut cmd = command(spec, accel);
+    eprintln!("==> {}", progress::display_command(&cmd));
+    let status = cmd
+        .stdin(Stdio::inherit())
+        .stdout(Stdio::inherit())
+        .stderr(Stdio::inherit())
+        .status()
+        .with_context(|| format!("cannot start {QEMU} (run `tipc-verifier setup`)"))?;
+    if !status.success() {
+        anyhow::bail!("{QEMU} ended with {status}");
+    }
+    Ok(())
+}
+
 /// Seconds a guest may take to reach /init (it takes 2 to 5 under TCG)
 /// before it counts as stalled.
 const BOOT_LIMIT: Duration = Duration::from_secs(120);

@@ -7,7 +7,10 @@ use std::process::{Command, Stdio};
 use tipc_verifier::bench::plan::Plan as BenchPlan;
 use tipc_verifier::kbuild::Flavour;
 use tipc_verifier::scenario;
+use tipc_verifier::scenario::Topology;
 use tipc_verifier::stress::plan::Plan as StressPlan;
+use tipc_verifier::user_run::script::Work;
+use tipc_verifier::user_run::NsCommand;
 
 /// Every script with a name for the failure message.
 fn scripts() -> Vec<(String, String)> {
@@ -33,6 +36,37 @@ fn scripts() -> Vec<(String, String)> {
     v.push(("bench two guests b".into(), b));
     v.push(("stress short".into(), StressPlan::short().script()));
     v.push(("stress long".into(), StressPlan::long(500).script()));
+    // `tipc-verifier run`: commands with words that need quoting, and the shell.
+    let commands = vec![
+        NsCommand {
+            ns: "ns2".into(),
+            argv: vec!["./server".into(), "it's $HOME".into()],
+        },
+        NsCommand {
+            ns: "ns1".into(),
+            argv: vec!["sh".into(), "-c".into(), "echo \"$1\" `id`".into()],
+        },
+    ];
+    for (topology, shell) in [
+        (Topology::VethPair, false),
+        (Topology::Bridge(3), false),
+        (Topology::TwoGuests, false),
+        (Topology::VethPair, true),
+    ] {
+        let work = Work {
+            topology,
+            commands: if shell { &[] } else { &commands },
+            shell,
+            timeout: 60,
+            stagger: 1,
+        };
+        for (role, text) in work.scripts() {
+            v.push((
+                format!("run {topology:?} shell={shell} {}", role.unwrap_or("")),
+                text,
+            ));
+        }
+    }
     v
 }
 
@@ -89,4 +123,57 @@ fn every_generated_script_is_clean_under_shellcheck() {
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// Whatever ends a script, its captures and its tracing stop and reach the
+/// share: `cleanup_on_exit` (lib.sh) comes before the first capture and
+/// right after tracing starts, and a script that clears the trap does so
+/// only once it stopped both itself.
+#[test]
+fn every_script_that_captures_or_traces_cleans_up_on_every_exit() {
+    let lib = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../vm/guest/lib.sh"),
+    )
+    .unwrap();
+    let mut checked = 0;
+    for (name, text) in scripts() {
+        let own = text.replacen(&lib, "", 1);
+        let lines: Vec<&str> = own.lines().map(str::trim).collect();
+        let first = |prefix: &str| lines.iter().position(|l| l.starts_with(prefix));
+        let (Some(trace), cleanup) = (first("crossover_trace_start"), first("cleanup_on_exit "))
+        else {
+            assert!(
+                first("capture_start ").is_none(),
+                "{name}: captures without tracing"
+            );
+            continue;
+        };
+        checked += 1;
+        let cleanup = cleanup.unwrap_or_else(|| panic!("{name}: no cleanup_on_exit"));
+        assert_eq!(
+            cleanup,
+            trace + 1,
+            "{name}: cleanup_on_exit right after tracing starts"
+        );
+        if let Some(capture) = first("capture_start ") {
+            assert!(
+                cleanup < capture,
+                "{name}: a capture before cleanup_on_exit"
+            );
+        }
+        if let Some(clear) = first("trap - EXIT") {
+            let stopped = |what: &str| lines[..clear].iter().any(|l| l.starts_with(what));
+            assert!(
+                stopped("crossover_trace_"),
+                "{name}: trap cleared before tracing stopped"
+            );
+            if first("capture_start ").is_some() {
+                assert!(
+                    stopped("capture_stop_all"),
+                    "{name}: trap cleared before the captures stopped"
+                );
+            }
+        }
+    }
+    assert!(checked > 20, "only {checked} scripts capture or trace");
 }

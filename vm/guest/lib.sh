@@ -11,12 +11,18 @@ mkdir -p "$CAPS" "$RES" /share/captures
 
 log() { echo "[$(cut -d' ' -f1 /proc/uptime)] $*"; }
 
+# Every wait below is bounded in time, never in loop rounds: under TCG a
+# round can take far longer than its sleep.
+# deadline SECS: the uptime, in whole seconds, SECS from now.
+deadline() { echo $(($(cut -d. -f1 /proc/uptime) + $1)); }
+# before END: true while the uptime has not reached END (from deadline).
+before() { [ "$(cut -d. -f1 /proc/uptime)" -lt "$1" ]; }
+
 # wait_file FILE SECONDS
 wait_file() {
-	i=0
+	wf_end=$(deadline "$2")
 	while [ ! -e "$1" ]; do
-		i=$((i + 1))
-		[ "$i" -le $(($2 * 10)) ] || { log "timeout waiting for $1"; return 1; }
+		before "$wf_end" || { log "timeout waiting for $1"; return 1; }
 		sleep 0.1
 	done
 }
@@ -25,10 +31,9 @@ wait_file() {
 # namespace's veth peer goes with the namespace's cleanup work, after
 # `ip netns del` has returned).
 wait_link_gone() {
-	i=0
+	lg_end=$(deadline "$3")
 	while $IP -n "$1" link show "$2" >/dev/null 2>&1; do
-		i=$((i + 1))
-		[ "$i" -le $(($3 * 10)) ] || { log "$1: $2 still there"; return 1; }
+		before "$lg_end" || { log "$1: $2 still there"; return 1; }
 		sleep 0.1
 	done
 }
@@ -46,6 +51,15 @@ veth() {
 	$IP -n "$3" link set "$4" up
 }
 
+# cleanup_on_exit TRACEFILE: however the script ends from here on (an
+# error under set -e included), the captures stop complete and reach the
+# share, and tracing stops with its records in TRACEFILE. A script that
+# ends normally stops them itself and clears the trap (trap - EXIT).
+cleanup_on_exit() {
+	EXIT_TRACE=$1
+	trap 'capture_stop_all; crossover_trace_stop "$EXIT_TRACE"' EXIT
+}
+
 # capture_start NAME NS IFACE: TIPC frames only, unbuffered. In immediate
 # mode tcpdump's ring has one slot of the snap length per frame: at the
 # default 256 KiB the 32 MiB ring holds only 128 frames, and a flood on lo
@@ -61,10 +75,9 @@ capture_start() {
 	$IP netns exec "$2" tcpdump -i "$3" --immediate-mode -B 32768 -U -s "$snap" -Z root -w "$CAPS/$1.pcap" \
 		ether proto 0x88ca 2> "$CAPS/$1.stderr" &
 	echo $! > "$CAPS/$1.pid"
-	i=0
+	cs_end=$(deadline 10)
 	until grep -q "listening on" "$CAPS/$1.stderr" 2>/dev/null; do
-		i=$((i + 1))
-		[ "$i" -le 100 ] || { log "tcpdump on $2/$3 did not start"; cat "$CAPS/$1.stderr"; return 1; }
+		before "$cs_end" || { log "tcpdump on $2/$3 did not start"; cat "$CAPS/$1.stderr"; return 1; }
 		sleep 0.1
 	done
 }
@@ -117,12 +130,11 @@ wait_addr() {
 
 # wait_links NS COUNT SECONDS: until COUNT unicast links are up.
 wait_links() {
-	i=0
+	wl_end=$(deadline "$3")
 	while :; do
 		n=$($IP netns exec "$1" $TIPC link list 2>/dev/null | grep -v broadcast-link | grep -c ': up' || true)
 		[ "$n" -ge "$2" ] && { log "$1: $n link(s) up"; return 0; }
-		i=$((i + 1))
-		[ "$i" -le $(($3 * 10)) ] || { log "$1: links not up"; $IP netns exec "$1" $TIPC link list; return 1; }
+		before "$wl_end" || { log "$1: links not up"; $IP netns exec "$1" $TIPC link list; return 1; }
 		sleep 0.1
 	done
 }
@@ -142,10 +154,9 @@ bridge_port() {
 
 # wait_links_down NS SECONDS: until NS has no unicast link up.
 wait_links_down() {
-	i=0
+	wd_end=$(deadline "$2")
 	while $IP netns exec "$1" $TIPC link list 2>/dev/null | grep -v broadcast-link | grep -q ': up'; do
-		i=$((i + 1))
-		[ "$i" -le $(($2 * 10)) ] || { log "$1: links still up"; return 1; }
+		before "$wd_end" || { log "$1: links still up"; return 1; }
 		sleep 0.1
 	done
 	log "$1: no link up"
@@ -388,14 +399,13 @@ scale_up() {
 	done
 	want=$((n * (n - 1)))
 	links=0
-	i=0
-	while [ "$links" -lt "$want" ] && [ "$i" -lt 600 ]; do
+	su_end=$(deadline 900)
+	while [ "$links" -lt "$want" ] && before "$su_end"; do
 		links=0
 		for j in $(seq 1 "$n"); do
 			up=$($IP netns exec "s$j" $TIPC link list 2>/dev/null | grep -v broadcast-link | grep -c ': up' || true)
 			links=$((links + up))
 		done
-		i=$((i + 1))
 	done
 	t1=$(cut -d' ' -f1 /proc/uptime)
 	assigned=-
@@ -493,4 +503,23 @@ module_cycles() {
 	refused=$(unload_module tipc 10) || rm_rc=$?
 	echo "final rmmod $rm_rc refused $refused" >> "$out"
 	log "module_cycles: $1 cycles, final rmmod $rm_rc"
+}
+
+# user_command K NS DELAY SECS CMD [ARGS...]: `tipc-verifier run`'s K-th
+# command. After DELAY seconds, runs CMD in namespace NS from /share/user
+# (the user's directory, when given), killed after SECS; its output and
+# exit status go to $RES/command-K.{out,err,rc} (137: killed at the limit).
+user_command() {
+	k=$1
+	ns=$2
+	sleep "$3"
+	secs=$4
+	shift 4
+	log "command $k in $ns: $*"
+	rc_k=0
+	(cd /share/user 2> /dev/null || cd /
+		exec timeout -s KILL "$secs" $IP netns exec "$ns" "$@") \
+		> "$RES/command-$k.out" 2> "$RES/command-$k.err" || rc_k=$?
+	echo "$rc_k" > "$RES/command-$k.rc"
+	log "command $k ended: $rc_k"
 }

@@ -160,10 +160,9 @@ flood_send() {
 
 # flood_end PHASE TAG PID: the flood's sender PID must have ended by itself.
 flood_end() {
-	i=0
+	fe_end=$(deadline 40)
 	while kill -0 "$3" 2> /dev/null; do
-		i=$((i + 1))
-		if [ "$i" -gt 400 ]; then
+		if ! before "$fe_end"; then
 			fail "$1" "$2: flood sender still running 40 s after its destination went away"
 			kill -9 "$3" 2> /dev/null
 			break
@@ -408,6 +407,7 @@ stress_namespaces() {
 stress_main() {
 	: > "$FACTS"
 	crossover_trace_start
+	cleanup_on_exit "$RES/crossover-trace.txt"
 	made=0
 	for ph in $PHASES; do
 		# The first phase runs with no TIPC namespace at all.
@@ -421,6 +421,7 @@ stress_main() {
 	# time, while the namespaces go and their crossovers close.
 	sleep 3
 	crossover_trace_close "$RES/crossover-trace.txt" 60
+	trap - EXIT
 	cat /tmp/agent.err > /share/agent-stderr.log 2> /dev/null
 	return 0
 }

@@ -196,10 +196,14 @@ impl Plan {
             kernel.name()
         );
         s.push_str(GUEST_LIB);
-        s.push_str("\nrc=0\nbridge_add br0\ncrossover_trace_start\n");
+        s.push_str(
+            "\nrc=0\nbridge_add br0\ncrossover_trace_start\n\
+             cleanup_on_exit $RES/crossover-trace-scale.txt\n",
+        );
         for n in &self.scale {
             let _ = writeln!(s, "log \"scale {n}\"\nscale_up {n} $RES/scale.txt");
         }
+        s.push_str("crossover_trace_stop $RES/crossover-trace-scale.txt\ntrap - EXIT\n");
         s.push_str("log \"done rc=$rc\"\nexit $rc\n");
         s
     }

@@ -17,7 +17,8 @@ pub mod kselftest;
 pub mod kunit;
 pub mod module_cycle;
 mod script;
-pub use script::PAUSE_STEP_MAX;
+pub use script::{role_suffix, PAUSE_STEP_MAX};
+pub(crate) use script::{GUEST_LIB, LINK_TIMEOUT};
 
 pub use catalogue::{
     bearer_cycle, bridge_four, by_name, catalogue, crossover_off, crossover_toggle,
@@ -309,6 +310,14 @@ impl Topology {
             (Topology::Mixed, _) => vec!["ns3"],
             (Topology::Standalone | Topology::Kselftest | Topology::Kunit, _) => Vec::new(),
         }
+    }
+
+    /// Every namespace of the topology, over all its guests.
+    pub fn all_namespaces(self) -> Vec<&'static str> {
+        self.roles()
+            .into_iter()
+            .flat_map(|r| self.namespaces(r))
+            .collect()
     }
 
     /// The guest role that holds `ns`.

@@ -5,11 +5,11 @@ use super::{Scenario, Topology, TrafficCase};
 use std::fmt::Write as _;
 use tipc_agent_protocol as agent;
 
-const GUEST_LIB: &str = include_str!("../../../vm/guest/lib.sh");
+pub(crate) const GUEST_LIB: &str = include_str!("../../../vm/guest/lib.sh");
 /// Seconds an agent waits for its peer before giving up.
 const AGENT_TIMEOUT: u32 = 60;
 /// Seconds a guest waits for its links to come up.
-const LINK_TIMEOUT: u32 = 60;
+pub(crate) const LINK_TIMEOUT: u32 = 60;
 /// Seconds the guest waits, after deleting its namespaces, for every
 /// crossover that opened to close in the tracepoint's records.
 const TRACE_CLOSE_TIMEOUT: u32 = 30;
@@ -28,7 +28,7 @@ pub fn role_suffix(role: Option<&str>) -> String {
 
 impl Topology {
     /// Shell that creates the guest's namespaces and links.
-    fn setup(self, role: Option<&str>) -> String {
+    pub(crate) fn setup(self, role: Option<&str>) -> String {
         match (self, role) {
             (Topology::VethPair, _) => "ns_add ns1\nns_add ns2\nveth ns1 veth1 ns2 veth2\n".into(),
             (Topology::Bridge(_), _) => {
@@ -52,7 +52,7 @@ impl Topology {
     }
 
     /// The bearers of the guest: (namespace, device).
-    fn bearers(self, role: Option<&str>) -> Vec<(&'static str, &'static str)> {
+    pub(crate) fn bearers(self, role: Option<&str>) -> Vec<(&'static str, &'static str)> {
         const VETHS: [&str; 8] = [
             "veth1", "veth2", "veth3", "veth4", "veth5", "veth6", "veth7", "veth8",
         ];
@@ -163,7 +163,8 @@ impl Scenario {
         // its name in the tracepoint's records.
         let _ = writeln!(
             s,
-            "crossover_trace_start\nnetns_cookies > $RES/netns{suffix}.txt"
+            "crossover_trace_start\ncleanup_on_exit $RES/crossover-trace{suffix}.txt\n\
+             netns_cookies > $RES/netns{suffix}.txt"
         );
         for c in self.captures.iter().filter(|c| is_here(c.ns) && !c.late) {
             let _ = writeln!(s, "capture_start {} {} {}", c.name, c.ns, c.iface);
@@ -251,7 +252,7 @@ impl Scenario {
         // must close in the records.
         let _ = writeln!(
             s,
-            "crossover_trace_close $RES/crossover-trace{suffix}.txt {TRACE_CLOSE_TIMEOUT}"
+            "crossover_trace_close $RES/crossover-trace{suffix}.txt {TRACE_CLOSE_TIMEOUT}\ntrap - EXIT"
         );
         s.push_str("log \"done rc=$rc\"\nexit $rc\n");
         s
