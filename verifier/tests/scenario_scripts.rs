@@ -215,11 +215,13 @@ fn a_paused_case_is_a_local_connection_paused_halfway_with_a_bounded_step() {
             });
             assert!(same_guest, "{}: a paused case spans two guests", case.id);
             // Every wait in the step is within what the agents are given.
-            for line in p.step.lines() {
-                let words: Vec<&str> = line.split_whitespace().collect();
-                if words.first() == Some(&"wait_crossover_events") {
-                    let secs: u32 = words[3].parse().expect("seconds");
-                    assert!(secs <= scenario::PAUSE_STEP_MAX, "{line}");
+            for step in &p.step {
+                let step = match step {
+                    scenario::Step::Checked(inner) => inner.as_ref(),
+                    other => other,
+                };
+                if let scenario::Step::WaitCrossoverEvents { secs, .. } = step {
+                    assert!(*secs <= scenario::PAUSE_STEP_MAX, "{step:?}");
                 }
             }
         }
@@ -236,13 +238,13 @@ fn a_paused_case_renders_the_pause_and_its_step_before_the_resume() {
         .iter()
         .find(|c| c.id == "conn_ns1_off")
         .expect("the first paused case");
-    let step = case.pause.as_ref().expect("paused").step;
+    let step = scenario::step::render_all(&case.pause.as_ref().expect("paused").step);
     let at = |needle: &str| {
         s.find(needle)
             .unwrap_or_else(|| panic!("the script lacks {needle:?}"))
     };
     let paused = at("if wait_paused /tmp/conn_ns1_off.paused $spid ");
-    let runs = at(step);
+    let runs = at(&step);
     let resume = at("touch /tmp/conn_ns1_off.resume");
     assert!(paused < runs && runs < resume);
     assert!(s.contains("--pause-after 10 --paused-file /tmp/conn_ns1_off.paused"));

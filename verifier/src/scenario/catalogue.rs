@@ -5,7 +5,7 @@ use super::crossover_events::EventKind;
 use tipc_agent_protocol::{self as agent, GroupMode, InjectMode, Service, SockMode};
 
 use super::{
-    CapturePoint, CrossoverExpectation, MsgPath, PathChange, PauseStep, Scenario, Topology,
+    CapturePoint, CrossoverExpectation, MsgPath, PathChange, PauseStep, Scenario, Step, Topology,
     TrafficCase, BOTH, DEBUG_ONLY, MODULES_ONLY, PATCHED_ONLY, WITH_MODULES,
 };
 
@@ -47,9 +47,9 @@ pub fn veth_rdm() -> Scenario {
             1024,
         )],
         kernels: BOTH,
-        before_bearers: None,
+        before_bearers: Vec::new(),
         crossovers: both_ways("ns1", "ns2"),
-        after_links: None,
+        after_links: Vec::new(),
         discovery_cost: false,
     }
 }
@@ -146,9 +146,9 @@ pub fn veth_classes() -> Scenario {
         captures: veth_captures(),
         cases: every_class(),
         kernels: WITH_MODULES,
-        before_bearers: None,
+        before_bearers: Vec::new(),
         crossovers: both_ways("ns1", "ns2"),
-        after_links: None,
+        after_links: Vec::new(),
         discovery_cost: false,
     }
 }
@@ -164,15 +164,23 @@ pub fn crossover_off() -> Scenario {
     Scenario {
         name: "crossover_off",
         topology: Topology::VethPair,
-        description: "net.tipc.crossover=0 in two namespaces on a veth: every message class crosses the veth",
+        description:
+            "net.tipc.crossover=0 in two namespaces on a veth: every message class crosses the veth",
         captures: veth_captures(),
         cases: every_class().into_iter().map(on_bearer).collect(),
         kernels: PATCHED_ONLY,
-        before_bearers: Some(
-            "for ns in ns1 ns2; do $IP netns exec $ns sh -c 'echo 0 > /proc/sys/net/tipc/crossover'; done",
-        ),
+        before_bearers: vec![
+            Step::CrossoverSysctl {
+                ns: "ns1",
+                on: false,
+            },
+            Step::CrossoverSysctl {
+                ns: "ns2",
+                on: false,
+            },
+        ],
         crossovers: CrossoverExpectation::default(),
-        after_links: None,
+        after_links: Vec::new(),
         discovery_cost: false,
     }
 }
@@ -201,7 +209,15 @@ pub fn crossover_toggle() -> Scenario {
             TrafficCase {
                 pause: Some(PauseStep {
                     after: 10,
-                    step: "crossover_set ns1 0 || rc=1\nwait_crossover_events switch_off 2 10 || rc=1",
+                    step: vec![
+                        Step::CrossoverSet { ns: "ns1", on: false }.checked(),
+                        Step::WaitCrossoverEvents {
+                            kind: "switch_off",
+                            count: 2,
+                            secs: 10,
+                        }
+                        .checked(),
+                    ],
                     then: MsgPath::Bearer,
                     why: "ns1 switched the crossover off under the connection: the rest is built again for the link",
                 }),
@@ -212,11 +228,12 @@ pub fn crossover_toggle() -> Scenario {
                 // Held for some discovery intervals (this early in the
                 // guest's life the crossover reopened 0.9 to 1.5 s after
                 // both were back at 1): none may open while ns2 is at 0.
-                before: Some(
-                    "crossover_set ns2 0 || rc=1\ncrossover_set ns1 1 || rc=1\nsleep 6\n\
-                     no_crossover_events open || rc=1"
-                        .to_string(),
-                ),
+                before: vec![
+                    Step::CrossoverSet { ns: "ns2", on: false }.checked(),
+                    Step::CrossoverSet { ns: "ns1", on: true }.checked(),
+                    Step::Sleep { ms: 6000 },
+                    Step::NoCrossoverEvents { kind: "open" }.checked(),
+                ],
                 ..rdm("ns2_off", "ns1", "ns2", 2, MsgPath::Bearer, OFF)
             },
             TrafficCase {
@@ -224,7 +241,15 @@ pub fn crossover_toggle() -> Scenario {
                 why: OFF,
                 pause: Some(PauseStep {
                     after: 10,
-                    step: "crossover_set ns2 1 || rc=1\nwait_crossover_events open 2 90 || rc=1",
+                    step: vec![
+                        Step::CrossoverSet { ns: "ns2", on: true }.checked(),
+                        Step::WaitCrossoverEvents {
+                            kind: "open",
+                            count: 2,
+                            secs: 90,
+                        }
+                        .checked(),
+                    ],
                     then: MsgPath::Crossover,
                     why: "both sides back at 1: the crossover opened again at the next discovery and takes the \
                           connection's messages, built in fragments of the link MTU, across and reassembles them",
@@ -241,13 +266,13 @@ pub fn crossover_toggle() -> Scenario {
             ),
         ],
         kernels: PATCHED_ONLY,
-        before_bearers: None,
+        before_bearers: Vec::new(),
         crossovers: CrossoverExpectation {
             pairs: vec![("ns1", "ns2"), ("ns2", "ns1")],
             min_assigned: 2,
             cleared: vec![EventKind::SwitchOff],
         },
-        after_links: None,
+        after_links: Vec::new(),
         discovery_cost: false,
     }
 }
@@ -299,13 +324,13 @@ pub fn bridge_four() -> Scenario {
             })
             .collect(),
         kernels: BOTH,
-        before_bearers: None,
+        before_bearers: Vec::new(),
         crossovers: CrossoverExpectation {
             pairs,
             min_assigned: 1,
             cleared: Vec::new(),
         },
-        after_links: None,
+        after_links: Vec::new(),
         discovery_cost: false,
     }
 }
@@ -343,9 +368,9 @@ pub fn two_guests() -> Scenario {
             }),
         ],
         kernels: BOTH,
-        before_bearers: None,
+        before_bearers: Vec::new(),
         crossovers: CrossoverExpectation::default(),
-        after_links: None,
+        after_links: Vec::new(),
         discovery_cost: false,
     }
 }
@@ -383,9 +408,9 @@ pub fn mixed() -> Scenario {
             case("ns3_to_ns1", "ns3", "ns1", Service::instance(19105, 1), MsgPath::Bearer, remote),
         ],
         kernels: BOTH,
-        before_bearers: None,
+        before_bearers: Vec::new(),
         crossovers: both_ways("ns1", "ns2"),
-        after_links: None,
+        after_links: Vec::new(),
         discovery_cost: false,
     }
 }
@@ -433,17 +458,29 @@ pub fn impersonation() -> Scenario {
                 // link of its own, whose RESET would take ns1's link to ns3
                 // over at the bearer (TIPC has no authentication there, with
                 // or without the crossover) at a moment set by ns1's timer.
-                before: Some(
-                    "ns_add ns4\n\
-                     bridge_port ns4 veth4 br0 brp4\n\
-                     $IP link set brp4 type bridge_slave bcast_flood off\n\
-                     capture_start ns4-lo ns4 lo\n\
-                     $IP netns exec ns4 $TIPC node set address 1.1.3\n\
-                     bearer ns4 veth4\n\
-                     wait_addr ns4 60 || rc=1\n\
-                     sleep 3"
-                    .to_string(),
-                ),
+                before: vec![
+                    Step::NsAdd("ns4"),
+                    Step::BridgePort {
+                        ns: "ns4",
+                        dev: "veth4",
+                        bridge: "br0",
+                        port: "brp4",
+                    },
+                    Step::NoBroadcastFlood { port: "brp4" },
+                    Step::Capture {
+                        name: "ns4-lo",
+                        ns: "ns4",
+                        iface: "lo",
+                    },
+                    Step::NodeAddress {
+                        ns: "ns4",
+                        addr: "1.1.3",
+                        if_present: false,
+                    },
+                    Step::Bearer { ns: "ns4", dev: "veth4" },
+                    Step::WaitAddr { ns: "ns4", secs: 60 }.checked(),
+                    Step::Sleep { ms: 3000 },
+                ],
                 ..case("with_impostor", Service::instance(19502, 1))
             },
         ],
@@ -454,9 +491,13 @@ pub fn impersonation() -> Scenario {
         // ns3 (guest b only) has a configured address (and so the
         // identity derived from it), so that ns4 can take both without an
         // address trial.
-        before_bearers: Some("[ ! -e /run/netns/ns3 ] || $IP netns exec ns3 $TIPC node set address 1.1.3"),
+        before_bearers: vec![Step::NodeAddress {
+            ns: "ns3",
+            addr: "1.1.3",
+            if_present: true,
+        }],
         crossovers: both_ways("ns1", "ns2"),
-        after_links: None,
+        after_links: Vec::new(),
         discovery_cost: false,
     }
 }
@@ -473,25 +514,32 @@ pub fn bearer_cycle() -> Scenario {
         cases: vec![
             TrafficCase::named("before_cycle", SockMode::Rdm, Service::instance(19201, 1), 50, 1024),
             TrafficCase {
-                before: Some(
-                    "$IP netns exec ns1 $TIPC bearer disable media eth device veth1\n\
-                     wait_links_down ns2 20\n\
-                     bearer ns1 veth1\n\
-                     wait_links ns1 1 20\n\
-                     wait_links ns2 1 20"
-                    .to_string(),
-                ),
+                before: vec![
+                    Step::BearerDisable { ns: "ns1", dev: "veth1" },
+                    Step::WaitLinksDown { ns: "ns2", secs: 20 },
+                    Step::Bearer { ns: "ns1", dev: "veth1" },
+                    Step::WaitLinks {
+                        ns: "ns1",
+                        count: 1,
+                        secs: 20,
+                    },
+                    Step::WaitLinks {
+                        ns: "ns2",
+                        count: 1,
+                        secs: 20,
+                    },
+                ],
                 ..TrafficCase::named("after_cycle", SockMode::Rdm, Service::instance(19202, 1), 50, 1024)
             },
         ],
         kernels: BOTH,
-        before_bearers: None,
+        before_bearers: Vec::new(),
         crossovers: CrossoverExpectation {
             pairs: vec![("ns1", "ns2"), ("ns2", "ns1")],
             min_assigned: 2,
             cleared: vec![EventKind::LostContact],
         },
-        after_links: None,
+        after_links: Vec::new(),
         discovery_cost: false,
     }
 }
@@ -499,8 +547,8 @@ pub fn bearer_cycle() -> Scenario {
 /// `count` forged discovery frames of each kind from the root namespace on
 /// the bridge, claiming the node behind `isor`, each kind under the function
 /// profiler (`tipc_disc_rcv`): results in `$RES/inject-MODE.json`.
-fn forge_each_mode(count: u64) -> String {
-    let mut s = String::new();
+fn forge_each_mode(count: u64) -> Vec<Step> {
+    let mut steps = Vec::new();
     for mode in InjectMode::ALL {
         let inject = agent::Command::Inject(agent::Inject {
             dev: "br0".into(),
@@ -514,13 +562,15 @@ fn forge_each_mode(count: u64) -> String {
             timeout_s: None,
             out: format!("$RES/inject-{mode}.json"),
         });
-        s.push_str(&format!(
-            "profile_start tipc_disc_rcv\n{} || rc=1\nsleep 1\nprofile_stop $RES/inject-{mode}.profile\n",
-            inject.shell()
-        ));
+        steps.extend([
+            Step::ProfileStart("tipc_disc_rcv"),
+            Step::Agent(inject).checked(),
+            Step::Sleep { ms: 1000 },
+            Step::ProfileStop(format!("$RES/inject-{mode}.profile")),
+        ]);
     }
-    s.push_str("sleep 2");
-    s
+    steps.push(Step::Sleep { ms: 2000 });
+    steps
 }
 
 /// Forged discovery frames injected on the bridge with a raw packet socket:
@@ -540,7 +590,7 @@ pub fn forged_discovery() -> Scenario {
         cases: vec![
             TrafficCase::named("before_forgery", SockMode::Rdm, Service::instance(19301, 1), 30, 1024),
             TrafficCase {
-                before: Some(forge_each_mode(500)),
+                before: forge_each_mode(500),
                 ..TrafficCase::named("after_forgery", SockMode::Rdm, Service::instance(19302, 1), 30, 1024)
             },
         ],
@@ -548,15 +598,20 @@ pub fn forged_discovery() -> Scenario {
         // The victim: a TIPC namespace of this kernel whose bearer is a veth
         // that leads nowhere but to the root namespace, where the attacker
         // learns its discovery messages.
-        before_bearers: Some(
-            "ns_add victim\n\
-             $IP link add iso netns victim type veth peer name isor\n\
-             $IP -n victim link set iso up\n\
-             $IP link set isor up\n\
-             bearer victim iso",
-        ),
+        before_bearers: vec![
+            Step::NsAdd("victim"),
+            Step::VethToRoot {
+                ns: "victim",
+                dev: "iso",
+                peer: "isor",
+            },
+            Step::Bearer {
+                ns: "victim",
+                dev: "iso",
+            },
+        ],
         crossovers: both_ways("ns1", "ns2"),
-        after_links: None,
+        after_links: Vec::new(),
         discovery_cost: false,
     }
 }
@@ -589,40 +644,73 @@ pub fn netns_recreate() -> Scenario {
                 // The namespace is dismantled by a work item after `ip
                 // netns del` returns; with two CPUs ns1's end of the veth
                 // may still be there when ns3's veth is made.
-                interrupt: Some(
-                    "ns_add ns3\n\
-                     $IP netns pids ns2 | xargs -r kill\n\
-                     sleep 0.5\n\
-                     $IP netns del ns2\n\
-                     log \"ns2 deleted\"\n\
-                     wait_link_gone ns1 veth1 30 || rc=1",
-                ),
+                interrupt: Some(vec![
+                    Step::NsAdd("ns3"),
+                    Step::KillProcesses { ns: "ns2" },
+                    Step::Sleep { ms: 500 },
+                    Step::NsDel("ns2"),
+                    Step::Log("ns2 deleted"),
+                    Step::WaitLinkGone {
+                        ns: "ns1",
+                        dev: "veth1",
+                        secs: 30,
+                    }
+                    .checked(),
+                ]),
                 ..TrafficCase::named("during_delete", SockMode::Rdm, Service::instance(19402, 1), 1_000_000, 1024)
             },
             TrafficCase {
                 to_ns: "ns3",
-                before: Some(
-                    "veth ns1 veth1 ns3 veth3\n\
-                     set_mac ns3 veth3 02:00:5e:00:01:02\n\
-                     capture_start ns3-lo ns3 lo\n\
-                     capture_start ns1-veth1 ns1 veth1\n\
-                     bearer ns1 veth1\n\
-                     bearer ns3 veth3\n\
-                     wait_links ns1 1 60 || rc=1\n\
-                     wait_links ns3 1 60 || rc=1"
-                    .to_string(),
-                ),
+                before: vec![
+                    Step::Veth {
+                        a: ("ns1", "veth1"),
+                        b: ("ns3", "veth3"),
+                    },
+                    Step::SetMac {
+                        ns: "ns3",
+                        dev: "veth3",
+                        mac: "02:00:5e:00:01:02",
+                    },
+                    Step::Capture {
+                        name: "ns3-lo",
+                        ns: "ns3",
+                        iface: "lo",
+                    },
+                    Step::Capture {
+                        name: "ns1-veth1",
+                        ns: "ns1",
+                        iface: "veth1",
+                    },
+                    Step::Bearer { ns: "ns1", dev: "veth1" },
+                    Step::Bearer { ns: "ns3", dev: "veth3" },
+                    Step::WaitLinks {
+                        ns: "ns1",
+                        count: 1,
+                        secs: 60,
+                    }
+                    .checked(),
+                    Step::WaitLinks {
+                        ns: "ns3",
+                        count: 1,
+                        secs: 60,
+                    }
+                    .checked(),
+                ],
                 ..TrafficCase::named("after_recreate", SockMode::Rdm, Service::instance(19403, 1), 30, 1024)
             },
         ],
         kernels: WITH_MODULES,
-        before_bearers: Some("set_mac ns2 veth2 02:00:5e:00:01:02"),
+        before_bearers: vec![Step::SetMac {
+            ns: "ns2",
+            dev: "veth2",
+            mac: "02:00:5e:00:01:02",
+        }],
         crossovers: CrossoverExpectation {
             pairs: vec![("ns1", "ns2"), ("ns2", "ns1"), ("ns1", "ns3"), ("ns3", "ns1")],
             min_assigned: 1,
             cleared: vec![EventKind::PeerExit],
         },
-        after_links: None,
+        after_links: Vec::new(),
         discovery_cost: false,
     }
 }
@@ -638,17 +726,33 @@ pub fn discovery_scale() -> Scenario {
         captures: Vec::new(),
         cases: Vec::new(),
         kernels: BOTH,
-        before_bearers: None,
+        before_bearers: Vec::new(),
         crossovers: CrossoverExpectation::default(),
-        after_links: Some(
-            "discovery_profile n0 300 0\n\
-             bystanders 1 8\n\
-             discovery_profile n8 300 300\n\
-             bystanders 9 32\n\
-             discovery_profile n32 300 600\n\
-             bystanders 33 64\n\
-             discovery_profile n64 300 900",
-        ),
+        after_links: vec![
+            Step::DiscoveryProfile {
+                name: "n0",
+                count: 300,
+                first: 0,
+            },
+            Step::Bystanders { first: 1, last: 8 },
+            Step::DiscoveryProfile {
+                name: "n8",
+                count: 300,
+                first: 300,
+            },
+            Step::Bystanders { first: 9, last: 32 },
+            Step::DiscoveryProfile {
+                name: "n32",
+                count: 300,
+                first: 600,
+            },
+            Step::Bystanders { first: 33, last: 64 },
+            Step::DiscoveryProfile {
+                name: "n64",
+                count: 300,
+                first: 900,
+            },
+        ],
         discovery_cost: true,
     }
 }
@@ -665,9 +769,9 @@ pub fn kselftest() -> Scenario {
         captures: Vec::new(),
         cases: Vec::new(),
         kernels: BOTH,
-        before_bearers: None,
+        before_bearers: Vec::new(),
         crossovers: CrossoverExpectation::default(),
-        after_links: None,
+        after_links: Vec::new(),
         discovery_cost: false,
     }
 }
@@ -683,9 +787,9 @@ pub fn kunit() -> Scenario {
         captures: Vec::new(),
         cases: Vec::new(),
         kernels: DEBUG_ONLY,
-        before_bearers: None,
+        before_bearers: Vec::new(),
         crossovers: CrossoverExpectation::default(),
-        after_links: None,
+        after_links: Vec::new(),
         discovery_cost: false,
     }
 }
@@ -701,9 +805,9 @@ pub fn module_cycle() -> Scenario {
         captures: Vec::new(),
         cases: Vec::new(),
         kernels: MODULES_ONLY,
-        before_bearers: None,
+        before_bearers: Vec::new(),
         crossovers: CrossoverExpectation::default(),
-        after_links: Some("module_cycles 50"),
+        after_links: vec![Step::ModuleCycles(50)],
         discovery_cost: false,
     }
 }

@@ -17,8 +17,10 @@ pub mod kselftest;
 pub mod kunit;
 pub mod module_cycle;
 mod script;
+pub mod step;
 pub use script::{role_suffix, PAUSE_STEP_MAX};
 pub(crate) use script::{GUEST_LIB, LINK_TIMEOUT};
+pub use step::Step;
 
 pub use catalogue::{
     bearer_cycle, bridge_four, by_name, catalogue, crossover_off, crossover_toggle,
@@ -74,12 +76,12 @@ pub struct TrafficCase {
     pub why: &'static str,
     /// Where the series takes this class elsewhere on purpose.
     pub patched: Option<PathChange>,
-    /// Shell run in the sending guest just before the case.
-    pub before: Option<String>,
-    /// Shell run while the sender is still sending (2 s after it started),
-    /// which takes the receiver away: the sender must then end cleanly,
+    /// Steps in the sending guest just before the case.
+    pub before: Vec<Step>,
+    /// Steps while the sender is still sending (2 s after it started),
+    /// which take the receiver away: the sender must then end cleanly,
     /// and what arrived is not counted.
-    pub interrupt: Option<&'static str>,
+    pub interrupt: Option<Vec<Step>>,
     /// A connection whose sender stops halfway while a step changes
     /// something under it; every message must still arrive.
     pub pause: Option<PauseStep>,
@@ -91,7 +93,7 @@ pub struct TrafficCase {
 #[derive(Debug, Clone, Serialize)]
 pub struct PauseStep {
     pub after: u32,
-    pub step: &'static str,
+    pub step: Vec<Step>,
     pub then: MsgPath,
     /// Why the rest takes `then`.
     pub why: &'static str,
@@ -120,7 +122,7 @@ impl TrafficCase {
             expect: MsgPath::Crossover,
             why: "user data between namespaces of one kernel",
             patched: None,
-            before: None,
+            before: Vec::new(),
             interrupt: None,
             pause: None,
         }
@@ -196,13 +198,13 @@ pub struct Scenario {
     pub cases: Vec<TrafficCase>,
     /// Kernels the scenario applies to.
     pub kernels: &'static [Flavour],
-    /// Shell run in every guest after the namespaces exist and before the
+    /// Steps in every guest after the namespaces exist and before the
     /// bearers are enabled.
-    pub before_bearers: Option<&'static str>,
+    pub before_bearers: Vec<Step>,
     /// Crossovers the tracepoint must show; any other pair is a failure.
     pub crossovers: CrossoverExpectation,
-    /// Shell run once every link is up, before the traffic cases.
-    pub after_links: Option<&'static str>,
+    /// Steps once every link is up, before the traffic cases.
+    pub after_links: Vec<Step>,
     /// The run times first-contact discovery at several namespace counts
     /// (`discovery_profile` in `vm/guest/lib.sh`).
     pub discovery_cost: bool,
@@ -214,11 +216,10 @@ impl Scenario {
     /// their two vCPUs in one TCG thread (`VmSpec::single_thread`).
     pub fn patches_kernel_text(&self) -> bool {
         self.discovery_cost
-            || self.cases.iter().any(|c| {
-                c.before
-                    .as_deref()
-                    .is_some_and(|b| b.contains("profile_start"))
-            })
+            || self
+                .cases
+                .iter()
+                .any(|c| c.before.iter().any(|s| matches!(s, Step::ProfileStart(_))))
     }
     /// Whether this scenario runs on `kernel`: the sanitizer kernels
     /// (debug, kcsan) are the patched series, so they run what it runs,

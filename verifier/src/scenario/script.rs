@@ -1,6 +1,7 @@
 //! The guest scripts of a scenario: `vm/guest/lib.sh` followed by the
 //! scenario's steps, one script per guest role.
 
+use super::step::{render_all, Step};
 use super::{Scenario, Topology, TrafficCase};
 use std::fmt::Write as _;
 use tipc_agent_protocol as agent;
@@ -21,41 +22,70 @@ const PAUSE_WAIT: u32 = 30;
 pub const PAUSE_STEP_MAX: u32 = 90;
 const PAUSE_TIMEOUT: u32 = PAUSE_WAIT + PAUSE_STEP_MAX;
 
+/// The veth of the k-th namespace of a guest.
+const VETHS: [&str; 8] = [
+    "veth1", "veth2", "veth3", "veth4", "veth5", "veth6", "veth7", "veth8",
+];
+/// Its peer's name on the bridge.
+const BRIDGE_PORTS: [&str; 8] = [
+    "brp1", "brp2", "brp3", "brp4", "brp5", "brp6", "brp7", "brp8",
+];
+
 /// The file name suffix of a role: `""` or `"-a"`.
 pub fn role_suffix(role: Option<&str>) -> String {
     role.map(|r| format!("-{r}")).unwrap_or_default()
 }
 
 impl Topology {
-    /// Shell that creates the guest's namespaces and links.
-    pub(crate) fn setup(self, role: Option<&str>) -> String {
+    /// The steps that create the guest's namespaces and links.
+    pub(crate) fn setup(self, role: Option<&str>) -> Vec<Step> {
+        let here = self.namespaces(role);
+        let mut steps = Vec::new();
         match (self, role) {
-            (Topology::VethPair, _) => "ns_add ns1\nns_add ns2\nveth ns1 veth1 ns2 veth2\n".into(),
-            (Topology::Bridge(_), _) => {
-                let mut s = String::from("bridge_add br0\n");
-                for (k, ns) in self.namespaces(role).iter().enumerate() {
-                    let k = k + 1;
-                    let _ = writeln!(s, "ns_add {ns}\nbridge_port {ns} veth{k} br0 brp{k}");
+            (Topology::VethPair, _) => steps.extend([
+                Step::NsAdd("ns1"),
+                Step::NsAdd("ns2"),
+                Step::Veth {
+                    a: ("ns1", "veth1"),
+                    b: ("ns2", "veth2"),
+                },
+            ]),
+            (Topology::Bridge(_), _) | (Topology::Mixed, Some("a")) => {
+                steps.push(Step::BridgeAdd("br0"));
+                if self == Topology::Mixed {
+                    steps.push(Step::RootPort {
+                        dev: "eth0",
+                        bridge: "br0",
+                    });
                 }
-                s
+                for (k, ns) in here.iter().enumerate() {
+                    steps.extend([
+                        Step::NsAdd(ns),
+                        Step::BridgePort {
+                            ns,
+                            dev: VETHS[k],
+                            bridge: "br0",
+                            port: BRIDGE_PORTS[k],
+                        },
+                    ]);
+                }
             }
-            (Topology::Mixed, Some("a")) => "bridge_add br0\n$IP link set eth0 master br0 up\n\
-                                             ns_add ns1\nbridge_port ns1 veth1 br0 brp1\n\
-                                             ns_add ns2\nbridge_port ns2 veth2 br0 brp2\n"
-                .into(),
-            (Topology::Standalone | Topology::Kselftest | Topology::Kunit, _) => String::new(),
+            (Topology::Standalone | Topology::Kselftest | Topology::Kunit, _) => {}
             (Topology::TwoGuests | Topology::Mixed, _) => {
-                let ns = self.namespaces(role)[0];
-                format!("ns_add {ns}\n$IP link set eth0 netns {ns}\n$IP -n {ns} link set eth0 up\n")
+                steps.extend([
+                    Step::NsAdd(here[0]),
+                    Step::MoveLink {
+                        dev: "eth0",
+                        ns: here[0],
+                    },
+                ]);
             }
         }
+        steps
     }
 
     /// The bearers of the guest: (namespace, device).
     pub(crate) fn bearers(self, role: Option<&str>) -> Vec<(&'static str, &'static str)> {
-        const VETHS: [&str; 8] = [
-            "veth1", "veth2", "veth3", "veth4", "veth5", "veth6", "veth7", "veth8",
-        ];
         match (self, role) {
             (Topology::TwoGuests, _) | (Topology::Mixed, Some("b")) => {
                 vec![(self.namespaces(role)[0], "eth0")]
@@ -157,7 +187,9 @@ impl Scenario {
         );
         s.push_str(GUEST_LIB);
         let _ = writeln!(s, "\nrc=0\nlog \"scenario {}\"", self.name);
-        s.push_str(&self.topology.setup(role));
+        for step in self.topology.setup(role) {
+            let _ = writeln!(s, "{}", step.render());
+        }
         let suffix = role_suffix(role);
         // Cookies now and at the end: a namespace deleted on the way keeps
         // its name in the tracepoint's records.
@@ -169,8 +201,8 @@ impl Scenario {
         for c in self.captures.iter().filter(|c| is_here(c.ns) && !c.late) {
             let _ = writeln!(s, "capture_start {} {} {}", c.name, c.ns, c.iface);
         }
-        if let Some(step) = self.before_bearers {
-            let _ = writeln!(s, "{step}");
+        for step in &self.before_bearers {
+            let _ = writeln!(s, "{}", step.render());
         }
         for (ns, dev) in self.topology.bearers(role) {
             let _ = writeln!(s, "bearer {ns} {dev}");
@@ -182,8 +214,8 @@ impl Scenario {
                 self.topology.links_per_ns()
             );
         }
-        if let Some(step) = self.after_links {
-            let _ = writeln!(s, "{step}");
+        for step in &self.after_links {
+            let _ = writeln!(s, "{}", step.render());
         }
         // Receivers for senders in another guest start first and wait for
         // every case of that guest to go by.
@@ -201,10 +233,11 @@ impl Scenario {
         }
         for c in self.cases.iter().filter(|c| is_here(c.from_ns)) {
             let _ = writeln!(s, "log \"case {}\"", c.id);
-            if let Some(step) = &c.before {
-                let _ = writeln!(s, "{step}");
+            for step in &c.before {
+                let _ = writeln!(s, "{}", step.render());
             }
-            if let (Some(interrupt), true) = (c.interrupt, is_here(c.to_ns)) {
+            if let (Some(interrupt), true) = (&c.interrupt, is_here(c.to_ns)) {
+                let interrupt = render_all(interrupt);
                 let _ = writeln!(
                     s,
                     "{recv} &\nwait_file /tmp/{id}.ready 30 || rc=1\n{send} &\nspid=$!\nsleep 2\n{interrupt}\n\
@@ -221,7 +254,7 @@ impl Scenario {
                      log \"case {id}: sender paused\"\n{step}\nelse\nrc=1\nfi\n\
                      touch /tmp/{id}.resume\nwait $spid || rc=1\nwait $rpid || rc=1",
                     id = c.id,
-                    step = pause.step,
+                    step = render_all(&pause.step),
                     recv = c.recv_command(AGENT_TIMEOUT + PAUSE_TIMEOUT),
                     send = c.send_command(AGENT_TIMEOUT + PAUSE_TIMEOUT),
                 );

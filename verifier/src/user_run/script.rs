@@ -67,7 +67,9 @@ impl Work<'_> {
             s,
             "crossover_trace_start\ncleanup_on_exit $RES/crossover-trace{suffix}.txt"
         );
-        s.push_str(&self.topology.setup(role));
+        for step in self.topology.setup(role) {
+            let _ = writeln!(s, "{}", step.render());
+        }
         let _ = writeln!(s, "netns_cookies > $RES/netns{suffix}.txt");
         for (name, ns, dev) in captures(self.topology, role) {
             let _ = writeln!(s, "capture_start {name} {ns} {dev}");

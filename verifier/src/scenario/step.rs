@@ -1,0 +1,273 @@
+//! The steps a scenario adds to its guest script, as typed data rendered to
+//! shell in one place: scenario data holds no shell text. Each step is one
+//! line calling a helper of `vm/guest/lib.sh` (or a tool the guest image
+//! has), with every value quoted by [`agent::shell_word`].
+
+use serde::Serialize;
+use tipc_agent_protocol::{self as agent, shell_word};
+
+/// One line of a guest script.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Step {
+    /// A namespace with `lo` up (`ns_add`).
+    NsAdd(&'static str),
+    /// A veth pair between two namespaces (`veth NS1 DEV1 NS2 DEV2`).
+    Veth {
+        a: (&'static str, &'static str),
+        b: (&'static str, &'static str),
+    },
+    /// A bridge in the root namespace, up (`bridge_add`).
+    BridgeAdd(&'static str),
+    /// The root namespace's `dev` made a port of `bridge`, up.
+    RootPort {
+        dev: &'static str,
+        bridge: &'static str,
+    },
+    /// The root namespace's `dev` moved into `ns`, up there.
+    MoveLink { dev: &'static str, ns: &'static str },
+    /// A veth `dev` in `ns` whose peer `peer` stays in the root namespace,
+    /// up on both ends.
+    VethToRoot {
+        ns: &'static str,
+        dev: &'static str,
+        peer: &'static str,
+    },
+    /// A veth `dev` in `ns` whose peer `port` is a port of `bridge`.
+    BridgePort {
+        ns: &'static str,
+        dev: &'static str,
+        bridge: &'static str,
+        port: &'static str,
+    },
+    /// The bridge floods no broadcast to `port`.
+    NoBroadcastFlood { port: &'static str },
+    /// A fixed MAC address on `dev` in `ns` (`set_mac`).
+    SetMac {
+        ns: &'static str,
+        dev: &'static str,
+        mac: &'static str,
+    },
+    /// A capture of TIPC frames on `iface` in `ns` (`capture_start`).
+    Capture {
+        name: &'static str,
+        ns: &'static str,
+        iface: &'static str,
+    },
+    /// A TIPC bearer on `dev` in `ns` (`bearer`).
+    Bearer { ns: &'static str, dev: &'static str },
+    /// The TIPC bearer on `dev` in `ns` disabled.
+    BearerDisable { ns: &'static str, dev: &'static str },
+    /// A configured TIPC address (and the node identity TIPC derives from
+    /// it) for `ns`; with `if_present`, only when `ns` exists in this guest.
+    NodeAddress {
+        ns: &'static str,
+        addr: &'static str,
+        if_present: bool,
+    },
+    /// Until `ns` has `count` unicast links up, at most `secs`.
+    WaitLinks {
+        ns: &'static str,
+        count: usize,
+        secs: u32,
+    },
+    /// Until `ns` has no unicast link up, at most `secs`.
+    WaitLinksDown { ns: &'static str, secs: u32 },
+    /// Until `dev` has left `ns`, at most `secs`.
+    WaitLinkGone {
+        ns: &'static str,
+        dev: &'static str,
+        secs: u32,
+    },
+    /// Until `ns`'s TIPC address is final, at most `secs`.
+    WaitAddr { ns: &'static str, secs: u32 },
+    /// `net.tipc.crossover` of `ns` written directly, with no trace marker
+    /// (before the bearers exist).
+    CrossoverSysctl { ns: &'static str, on: bool },
+    /// `net.tipc.crossover` of `ns` switched, with a trace marker that
+    /// [`Step::WaitCrossoverEvents`] counts from (`crossover_set`).
+    CrossoverSet { ns: &'static str, on: bool },
+    /// Until the tracepoint shows `count` events of `kind` since the last
+    /// switch, at most `secs`.
+    WaitCrossoverEvents {
+        kind: &'static str,
+        count: u32,
+        secs: u32,
+    },
+    /// The tracepoint shows no event of `kind` since the last switch.
+    NoCrossoverEvents { kind: &'static str },
+    /// The processes of `ns` killed.
+    KillProcesses { ns: &'static str },
+    /// `ns` deleted.
+    NsDel(&'static str),
+    /// A line in the guest's log.
+    Log(&'static str),
+    /// A pause, in milliseconds.
+    Sleep { ms: u32 },
+    /// The function profiler on `function` (`profile_start`).
+    ProfileStart(&'static str),
+    /// The function profiler's figures into `out` (`profile_stop`).
+    ProfileStop(String),
+    /// The agent, in the root namespace.
+    Agent(#[serde(serialize_with = "command_line")] agent::Command),
+    /// First-contact discovery timed into fresh probe namespaces
+    /// (`discovery_profile NAME COUNT FIRST`).
+    DiscoveryProfile {
+        name: &'static str,
+        count: u32,
+        first: u32,
+    },
+    /// TIPC namespaces `first..=last` on the bridge (`bystanders`).
+    Bystanders { first: u32, last: u32 },
+    /// `tipc.ko` removed and loaded again `n` times under traffic
+    /// (`module_cycles`).
+    ModuleCycles(u32),
+    /// A step whose failure fails the run (`|| rc=1`) without stopping it.
+    Checked(Box<Step>),
+}
+
+impl Step {
+    /// This step, its failure failing the run.
+    pub fn checked(self) -> Step {
+        Step::Checked(Box::new(self))
+    }
+
+    /// The shell line.
+    pub fn render(&self) -> String {
+        let w = shell_word;
+        let onoff = |on: bool| if on { "1" } else { "0" };
+        match self {
+            Step::NsAdd(ns) => format!("ns_add {}", w(ns)),
+            Step::Veth { a, b } => format!("veth {} {} {} {}", w(a.0), w(a.1), w(b.0), w(b.1)),
+            Step::BridgeAdd(bridge) => format!("bridge_add {}", w(bridge)),
+            Step::RootPort { dev, bridge } => {
+                format!("$IP link set {} master {} up", w(dev), w(bridge))
+            }
+            Step::MoveLink { dev, ns } => format!(
+                "$IP link set {dev} netns {ns}\n$IP -n {ns} link set {dev} up",
+                dev = w(dev),
+                ns = w(ns)
+            ),
+            Step::VethToRoot { ns, dev, peer } => format!(
+                "$IP link add {dev} netns {ns} type veth peer name {peer}\n\
+                 $IP -n {ns} link set {dev} up\n$IP link set {peer} up",
+                dev = w(dev),
+                ns = w(ns),
+                peer = w(peer)
+            ),
+            Step::BridgePort {
+                ns,
+                dev,
+                bridge,
+                port,
+            } => format!("bridge_port {} {} {} {}", w(ns), w(dev), w(bridge), w(port)),
+            Step::NoBroadcastFlood { port } => {
+                format!("$IP link set {} type bridge_slave bcast_flood off", w(port))
+            }
+            Step::SetMac { ns, dev, mac } => format!("set_mac {} {} {}", w(ns), w(dev), w(mac)),
+            Step::Capture { name, ns, iface } => {
+                format!("capture_start {} {} {}", w(name), w(ns), w(iface))
+            }
+            Step::Bearer { ns, dev } => format!("bearer {} {}", w(ns), w(dev)),
+            Step::BearerDisable { ns, dev } => format!(
+                "$IP netns exec {} $TIPC bearer disable media eth device {}",
+                w(ns),
+                w(dev)
+            ),
+            Step::NodeAddress {
+                ns,
+                addr,
+                if_present,
+            } => {
+                let set = format!(
+                    "$IP netns exec {} $TIPC node set address {}",
+                    w(ns),
+                    w(addr)
+                );
+                if *if_present {
+                    format!("[ ! -e /run/netns/{} ] || {set}", w(ns))
+                } else {
+                    set
+                }
+            }
+            Step::WaitLinks { ns, count, secs } => format!("wait_links {} {count} {secs}", w(ns)),
+            Step::WaitLinksDown { ns, secs } => format!("wait_links_down {} {secs}", w(ns)),
+            Step::WaitLinkGone { ns, dev, secs } => {
+                format!("wait_link_gone {} {} {secs}", w(ns), w(dev))
+            }
+            Step::WaitAddr { ns, secs } => format!("wait_addr {} {secs}", w(ns)),
+            Step::CrossoverSysctl { ns, on } => format!(
+                "$IP netns exec {} sh -c 'echo {} > /proc/sys/net/tipc/crossover'",
+                w(ns),
+                onoff(*on)
+            ),
+            Step::CrossoverSet { ns, on } => format!("crossover_set {} {}", w(ns), onoff(*on)),
+            Step::WaitCrossoverEvents { kind, count, secs } => {
+                format!("wait_crossover_events {} {count} {secs}", w(kind))
+            }
+            Step::NoCrossoverEvents { kind } => format!("no_crossover_events {}", w(kind)),
+            Step::KillProcesses { ns } => format!("$IP netns pids {} | xargs -r kill", w(ns)),
+            Step::NsDel(ns) => format!("$IP netns del {}", w(ns)),
+            Step::Log(text) => format!("log {}", w(text)),
+            Step::Sleep { ms } => match (ms / 1000, ms % 1000) {
+                (s, 0) => format!("sleep {s}"),
+                (s, frac) => format!("sleep {s}.{}", format!("{frac:03}").trim_end_matches('0')),
+            },
+            Step::ProfileStart(function) => format!("profile_start {}", w(function)),
+            Step::ProfileStop(out) => format!("profile_stop {}", w(out)),
+            Step::Agent(command) => command.shell(),
+            Step::DiscoveryProfile { name, count, first } => {
+                format!("discovery_profile {} {count} {first}", w(name))
+            }
+            Step::Bystanders { first, last } => format!("bystanders {first} {last}"),
+            Step::ModuleCycles(n) => format!("module_cycles {n}"),
+            Step::Checked(step) => format!("{} || rc=1", step.render()),
+        }
+    }
+}
+
+/// An agent command in a report: its shell line.
+fn command_line<S: serde::Serializer>(command: &agent::Command, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&command.shell())
+}
+
+/// The lines of `steps`, one after the other.
+pub fn render_all(steps: &[Step]) -> String {
+    steps
+        .iter()
+        .map(Step::render)
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn steps_render_to_the_helpers_of_lib_sh() {
+        assert_eq!(
+            Step::WaitLinks {
+                ns: "ns1",
+                count: 1,
+                secs: 20
+            }
+            .checked()
+            .render(),
+            "wait_links ns1 1 20 || rc=1"
+        );
+        assert_eq!(Step::Sleep { ms: 500 }.render(), "sleep 0.5");
+        assert_eq!(Step::Sleep { ms: 6000 }.render(), "sleep 6");
+        assert_eq!(Step::Sleep { ms: 1250 }.render(), "sleep 1.25");
+        assert_eq!(Step::Log("ns2 deleted").render(), "log \"ns2 deleted\"");
+        assert_eq!(
+            Step::NodeAddress {
+                ns: "ns3",
+                addr: "1.1.3",
+                if_present: true
+            }
+            .render(),
+            "[ ! -e /run/netns/ns3 ] || $IP netns exec ns3 $TIPC node set address 1.1.3"
+        );
+    }
+}
