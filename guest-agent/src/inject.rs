@@ -348,9 +348,11 @@ mod tests {
         assert!(s.node_id.ends_with("00000007"), "{}", s.node_id);
         assert!(s.node_id.starts_with(&hex::encode(b"tipc-verifier-")[..24]));
         assert_eq!(s.addr, 0x108);
+        // The signature follows the address; bit 15 is the capabilities'
+        // bit 0 (0xfff: set), written last as the kernel does.
         assert_eq!(
-            word(&f, 1) & 0x7fff,
-            0x108,
+            word(&f, 1) & 0xffff,
+            0x8108,
             "node signature follows the address"
         );
         assert_eq!(s.cluster_id, 4711);

@@ -43,6 +43,13 @@ const GIT_IDENTITY: [&str; 4] = [
 const SERIES_STAMP: &str = ".tipc-verifier-series";
 const CONFIG_STAMP: &str = ".tipc-verifier-config";
 
+/// Parallel make jobs when none are named: the number of CPUs.
+pub fn jobs_default() -> usize {
+    std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(2)
+}
+
 /// Which kernel to build.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]

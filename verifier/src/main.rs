@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 use tipc_verifier::base::Base;
+use tipc_verifier::kbuild::jobs_default;
 use tipc_verifier::kernel_source::VersionPolicy;
 use tipc_verifier::{cache, check, kbuild, project, qemu, review, series, setup, stress};
 
@@ -399,12 +400,6 @@ struct StressArgs {
     /// Parallel make jobs for the kernel build (default: the number of CPUs).
     #[arg(short, long)]
     jobs: Option<usize>,
-}
-
-fn jobs_default() -> usize {
-    std::thread::available_parallelism()
-        .map(|n| n.get())
-        .unwrap_or(2)
 }
 
 fn run(cli: Cli) -> Result<ExitCode> {

@@ -100,6 +100,12 @@ pub fn append_line(spec: &VmSpec) -> String {
 
 /// The exact QEMU command for a guest.
 pub fn command(spec: &VmSpec, accel: Accel) -> Command {
+    command_with_console(spec, accel, &["-serial", "stdio"])
+}
+
+/// The QEMU command for a guest whose serial console is set up by
+/// `console` (QEMU arguments).
+fn command_with_console(spec: &VmSpec, accel: Accel, console: &[&str]) -> Command {
     let mut c = Command::new(QEMU);
     c.args([
         "-nodefaults",
@@ -128,7 +134,7 @@ pub fn command(spec: &VmSpec, accel: Accel) -> Command {
     c.arg("-kernel").arg(&spec.kernel);
     c.arg("-initrd").arg(&spec.initrd);
     c.args(["-append", &append_line(spec)]);
-    c.args(["-serial", "stdio"]);
+    c.args(console);
     c.arg("-virtfs").arg(format!(
         "local,path={},mount_tag=share,security_model=none,id=share",
         spec.share.display()
@@ -305,17 +311,52 @@ pub fn run_one(spec: &VmSpec, opts: RunOptions) -> Result<VmOutcome> {
 }
 
 /// Boots one guest on the user's terminal: its serial console is this
-/// process's standard input and output (`tipc-verifier run --shell`).
-/// Returns when the guest powers off.
+/// process's standard input and output (`tipc-verifier run --shell`), with
+/// Ctrl-C passed to the guest rather than ending QEMU. QEMU dies with this
+/// process and is killed at `spec.timeout`. Returns when the guest powers
+/// off; the guest's own end status is not judged.
 pub fn interactive(spec: &VmSpec, accel: Accel) -> Result<()> {
-    let mut cmd = command(spec, accel);
+    let mut cmd = command_with_console(
+        spec,
+        accel,
+        &[
+            "-chardev",
+            "stdio,id=console,signal=off",
+            "-serial",
+            "chardev:console",
+        ],
+    );
     eprintln!("==> {}", progress::display_command(&cmd));
-    let status = cmd
+    // SAFETY: prctl(PR_SET_PDEATHSIG) only sets a flag of the calling
+    // (forked, not yet exec'd) process and is async-signal-safe.
+    unsafe {
+        use std::os::unix::process::CommandExt;
+        cmd.pre_exec(|| {
+            if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) == 0 {
+                Ok(())
+            } else {
+                Err(std::io::Error::last_os_error())
+            }
+        });
+    }
+    let mut child = cmd
         .stdin(Stdio::inherit())
         .stdout(Stdio::inherit())
         .stderr(Stdio::inherit())
-        .status()
+        .spawn()
         .with_context(|| format!("cannot start {QEMU} (run `tipc-verifier setup`)"))?;
+    let start = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait()? {
+            break status;
+        }
+        if start.elapsed() > spec.timeout {
+            let _ = child.kill();
+            let _ = child.wait();
+            anyhow::bail!("{} killed after {:?}", spec.name, spec.timeout);
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    };
     if !status.success() {
         anyhow::bail!("{QEMU} ended with {status}");
     }

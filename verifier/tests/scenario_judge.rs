@@ -1,10 +1,15 @@
 //! The judge on a real share directory brought back from a stock-kernel guest
 //! (veth_rdm: 200 RDM messages ns1 -> ns2 over the C crossover).
 
+#[path = "../../wire/tests/data/pcapgen.rs"]
+mod pcapgen;
+
 use std::fs;
 use std::path::{Path, PathBuf};
 use tipc_verifier::kbuild::Flavour;
 use tipc_verifier::scenario::{self, origin_key};
+use tipc_wire::encode::{Header, HeaderSize};
+use tipc_wire::tipc::user;
 
 fn real_share() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/shares/stock.veth_rdm")
@@ -108,4 +113,40 @@ fn a_changed_checksum_or_a_missing_capture_fails() {
         bad.iter().any(|c| c.starts_with("capture_ns2_lo_readable")),
         "{bad:#?}"
     );
+}
+
+/// A bundle on the bearer carries data of its own sockets: each inner
+/// message counts for its origin as if it had been sent alone.
+#[test]
+fn bundled_data_counts_for_each_inner_message() {
+    let a = pcapgen::named(pcapgen::NODE_A, pcapgen::NODE_B, 7, 8, (1000, 1), 30);
+    let b = pcapgen::named(pcapgen::NODE_A, pcapgen::NODE_B, 9, 8, (1000, 1), 33);
+    let mut inner = a.clone();
+    inner.resize(a.len().div_ceil(4) * 4, 0);
+    inner.extend_from_slice(&b);
+    let bundle = Header::new(user::MSG_BUNDLER, 0, HeaderSize::NAMED)
+        .prev_node(pcapgen::NODE_A)
+        .nodes(pcapgen::NODE_A, pcapgen::NODE_B)
+        .bundled(2)
+        .encode(&inner);
+    let alone = pcapgen::named(pcapgen::NODE_A, pcapgen::NODE_B, 7, 8, (1000, 1), 10);
+    let dir = tempfile::tempdir().unwrap();
+    let pcap = pcapgen::write(
+        dir.path(),
+        "bearer.pcap",
+        &pcapgen::pcap_eth(&[
+            pcapgen::bearer_frame(&bundle),
+            pcapgen::bearer_frame(&alone),
+        ]),
+    );
+    let counts = scenario::count_capture(&pcap).unwrap();
+    assert_eq!(counts.data_by_origin[&origin_key(pcapgen::NODE_A, 7)], 2);
+    assert_eq!(counts.data_by_origin[&origin_key(pcapgen::NODE_A, 9)], 1);
+    let bundles: u64 = counts
+        .by_class
+        .iter()
+        .filter(|(class, _)| class.starts_with("MSG_BUNDLER/"))
+        .map(|(_, n)| n)
+        .sum();
+    assert_eq!(bundles, 1, "{:?}", counts.by_class);
 }

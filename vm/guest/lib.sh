@@ -93,7 +93,11 @@ capture_stop_all() {
 	for p in "$CAPS"/*.pid; do
 		[ -e "$p" ] || continue
 		pid=$(cat "$p")
-		while kill -0 "$pid" 2>/dev/null; do sleep 0.1; done
+		cx_end=$(deadline 30)
+		while kill -0 "$pid" 2>/dev/null; do
+			before "$cx_end" || { log "tcpdump $pid did not stop: killed"; kill -9 "$pid" 2>/dev/null; break; }
+			sleep 0.1
+		done
 		rm -f "$p"
 	done
 	for f in "$CAPS"/*.pcap "$CAPS"/*.stderr; do
@@ -508,7 +512,8 @@ module_cycles() {
 # user_command K NS DELAY SECS CMD [ARGS...]: `tipc-verifier run`'s K-th
 # command. After DELAY seconds, runs CMD in namespace NS from /share/user
 # (the user's directory, when given), killed after SECS; its output and
-# exit status go to $RES/command-K.{out,err,rc} (137: killed at the limit).
+# exit status go to $RES/command-K.{out,err,rc} (137: killed at the limit),
+# and the status is this function's.
 user_command() {
 	k=$1
 	ns=$2
@@ -522,4 +527,5 @@ user_command() {
 		> "$RES/command-$k.out" 2> "$RES/command-$k.err" || rc_k=$?
 	echo "$rc_k" > "$RES/command-$k.rc"
 	log "command $k ended: $rc_k"
+	return "$rc_k"
 }

@@ -71,10 +71,11 @@ impl Header {
         Header { words, size }
     }
 
-    /// Sets a whole header word, for fields without a setter of their own. A word
-    /// index beyond the largest header (15 words) is ignored.
+    /// Sets a whole header word, for fields without a setter of their own.
+    /// Word 0 (version, user, sizes) is the encoder's own and is not set
+    /// here, nor is a word beyond the largest header (15 words).
     pub fn word(mut self, index: usize, value: u32) -> Header {
-        if let Some(w) = self.words.get_mut(index) {
+        if let Some(w) = self.words.get_mut(index).filter(|_| index != 0) {
             *w = value;
         }
         self
@@ -171,6 +172,9 @@ impl Header {
     pub fn encode(&self, payload: &[u8]) -> Vec<u8> {
         let mut words = self.words;
         let total = self.size.0 as usize + payload.len();
+        // TIPC's largest message (66,060 bytes) is far below the field's
+        // 17 bits; a caller that passes more gets a size that wraps.
+        debug_assert!(total <= 0x1ffff, "{total} bytes do not fit msg_size");
         put(&mut words[0], 0, 0x1ffff, total as u32);
         let mut out = Vec::with_capacity(total);
         for w in &words[..self.size.words()] {
@@ -279,6 +283,10 @@ impl Discovery {
 
     /// The discovery a decoded header carries, if it is a whole LINK_CONFIG
     /// message with a proof word and a captured node identity.
+    ///
+    /// The signature's top bit and the capabilities' lowest bit are one bit
+    /// on the wire, so a discovery whose two disagree there reads back with
+    /// the capabilities' value in both.
     pub fn from_header(header: &TipcHeader) -> Option<Discovery> {
         let DiscoveryInfo {
             cluster_id,
@@ -439,6 +447,44 @@ mod tests {
             let header = TipcHeader::parse(&d.encode()).expect("decodes");
             assert_eq!(Discovery::from_header(&header), Some(d));
         }
+    }
+
+    #[test]
+    fn capabilities_are_written_after_the_signature_as_the_kernel_does() {
+        let with = |signature: u16, capabilities: u16| {
+            let d = Discovery {
+                mtype: discovery_type::REQUEST,
+                node_addr: 1,
+                signature,
+                capabilities,
+                dest_domain: 0,
+                cluster_id: 4711,
+                media: MediaAddress::Ethernet([2, 0, 0, 0, 0, 1]),
+                proof: 0,
+                suggested_addr: 0,
+                node_id: [1; 16],
+            };
+            let b = d.encode();
+            u32::from_be_bytes([b[4], b[5], b[6], b[7]])
+        };
+        // Bit 15 is the signature's top bit and the capabilities' bit 0:
+        // the capabilities decide it, set or clear.
+        assert_eq!(with(0x8001, 0x0002) & 0x8000, 0);
+        assert_eq!(with(0x0001, 0x0003) & 0x8000, 0x8000);
+        assert_eq!(
+            with(0x8001, 0x0002) & 0x7fff,
+            0x0001,
+            "the rest of the signature stays"
+        );
+    }
+
+    #[test]
+    fn word_0_is_the_encoders_own() {
+        let b = Header::new(user::LOW_IMPORTANCE, 0, HeaderSize::SHORT)
+            .word(0, u32::MAX)
+            .encode(&[1, 2]);
+        let w0 = u32::from_be_bytes([b[0], b[1], b[2], b[3]]);
+        assert_eq!(w0, (2 << 29) | (6 << 21) | 26);
     }
 
     #[test]

@@ -705,32 +705,75 @@ impl TipcHeader {
 const USER_TRAFFIC_MASK: u16 =
     0b1111 | (1 << user::CONN_MANAGER) | (1 << user::GROUP_PROTOCOL) | (1 << user::MSG_FRAGMENTER);
 
-/// Walks the inner messages of a bundle the way `tipc_msg_extract` does: each starts on a
-/// 4-byte boundary after the previous one.
-fn walk_bundle(payload: &[u8], declared: u16) -> BundleInfo {
-    let mut pos = 0usize;
-    let mut found = 0u16;
-    let mut users = 0u16;
-    let mut clean = true;
-    while found < u16::MAX && pos.saturating_add(MIN_H_SIZE as usize) <= payload.len() {
-        let rest = payload.get(pos..).unwrap_or(&[]);
+/// The inner messages of a bundle's payload, in order, the way
+/// `tipc_msg_extract()` walks them: each starts on a 4-byte boundary after the
+/// previous one. The walk stops at the first inner message that does not
+/// decode or does not fit. Inner messages are not expanded further (a bundle
+/// holds no bundles, and their fragments are not reassembled).
+pub fn bundle_messages(payload: &[u8]) -> BundleMessages<'_> {
+    BundleMessages {
+        payload,
+        pos: 0,
+        clean: true,
+        found: 0,
+    }
+}
+
+/// Iterator of [`bundle_messages`].
+#[derive(Debug, Clone)]
+pub struct BundleMessages<'a> {
+    payload: &'a [u8],
+    pos: usize,
+    clean: bool,
+    found: u16,
+}
+
+impl BundleMessages<'_> {
+    /// False once the walk met bytes that are not a whole inner message.
+    pub fn clean(&self) -> bool {
+        self.clean
+    }
+}
+
+impl Iterator for BundleMessages<'_> {
+    type Item = TipcHeader;
+
+    fn next(&mut self) -> Option<TipcHeader> {
+        if !self.clean
+            || self.found == u16::MAX
+            || self.pos.saturating_add(MIN_H_SIZE as usize) > self.payload.len()
+        {
+            return None;
+        }
+        let rest = self.payload.get(self.pos..).unwrap_or(&[]);
         match TipcHeader::parse_nested(rest, false) {
             Ok(inner) if inner.size as usize <= rest.len() => {
-                found += 1;
-                users |= 1 << inner.user;
-                pos = pos.saturating_add(align4(inner.size as usize));
+                self.found += 1;
+                self.pos = self.pos.saturating_add(align4(inner.size as usize));
+                Some(inner)
             }
             _ => {
-                clean = false;
-                break;
+                self.clean = false;
+                None
             }
         }
+    }
+}
+
+/// Counts the inner messages of a bundle (see [`bundle_messages`]).
+fn walk_bundle(payload: &[u8], declared: u16) -> BundleInfo {
+    let mut walk = bundle_messages(payload);
+    let mut found = 0u16;
+    let mut users = 0u16;
+    for inner in walk.by_ref() {
+        found += 1;
+        users |= 1 << inner.user;
     }
     BundleInfo {
         declared,
         found,
         users,
-        complete: clean && found == declared,
+        complete: walk.clean() && found == declared,
     }
 }
 

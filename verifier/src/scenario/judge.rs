@@ -53,7 +53,8 @@ pub fn origin_key(node: u32, port: u32) -> String {
     format!("{node:08x}:{port}")
 }
 
-/// Reads a capture through the project's one decoder.
+/// Reads a capture through the project's one decoder. The data of a bundle
+/// counts per inner message, as if it had been sent alone.
 pub fn count_capture(pcap: &Path) -> Result<CaptureCounts> {
     let mut counts = CaptureCounts::default();
     let mut msgs = decode::tipc_messages(pcap)?;
@@ -65,21 +66,12 @@ pub fn count_capture(pcap: &Path) -> Result<CaptureCounts> {
                     .by_class
                     .entry(format!("{}/{}", h.user_name(), h.type_name()))
                     .or_default() += 1;
-                let inner = h.endpoint_header();
-                // Without payload a data header is connection or multicast
-                // control (SYN, shutdown, sync), not the application's data;
-                // with an error code it is a rejection coming back.
-                let carries_data = inner.size > inner.hdr_size && inner.error == 0;
-                if inner.is_user_data() && carries_data {
-                    if let Some(t) = inner.name_type {
-                        *counts.data_by_service.entry(t).or_default() += 1;
+                if h.bundle.is_some() {
+                    for inner in decode::tipc::bundle_messages(m.payload()) {
+                        counts.count_data(&inner);
                     }
-                    if let (Some(node), Some(port)) = (inner.orig_node, inner.orig_port) {
-                        *counts
-                            .data_by_origin
-                            .entry(origin_key(node, port))
-                            .or_default() += 1;
-                    }
+                } else {
+                    counts.count_data(h);
                 }
             }
             Err(e) if e.unreadable() => return Err(anyhow::anyhow!("{e}")),
@@ -88,6 +80,29 @@ pub fn count_capture(pcap: &Path) -> Result<CaptureCounts> {
     }
     counts.non_tipc = msgs.skipped_non_tipc();
     Ok(counts)
+}
+
+impl CaptureCounts {
+    /// Counts one message if it carries the application's data: without
+    /// payload a data header is connection or multicast control (SYN,
+    /// shutdown, sync), not the application's data; with an error code it
+    /// is a rejection coming back. A fragmented message counts once, by its
+    /// FIRST fragment's inner header.
+    fn count_data(&mut self, h: &decode::TipcHeader) {
+        let inner = h.endpoint_header();
+        let carries_data = inner.size > inner.hdr_size && inner.error == 0;
+        if inner.is_user_data() && carries_data {
+            if let Some(t) = inner.name_type {
+                *self.data_by_service.entry(t).or_default() += 1;
+            }
+            if let (Some(node), Some(port)) = (inner.orig_node, inner.orig_port) {
+                *self
+                    .data_by_origin
+                    .entry(origin_key(node, port))
+                    .or_default() += 1;
+            }
+        }
+    }
 }
 
 /// What tcpdump says when it stops: packets written, passed by the filter,

@@ -56,8 +56,9 @@ pub struct RunArgs {
     /// Without it the verdicts are reported, not judged.
     #[arg(long, value_enum)]
     pub expect: Option<ExpectedPath>,
-    /// Seconds each command may run before it is killed.
-    #[arg(long, default_value_t = 60, value_name = "SECS")]
+    /// Seconds each command may run before it is killed (at least 1).
+    #[arg(long, default_value_t = 60, value_name = "SECS",
+          value_parser = clap::value_parser!(u32).range(1..))]
     pub timeout: u32,
     /// Seconds between the starts of two commands.
     #[arg(long, default_value_t = 1, value_name = "SECS")]
@@ -183,6 +184,11 @@ impl RunArgs {
     /// The commands, checked against `--shell`: one of the two is needed.
     pub fn work(&self) -> Result<Vec<NsCommand>, UsageError> {
         let commands = self.commands()?;
+        if self.shell && self.expect.is_some() {
+            return Err(UsageError(
+                "--shell judges nothing: --expect needs commands".into(),
+            ));
+        }
         match (self.shell, commands.is_empty()) {
             (true, false) => Err(UsageError(
                 "--shell takes no commands: run them in the shell".into(),
@@ -254,6 +260,13 @@ mod tests {
             .work()
             .is_err());
         assert_eq!(parse(&["--shell"]).work().unwrap(), Vec::new());
+        assert!(parse(&["--shell", "--expect", "crossover"]).work().is_err());
+        let mut argv = vec!["run", "--timeout", "0"];
+        argv.extend(["--ns", "ns1", "--", "true"]);
+        assert!(
+            Cli::try_parse_from(argv).is_err(),
+            "--timeout 0 means no limit to timeout(1)"
+        );
     }
 
     #[test]

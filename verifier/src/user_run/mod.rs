@@ -34,9 +34,12 @@ use crate::{cache, check, guest_image, progress, setup};
 use script::Work;
 use sockets::{CaptureSite, SocketPaths};
 
-/// Seconds for boot, the bearers and the links, and for stopping the
-/// captures, on top of the commands' own time.
+/// Seconds for boot, the bearers, and for stopping the captures, on top of
+/// the commands' own time and each namespace's wait for its links.
 const GUEST_MARGIN: u64 = 180;
+/// The file that marks a directory as the output of an earlier run, which a
+/// new run may clear.
+const OUT_MARK: &str = ".tipc-verifier-run";
 /// How long a `--shell` guest may stay up.
 const SHELL_LIMIT: Duration = Duration::from_secs(24 * 3600);
 
@@ -64,6 +67,8 @@ pub struct RunReport {
     pub topology: String,
     pub expect: Option<ExpectedPath>,
     pub commands: Vec<CommandResult>,
+    /// Every check, as the KTAP lists them.
+    pub checks: Vec<Check>,
     /// Every sending socket seen, with its verdict.
     pub sockets: Vec<SocketVerdict>,
     pub captures: BTreeMap<String, CaptureCounts>,
@@ -117,11 +122,12 @@ pub fn run(project: &Path, args: &RunArgs, verbose: bool) -> Result<()> {
         }
         return Ok(());
     }
+    check_out(&out, args.share.as_deref())?;
     let cache_root = cache::cache_root()?;
     let ctx = BuildContext::new(
         project.to_path_buf(),
         cache_root.clone(),
-        args.jobs.unwrap_or(2),
+        args.jobs.unwrap_or_else(crate::kbuild::jobs_default),
         args.base,
         VersionPolicy::from_arg(args.base_version.as_deref()),
     );
@@ -135,7 +141,8 @@ pub fn run(project: &Path, args: &RunArgs, verbose: bool) -> Result<()> {
         SHELL_LIMIT
     } else {
         let stagger = u64::from(args.stagger) * commands.len() as u64;
-        Duration::from_secs(GUEST_MARGIN + stagger + u64::from(args.timeout))
+        let links = u64::from(scenario::LINK_TIMEOUT) * args.topology.all_namespaces().len() as u64;
+        Duration::from_secs(GUEST_MARGIN + links + stagger + u64::from(args.timeout))
     };
     let specs = check::topology_specs(
         args.topology,
@@ -204,6 +211,36 @@ fn script_name(role: Option<&str>) -> String {
     format!("run{}.sh", scenario::role_suffix(role))
 }
 
+/// Refuses an output directory a run may not clear: one that holds
+/// anything but an earlier run's output, or the user's own `--share`.
+fn check_out(out: &Path, share: Option<&Path>) -> Result<()> {
+    let full = |p: &Path| std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
+    if let Some(share) = share {
+        if full(share).starts_with(full(out)) {
+            return Err(UsageError(format!(
+                "--share {} is inside --out {}, which the run clears",
+                share.display(),
+                out.display()
+            ))
+            .into());
+        }
+    }
+    let foreign = out.is_dir()
+        && !out.join(OUT_MARK).exists()
+        && std::fs::read_dir(out)
+            .with_context(|| format!("reading {}", out.display()))?
+            .next()
+            .is_some();
+    if foreign || (out.exists() && !out.is_dir()) {
+        return Err(UsageError(format!(
+            "--out {} exists and is not the output of an earlier run: name a new directory",
+            out.display()
+        ))
+        .into());
+    }
+    Ok(())
+}
+
 /// A fresh output directory: the scripts, `user/` (a copy of `--share`),
 /// the kernel's modules for a modules kernel.
 fn prepare_share(out: &Path, work: &Work, user: Option<&Path>, kernel: &BuiltKernel) -> Result<()> {
@@ -214,6 +251,11 @@ fn prepare_share(out: &Path, work: &Work, user: Option<&Path>, kernel: &BuiltKer
         std::fs::create_dir_all(out.join(dir))
             .with_context(|| format!("creating {}", out.join(dir).display()))?;
     }
+    std::fs::write(
+        out.join(OUT_MARK),
+        "tipc-verifier run output: cleared by the next run here\n",
+    )
+    .with_context(|| format!("writing {}", out.join(OUT_MARK).display()))?;
     if let Some(dir) = user {
         let mut cp = std::process::Command::new("cp");
         cp.arg("-a").arg(dir.join(".")).arg(out.join("user"));
@@ -281,34 +323,57 @@ fn judge(
     for role in args.topology.roles() {
         for (name, ns, dev) in script::captures(args.topology, role) {
             let pcap = out.join("captures").join(format!("{name}.pcap"));
-            match scenario::count_capture(&pcap) {
-                Ok(counts) => sites.push((
-                    CaptureSite {
-                        name,
-                        ns: ns.to_string(),
-                        bearer: dev != "lo",
-                    },
-                    counts,
+            let stats =
+                std::fs::read_to_string(out.join("captures").join(format!("{name}.stderr")))
+                    .ok()
+                    .and_then(|t| scenario::parse_tcpdump_stats(&t));
+            match stats {
+                Some(st) if st.complete() => {}
+                Some(st) => unread.push(format!(
+                    "{name}: tcpdump captured {} of {} frames, the kernel dropped {}",
+                    st.captured, st.received_by_filter, st.dropped_by_kernel
                 )),
+                None => unread.push(format!("{name}: tcpdump printed no statistics")),
+            }
+            match scenario::count_capture(&pcap) {
+                Ok(mut counts) => {
+                    counts.tcpdump = stats;
+                    sites.push((
+                        CaptureSite {
+                            name,
+                            ns: ns.to_string(),
+                            bearer: dev != "lo",
+                        },
+                        counts,
+                    ));
+                }
                 Err(e) => unread.push(format!("{name}: {e:#}")),
             }
         }
     }
     checks.push(Check::new(
-        "captures_read",
+        "captures_complete",
         unread.is_empty(),
         if unread.is_empty() {
-            format!("{} captures", sites.len())
+            format!("{} captures, nothing dropped", sites.len())
         } else {
             unread.join("; ")
         },
     ));
     let found = sockets::socket_paths(&sites, &addresses);
-    if args.expect.is_some() {
+    if let Some(expect) = args.expect {
+        let took = found.iter().filter(|s| s.took(expect)).count();
         checks.push(Check::new(
-            "sockets_seen",
-            !found.is_empty(),
-            format!("{} sending socket(s) in the captures", found.len()),
+            "expected_path_seen",
+            took > 0,
+            format!(
+                "{took} of {} sending socket(s) in the captures took the {} path",
+                found.len(),
+                match expect {
+                    ExpectedPath::Crossover => "crossover",
+                    ExpectedPath::Bearer => "bearer",
+                }
+            ),
         ));
     }
     for s in &found {
@@ -339,6 +404,7 @@ fn judge(
         topology: args::topology_name(args.topology),
         expect: args.expect,
         commands: done,
+        checks: run.checks.clone(),
         sockets: found
             .into_iter()
             .map(|paths| SocketVerdict {

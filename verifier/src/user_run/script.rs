@@ -93,7 +93,7 @@ impl Work<'_> {
                 s,
                 "echo \"tipc-verifier run: namespaces {ns}; 'ip netns exec NS CMD' runs CMD in one; \
                  'exit' ends the run\" > /dev/console\n\
-                 (cd /share/user 2> /dev/null || cd /; sh -i < /dev/console > /dev/console 2>&1) || true",
+                 (cd /share/user 2> /dev/null || cd /; setsid -c sh -i < /dev/console > /dev/console 2>&1) || true",
                 ns = here.join(" ")
             );
         }

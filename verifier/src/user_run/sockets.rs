@@ -21,6 +21,10 @@ pub enum SeenPath {
     Bearer,
     /// A trace clone on the sender's own `lo`: delivered inside its node.
     NodeLocal,
+    /// A trace clone on a `lo` from a node no namespace of the run has (or
+    /// whose namespace's address could not be read): not judged a
+    /// crossover.
+    Unknown,
 }
 
 impl fmt::Display for SeenPath {
@@ -29,6 +33,7 @@ impl fmt::Display for SeenPath {
             SeenPath::Crossover => "crossover",
             SeenPath::Bearer => "bearer",
             SeenPath::NodeLocal => "node-local",
+            SeenPath::Unknown => "unknown",
         })
     }
 }
@@ -67,13 +72,15 @@ impl SocketPaths {
     /// Whether the socket kept to `expect`. A socket whose data stayed in
     /// its own node is not between namespaces and passes either way.
     pub fn keeps_to(&self, expect: ExpectedPath) -> bool {
-        let want = match expect {
-            ExpectedPath::Crossover => SeenPath::Crossover,
-            ExpectedPath::Bearer => SeenPath::Bearer,
-        };
+        let want = wanted(expect);
         self.paths
             .iter()
             .all(|p| *p == want || *p == SeenPath::NodeLocal)
+    }
+
+    /// Whether some of the socket's data took `expect`'s path.
+    pub fn took(&self, expect: ExpectedPath) -> bool {
+        self.paths.contains(&wanted(expect))
     }
 
     /// One line: socket, namespace, verdict and counts per capture.
@@ -89,6 +96,13 @@ impl SocketPaths {
             self.ns.as_deref().unwrap_or("an unknown namespace"),
             seen.join(", ")
         )
+    }
+}
+
+fn wanted(expect: ExpectedPath) -> SeenPath {
+    match expect {
+        ExpectedPath::Crossover => SeenPath::Crossover,
+        ExpectedPath::Bearer => SeenPath::Bearer,
     }
 }
 
@@ -117,12 +131,11 @@ pub fn socket_paths(
         for (origin, n) in &counts.data_by_origin {
             let node = origin.split(':').next().unwrap_or_default();
             let sender_ns = ns_of(node);
-            let path = if site.bearer {
-                SeenPath::Bearer
-            } else if sender_ns.as_deref() == Some(site.ns.as_str()) {
-                SeenPath::NodeLocal
-            } else {
-                SeenPath::Crossover
+            let path = match (&sender_ns, site.bearer) {
+                (_, true) => SeenPath::Bearer,
+                (None, false) => SeenPath::Unknown,
+                (Some(ns), false) if *ns == site.ns => SeenPath::NodeLocal,
+                (Some(_), false) => SeenPath::Crossover,
             };
             let entry = sockets
                 .entry(origin.clone())
@@ -184,7 +197,10 @@ mod tests {
         assert_eq!(by["00001001:9"].verdict(), "node-local");
         assert_eq!(by["00001002:8"].verdict(), "bearer");
         assert_eq!(by["00001002:8"].seen.values().sum::<u64>(), 40);
-        assert_eq!(by["0000beef:1"].verdict(), "mixed (crossover, bearer)");
+        assert_eq!(by["0000beef:1"].verdict(), "mixed (bearer, unknown)");
+        assert!(!by["0000beef:1"].keeps_to(ExpectedPath::Crossover));
+        assert!(by["00001001:7"].took(ExpectedPath::Crossover));
+        assert!(!by["00001001:9"].took(ExpectedPath::Crossover));
         assert_eq!(by["0000beef:1"].ns, None);
         assert!(by["00001001:7"].keeps_to(ExpectedPath::Crossover));
         assert!(by["00001001:9"].keeps_to(ExpectedPath::Crossover));

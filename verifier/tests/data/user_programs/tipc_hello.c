@@ -51,7 +51,8 @@ static int server(int sd, long n)
 
 		if (got < 0)
 			return fail("recvfrom");
-		if (sendto(sd, buf, got, 0, (struct sockaddr *)&from, len) != got)
+		got = sendto(sd, buf, got, 0, (struct sockaddr *)&from, len);
+		if (got < 0)
 			return fail("sendto");
 	}
 	printf("server: answered %ld messages\n", i);
@@ -78,7 +79,17 @@ static int client(int sd, long n)
 		ssize_t got;
 
 		/* Until the server's name has reached this node: 10 s at most. */
-		while (sendto(sd, msg, len, 0, (struct sockaddr *)&to, sizeof(to)) != len) {
+		for (;;) {
+			ssize_t sent = sendto(sd, msg, len, 0,
+					      (struct sockaddr *)&to, sizeof(to));
+
+			if (sent == len)
+				break;
+			if (sent >= 0) {
+				fprintf(stderr, "tipc_hello: sent %zd of %d bytes\n",
+					sent, len);
+				return 1;
+			}
 			if (errno != EHOSTUNREACH || ++tries > 100)
 				return fail("sendto");
 			usleep(100000);
@@ -97,6 +108,7 @@ static int client(int sd, long n)
 
 int main(int argc, char **argv)
 {
+	char *end;
 	long n;
 	int sd;
 
@@ -104,7 +116,11 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: %s server|client N\n", argv[0]);
 		return 2;
 	}
-	n = strtol(argv[2], NULL, 10);
+	n = strtol(argv[2], &end, 10);
+	if (*argv[2] == '\0' || *end != '\0' || n < 1 || n > 1000000) {
+		fprintf(stderr, "tipc_hello: N must be 1 to 1000000, not %s\n", argv[2]);
+		return 2;
+	}
 	sd = socket(AF_TIPC, SOCK_RDM, 0);
 	if (sd < 0)
 		return fail("socket");
