@@ -7,14 +7,13 @@
 //! differential table.
 
 use crate::base::Base;
-use crate::guest_image;
 use crate::kbuild::{self, BuildContext, BuiltKernel, Flavour};
 use crate::kernel_source::{self, Preview, VersionPolicy};
 use crate::progress::{self, Phase};
 use crate::qemu::{self, RunOptions, VmSpec};
 use crate::report::{self, BaseId, BaseReport, Report, ScenarioRun};
 use crate::scenario::{self, Scenario, Topology};
-use crate::{cache, differential, setup};
+use crate::{cache, differential, session};
 use anyhow::{Context, Result};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -261,19 +260,8 @@ pub fn run(project: &Path, opts: &CheckOptions) -> Result<Option<(Report, PathBu
     if opts.dry_run {
         return dry_run(&contexts, &plans, &out, opts.vm_timeout).map(|()| None);
     }
-    setup::ensure(&cache_root, false, false)?;
-    // Every base's source first: an unreachable archive or a pin it no
-    // longer serves fails before anything is built.
-    for ctx in &contexts {
-        ctx.source()?;
-    }
-    let agent = {
-        let p = Phase::start("guest agent: cargo build --release -p tipc-agent");
-        let a = guest_image::build_agent(project)?;
-        p.done("ready");
-        a
-    };
-    let initrd = guest_image::ensure_image(project, &cache_root, &agent)?;
+    let initrd =
+        session::prepare(project, &cache_root, &contexts.iter().collect::<Vec<_>>())?.initrd;
     let mut built: Vec<Vec<BuiltKernel>> = Vec::new();
     for (ctx, p) in contexts.iter().zip(&plans) {
         let mut kernels = Vec::new();

@@ -21,6 +21,7 @@
 
 use crate::base::Base;
 use crate::cache::{self, KeyBuilder, PendingDir};
+use crate::git;
 use crate::kernel_source::{self, Source, VersionPolicy};
 use crate::progress::{self, Phase};
 use crate::setup;
@@ -34,12 +35,6 @@ use std::time::Duration;
 
 /// Bumped whenever the build recipe changes in a way the inputs don't show.
 const RECIPE_VERSION: &str = "3";
-const GIT_IDENTITY: [&str; 4] = [
-    "-c",
-    "user.name=tipc-verifier",
-    "-c",
-    "user.email=tipc-verifier@localhost",
-];
 const SERIES_STAMP: &str = ".tipc-verifier-series";
 const CONFIG_STAMP: &str = ".tipc-verifier-config";
 
@@ -650,13 +645,6 @@ pub fn stock_build_logs(ctx: &BuildContext) -> Result<String> {
     Ok(fs::read_to_string(dir.join(STOCK_LOGS)).unwrap_or_default())
 }
 
-/// `git` in `tree` with the verifier's own identity (for `git am`).
-pub fn git(tree: &Path) -> Command {
-    let mut cmd = Command::new("git");
-    cmd.current_dir(tree).args(GIT_IDENTITY);
-    cmd
-}
-
 /// `trees/linux-<version>`: the trees of one base package version.
 pub fn trees_dir(cache: &Path, version: &str) -> PathBuf {
     let safe: String = version
@@ -729,16 +717,9 @@ fn seed_from_stock(stock: &Path, wt: &Path) -> Result<()> {
         .arg(wt)
         .args(&entries);
     progress::capture("cp -a (stock tree into the new worktree)", cp)?;
-    progress::capture("git reset (seeded worktree)", {
-        let mut c = git(wt);
-        c.args(["reset", "-q"]);
-        c
-    })?;
-    progress::capture("git update-index --refresh (seeded worktree)", {
-        let mut c = git(wt);
-        c.args(["update-index", "-q", "--refresh"]);
-        c
-    })?;
+    let tree = git::Tree::at(wt)?;
+    tree.run(&["reset", "-q"])?;
+    tree.run(&["update-index", "-q", "--refresh"])?;
     Ok(())
 }
 
@@ -756,11 +737,7 @@ pub fn ensure_base_repo(ctx: &BuildContext) -> Result<PathBuf> {
 /// Whether `wt` is a usable worktree (its `.git` file resolves to a commit).
 pub fn is_worktree(wt: &Path) -> bool {
     wt.join(".git").is_file()
-        && git(wt)
-            .args(["rev-parse", "--verify", "HEAD"])
-            .output()
-            .map(|o| o.status.success())
-            .unwrap_or(false)
+        && git::Tree::at(wt).is_ok_and(|t| t.succeeds(&["rev-parse", "--verify", "HEAD"]))
 }
 
 /// A worktree `trees/linux-<version>/<name>` of the base repository on
@@ -786,18 +763,15 @@ pub fn ensure_worktree(ctx: &BuildContext, name: &str, seed: Seed) -> Result<Pat
         if wt.exists() {
             fs::remove_dir_all(&wt).with_context(|| format!("removing broken {}", wt.display()))?;
         }
-        progress::capture("git worktree prune", {
-            let mut c = git(&stock);
-            c.args(["worktree", "prune"]);
-            c
-        })?;
-        let mut add = git(&stock);
-        add.args(["worktree", "add", "--force", "-B", name]);
+        let repo = git::Tree::at(&stock)?;
+        repo.run(&["worktree", "prune"])?;
+        let path = wt.to_string_lossy();
+        let mut add = vec!["worktree", "add", "--force", "-B", name];
         if seeded {
-            add.arg("--no-checkout");
+            add.push("--no-checkout");
         }
-        add.arg(&wt).arg("base");
-        progress::capture("git worktree add", add)?;
+        add.extend([path.as_ref(), "base"]);
+        repo.run(&add)?;
         if seeded {
             if let Err(e) = seed_from_stock(&stock, &wt) {
                 // Not a worktree a later run may take for a seeded one.
@@ -876,7 +850,7 @@ fn create_base_repo(ctx: &BuildContext, dir: &Path, source: &Source) -> Result<(
         vec!["commit", "-q", "--no-verify", "-m", message.as_str()],
         vec!["tag", "base"],
     ] {
-        let mut cmd = git(&stock);
+        let mut cmd = git::command(&stock);
         cmd.args(&args);
         progress::run_logged(
             &format!("git {}", args[0]),
@@ -942,26 +916,11 @@ pub fn apply_series(tree: &Path, branch: &str, series: &Series) -> Result<()> {
         "series: applying {} patch(es) with git am",
         series.patches.len()
     ));
-    let _ = git(tree).args(["am", "--abort"]).output();
-    progress::capture("git checkout base", {
-        let mut c = git(tree);
-        c.args(["checkout", "-q", "-f", "-B", branch, "base"]);
-        c
-    })?;
+    let repo = git::Tree::at(tree)?;
+    repo.checkout_fresh(branch, "base")?;
     for p in &series.patches {
-        let out = git(tree)
-            .arg("am")
-            .arg("-q")
-            .arg(p)
-            .output()
-            .context("running git am")?;
-        if !out.status.success() {
-            let _ = git(tree).args(["am", "--abort"]).output();
-            let text = format!(
-                "{}{}",
-                String::from_utf8_lossy(&out.stdout),
-                String::from_utf8_lossy(&out.stderr)
-            );
+        if let Err(failure) = repo.am(p)? {
+            let text = failure.output;
             let detail: Vec<&str> = text
                 .lines()
                 .filter(|l| {

@@ -7,15 +7,15 @@
 //! --cover-letter` and brings the overlay in step with the branch.
 
 use crate::base::Base;
+use crate::cache;
+use crate::git;
 use crate::kbuild::{self, BuildContext};
 use crate::review::apply;
 use crate::review::patch::PatchFile;
-use crate::{cache, progress};
 use anyhow::{bail, Context, Result};
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 /// A series directory's `series.conf`: identity, prefix, version, branch.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -76,16 +76,9 @@ pub fn read_conf(project: &Path, base: Base) -> Result<SeriesConf> {
     parse_conf(&text).with_context(|| format!("in {}", path.display()))
 }
 
-fn git(tree: &Path) -> Command {
-    let mut c = Command::new("git");
-    c.current_dir(tree);
-    c
-}
-
+/// `git ARGS` in `tree` as the user; its output, trimmed.
 fn git_out(tree: &Path, args: &[&str]) -> Result<String> {
-    let mut c = git(tree);
-    c.args(args);
-    progress::capture(&format!("git {}", args.join(" ")), c).map(|s| s.trim().to_string())
+    git::Tree::as_user(tree)?.read(args)
 }
 
 /// The tree to work in: the user's (must be a git work tree), or our
@@ -93,11 +86,7 @@ fn git_out(tree: &Path, args: &[&str]) -> Result<String> {
 pub fn resolve_tree(ctx: &BuildContext, tree: Option<&Path>, branch: &str) -> Result<PathBuf> {
     match tree {
         Some(t) => {
-            let inside = git(t)
-                .args(["rev-parse", "--is-inside-work-tree"])
-                .output()
-                .map(|o| o.status.success())
-                .unwrap_or(false);
+            let inside = git::Tree::as_user(t)?.succeeds(&["rev-parse", "--is-inside-work-tree"]);
             if !inside {
                 bail!(
                     "{} is not a git work tree: git am needs one (in a plain source tree: \
@@ -135,16 +124,12 @@ pub fn apply(ctx: &BuildContext, opts: &ApplyOptions) -> Result<PathBuf> {
             tree.display()
         );
     }
-    let exists = git(&tree)
-        .args([
-            "rev-parse",
-            "--verify",
-            "-q",
-            &format!("refs/heads/{branch}"),
-        ])
-        .output()
-        .map(|o| o.status.success())
-        .unwrap_or(false);
+    let exists = git::Tree::as_user(&tree)?.succeeds(&[
+        "rev-parse",
+        "--verify",
+        "-q",
+        &format!("refs/heads/{branch}"),
+    ]);
     if exists && !opts.force {
         let ahead = git_out(
             &tree,
@@ -159,8 +144,9 @@ pub fn apply(ctx: &BuildContext, opts: &ApplyOptions) -> Result<PathBuf> {
             );
         }
     }
-    let _ = git(&tree).args(["am", "--abort"]).output();
-    git_out(&tree, &["checkout", "-q", "-B", &branch, start])?;
+    let repo = git::Tree::as_user(&tree)?;
+    repo.abort_am();
+    repo.run(&["checkout", "-q", "-B", &branch, start])?;
     let patches: Vec<PatchFile> = kbuild::series_patches(&ctx.project, ctx.base)?
         .iter()
         .map(|p| PatchFile::read(p))
@@ -219,11 +205,11 @@ pub fn resign(tree: &Path, base: &str, branch: &str) -> Result<String> {
     git_out(tree, &["checkout", "-q", branch])?;
     // Run by git rebase --exec after each commit, with SERIES_IDENT set.
     let exec = r#"old=$(git log -1 --format="%an <%ae>"); git log -1 --format=%B | grep -vxF "Signed-off-by: $old" | git interpret-trailers --if-exists addIfDifferent --trailer "Signed-off-by: $SERIES_IDENT" | git commit -q --amend --reset-author -F -"#;
-    let mut rebase = git(tree);
-    rebase
-        .env("SERIES_IDENT", format!("{name} <{email}>"))
-        .args(["rebase", "-q", "--exec", exec, base]);
-    progress::capture("git rebase --exec (re-sign)", rebase)?;
+    let ident = format!("{name} <{email}>");
+    git::Tree::as_user(tree)?.read_with(
+        &["rebase", "-q", "--exec", exec, base],
+        &[("SERIES_IDENT", ident.as_str())],
+    )?;
     git_out(
         tree,
         &[
@@ -297,6 +283,8 @@ pub fn export(ctx: &BuildContext, opts: &ExportOptions) -> Result<Vec<PathBuf>> 
     }
 
     // kernel-rust/ first: refuse before anything is written.
+    let repo = git::Tree::as_user(&tree)?;
+    let project = git::Tree::as_user(&ctx.project)?;
     let mut updates = Vec::new();
     for (rel, local_path) in kbuild::overlay_files(&ctx.project, ctx.base)? {
         let rel_s = rel.to_string_lossy().into_owned();
@@ -307,27 +295,17 @@ pub fn export(ctx: &BuildContext, opts: &ExportOptions) -> Result<Vec<PathBuf>> 
             .unwrap_or(&local_path)
             .to_string_lossy()
             .into_owned();
-        let on_branch = git(&tree)
-            .args(["show", &format!("{branch}:{rel_s}")])
-            .output()
-            .context("git show")?;
-        if !on_branch.status.success() {
+        let Some(on_branch) = repo.show(&format!("{branch}:{rel_s}")) else {
             bail!(
                 "{in_project} ({rel_s}) is not on branch {branch} of {}",
                 tree.display()
             );
-        }
+        };
         let local = fs::read(&local_path)?;
-        let head = Command::new("git")
-            .current_dir(&ctx.project)
-            .args(["show", &format!("HEAD:{in_project}")])
-            .output()
-            .ok()
-            .filter(|o| o.status.success())
-            .map(|o| o.stdout);
-        match overlay_action(&local, &on_branch.stdout, head.as_deref()) {
+        let head = project.show(&format!("HEAD:{in_project}"));
+        match overlay_action(&local, &on_branch, head.as_deref()) {
             OverlayAction::Unchanged => {}
-            OverlayAction::Update => updates.push((local_path, on_branch.stdout)),
+            OverlayAction::Update => updates.push((local_path, on_branch)),
             OverlayAction::Conflict => bail!(
                 "{in_project} has edits branch {branch} does not have: run `tipc-verifier \
                  series sync --base {}`, commit them into the right patch of {}, then export again",
@@ -339,29 +317,30 @@ pub fn export(ctx: &BuildContext, opts: &ExportOptions) -> Result<Vec<PathBuf>> 
 
     let staging = tempfile::tempdir().context("temporary directory for format-patch")?;
     let version = opts.version.unwrap_or(conf.version);
-    let mut fp = git(&tree);
-    fp.args([
+    // No --base: the base is a commit of an unpacked Debian source made on
+    // this machine, which no reader can fetch; the cover letter names the
+    // package and version instead.
+    let mut fp: Vec<String> = [
         "format-patch",
         "-q",
         "--cover-letter",
         "--zero-commit",
         "--signoff",
-    ])
-    // No --base: the base is a commit of an unpacked Debian source made on
-    // this machine, which no reader can fetch; the cover letter names the
-    // package and version instead.
-    .arg(format!("--subject-prefix={}", conf.subject_prefix));
-    for to in &conf.to {
-        fp.arg(format!("--to={to}"));
-    }
-    for cc in &conf.cc {
-        fp.arg(format!("--cc={cc}"));
-    }
+    ]
+    .map(String::from)
+    .to_vec();
+    fp.push(format!("--subject-prefix={}", conf.subject_prefix));
+    fp.extend(conf.to.iter().map(|to| format!("--to={to}")));
+    fp.extend(conf.cc.iter().map(|cc| format!("--cc={cc}")));
     if version > 1 {
-        fp.arg(format!("-v{version}"));
+        fp.push(format!("-v{version}"));
     }
-    fp.arg("-o").arg(staging.path()).arg(&range);
-    progress::capture("git format-patch", fp)?;
+    fp.extend([
+        "-o".to_string(),
+        staging.path().to_string_lossy().into_owned(),
+        range.clone(),
+    ]);
+    repo.run(&fp.iter().map(String::as_str).collect::<Vec<_>>())?;
     let series_dir = ctx.base.series_dir(&ctx.project);
     let cover_in = series_dir.join("cover-letter.in");
     let cover_text =

@@ -20,7 +20,7 @@ use crate::kbuild::{self, BuildContext, Flavour};
 use crate::kernel_source::VersionPolicy;
 use crate::progress::Phase;
 use crate::qemu::{self, RunOptions};
-use crate::{cache, guest_image, setup};
+use crate::{cache, session};
 use anyhow::{bail, Context, Result};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
@@ -96,7 +96,6 @@ fn warn_unclean(outcomes: &[qemu::VmOutcome]) {
 pub fn run(project: &Path, opts: &BenchOptions) -> Result<PathBuf> {
     opts.plan.check()?;
     let cache_root = cache::cache_root()?;
-    setup::ensure(&cache_root, false, false)?;
     let ctx = BuildContext::new(
         project.to_path_buf(),
         cache_root.clone(),
@@ -104,8 +103,7 @@ pub fn run(project: &Path, opts: &BenchOptions) -> Result<PathBuf> {
         opts.base,
         opts.policy.clone(),
     );
-    let agent = guest_image::build_agent(project)?;
-    let initrd = guest_image::ensure_image(project, &cache_root, &agent)?;
+    let initrd = session::prepare(project, &cache_root, &[&ctx])?.initrd;
     let out = opts
         .out
         .clone()

@@ -2,8 +2,8 @@
 //! file and which hunk did not apply.
 
 use super::patch::PatchFile;
-use crate::kbuild;
-use anyhow::{Context, Result};
+use crate::git;
+use anyhow::Result;
 use std::path::Path;
 
 /// Why a patch did not apply, in the terms of the patch.
@@ -75,19 +75,7 @@ pub fn explain_failure(patch: &PatchFile, git_output: &str) -> ApplyFailure {
 /// `git am` of `patch` in `tree`; on failure the am is aborted, so the
 /// tree stays at the last good commit.
 pub fn git_am(tree: &Path, patch: &PatchFile) -> Result<std::result::Result<(), ApplyFailure>> {
-    let out = kbuild::git(tree)
-        .args(["am", "-q"])
-        .arg(&patch.path)
-        .output()
-        .with_context(|| format!("running git am in {}", tree.display()))?;
-    if out.status.success() {
-        return Ok(Ok(()));
-    }
-    let _ = kbuild::git(tree).args(["am", "--abort"]).output();
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    Ok(Err(explain_failure(patch, &text)))
+    Ok(git::Tree::at(tree)?
+        .am(&patch.path)?
+        .map_err(|failure| explain_failure(patch, &failure.output)))
 }

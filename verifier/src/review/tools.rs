@@ -5,7 +5,7 @@
 use super::outcome::Outcome;
 use super::patch::PatchFile;
 use super::rules;
-use crate::kbuild;
+use crate::git;
 use anyhow::{Context, Result};
 use std::fs;
 use std::path::Path;
@@ -111,17 +111,14 @@ pub fn kernel_doc(tree: &Path, patch: &PatchFile, log: &Path) -> Result<Outcome>
     let mut report = String::new();
     let mut grown: Vec<String> = Vec::new();
     let (mut total_before, mut total_after) = (0, 0);
+    let repo = git::Tree::at(tree)?;
     for f in &files {
-        let old = kbuild::git(tree)
-            .args(["show", &format!("HEAD~1:{f}")])
-            .output()
-            .context("git show")?;
-        let before = if old.status.success() {
+        let before = if let Some(old) = repo.show(&format!("HEAD~1:{f}")) {
             let copy = before_dir.path().join(f);
             if let Some(parent) = copy.parent() {
                 fs::create_dir_all(parent)?;
             }
-            fs::write(&copy, &old.stdout)?;
+            fs::write(&copy, &old)?;
             kernel_doc_warnings(tree, &copy)?
         } else {
             Vec::new()
@@ -222,24 +219,16 @@ pub fn fixes(tree: &Path, patch: &PatchFile) -> Result<Outcome> {
     // The history below the series: the base's own when the tree has the
     // `base` tag the project's trees carry (patches of the series may be
     // applied on top of it already), else what is below HEAD.
-    let has_base = kbuild::git(tree)
-        .args(["rev-parse", "-q", "--verify", "base^{commit}"])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    let history = kbuild::git(tree)
-        .args([
+    let repo = git::Tree::at(tree)?;
+    let has_base = repo.succeeds(&["rev-parse", "-q", "--verify", "base^{commit}"]);
+    let history = repo
+        .read(&[
             "rev-list",
             "--count",
             if has_base { "base" } else { "HEAD~1" },
         ])
-        .output()
         .ok()
-        .and_then(|o| {
-            String::from_utf8_lossy(&o.stdout)
-                .trim()
-                .parse::<u64>()
-                .ok()
-        })
+        .and_then(|n| n.parse::<u64>().ok())
         .unwrap_or(0);
     let mut unverifiable = Vec::new();
     for value in &tags {
@@ -247,12 +236,13 @@ pub fn fixes(tree: &Path, patch: &PatchFile) -> Result<Outcome> {
             Ok(t) => t,
             Err(why) => return Ok(Outcome::fail(CHECK, why)),
         };
-        let found = kbuild::git(tree)
-            .args(["log", "-1", "--format=%s"])
-            .arg(format!("{}^{{commit}}", tag.hash))
-            .arg("--")
-            .output()
-            .context("git log")?;
+        let found = repo.output(&[
+            "log",
+            "-1",
+            "--format=%s",
+            &format!("{}^{{commit}}", tag.hash),
+            "--",
+        ])?;
         if found.status.success() {
             let subject = String::from_utf8_lossy(&found.stdout).trim().to_string();
             if subject != tag.subject {

@@ -11,6 +11,7 @@
 use super::rules::{self, Diagnostic};
 use crate::base::Base;
 use crate::cache::{self, KeyBuilder};
+use crate::git;
 use crate::kbuild::{self, BuildContext};
 use crate::progress;
 use anyhow::{bail, Context, Result};
@@ -72,19 +73,11 @@ impl ReviewTree {
             // C objects are the review base build's.
             path = kbuild::ensure_worktree(ctx, BRANCH, kbuild::Seed::StockBuild)?;
         }
-        let _ = kbuild::git(&path).args(["am", "--abort"]).output();
-        progress::capture("git checkout base (review tree)", {
-            let mut c = kbuild::git(&path);
-            c.args(["checkout", "-q", "-f", "-B", BRANCH, "base"]);
-            c
-        })?;
+        let repo = git::Tree::at(&path)?;
+        repo.checkout_fresh(BRANCH, "base")?;
         // Files a previous review created and never committed; build
         // products are ignored by the kernel's .gitignore and stay.
-        progress::capture("git clean (review tree)", {
-            let mut c = kbuild::git(&path);
-            c.args(["clean", "-q", "-f", "-d"]);
-            c
-        })?;
+        repo.run(&["clean", "-q", "-f", "-d"])?;
         let mut tree = Self {
             path,
             cache: ctx.cache.clone(),

@@ -25,7 +25,7 @@ use crate::progress::Phase;
 use crate::qemu::{self, RunOptions, VmOutcome};
 use crate::scenario::crossover_events::{self, CrossoverEvent};
 use crate::scenario::Check;
-use crate::{cache, guest_image, setup};
+use crate::{cache, session};
 use anyhow::{Context, Result};
 use serde::Serialize;
 use std::fmt::Write as _;
@@ -82,7 +82,6 @@ pub fn run(project: &Path, opts: &StressOptions) -> Result<(StressReport, PathBu
         .into());
     }
     let cache_root = cache::cache_root()?;
-    setup::ensure(&cache_root, false, false)?;
     let ctx = BuildContext::new(
         project.to_path_buf(),
         cache_root.clone(),
@@ -90,13 +89,7 @@ pub fn run(project: &Path, opts: &StressOptions) -> Result<(StressReport, PathBu
         opts.base,
         opts.policy.clone(),
     );
-    let agent = {
-        let p = Phase::start("guest agent: cargo build --release -p tipc-agent");
-        let a = guest_image::build_agent(project)?;
-        p.done("ready");
-        a
-    };
-    let initrd = guest_image::ensure_image(project, &cache_root, &agent)?;
+    let initrd = session::prepare(project, &cache_root, &[&ctx])?.initrd;
     let kernel = kbuild::ensure_kernel(&ctx, opts.kernel)?;
     let out = match &opts.out {
         Some(o) => o.clone(),

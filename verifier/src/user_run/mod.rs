@@ -30,7 +30,7 @@ use crate::kernel_source::VersionPolicy;
 use crate::qemu::{self, RunOptions, VmOutcome};
 use crate::report::{self, BaseId, BaseReport, ScenarioRun};
 use crate::scenario::{self, CaptureCounts, Check};
-use crate::{cache, check, guest_image, progress, setup};
+use crate::{cache, check, progress, session};
 use script::Work;
 use sockets::{CaptureSite, SocketPaths};
 
@@ -131,10 +131,8 @@ pub fn run(project: &Path, args: &RunArgs, verbose: bool) -> Result<()> {
         args.base,
         VersionPolicy::from_arg(args.base_version.as_deref()),
     );
-    setup::ensure(&cache_root, false, false)?;
+    let initrd = session::prepare(project, &cache_root, &[&ctx])?.initrd;
     let id = BaseId::from(ctx.source()?);
-    let agent = guest_image::build_agent(project)?;
-    let initrd = guest_image::ensure_image(project, &cache_root, &agent)?;
     let kernel = kbuild::ensure_kernel(&ctx, args.kernel)?;
     prepare_share(&out, &work, args.share.as_deref(), &kernel)?;
     let limit = if args.shell {
