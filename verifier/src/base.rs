@@ -161,3 +161,33 @@ impl std::fmt::Display for Base {
         f.write_str(self.name())
     }
 }
+
+/// One kernel base, and which version of its Debian source package.
+#[derive(clap::Args, Clone)]
+pub struct BaseArgs {
+    /// Kernel base: 7.3 (the net-next series in patches/) or 6.12 (the
+    /// backport in patches-6.12/).
+    #[arg(long, value_enum, default_value = "7.3")]
+    pub base: Base,
+    /// Version of the base's source package: exact (6.12.117-1~deb12u1)
+    /// or a prefix (6.12.117 for 6.12.117-*). Default: the newest the
+    /// Debian archive serves. A pinned version already in the cache is used
+    /// without network.
+    #[arg(long, value_name = "V")]
+    pub base_version: Option<String>,
+}
+
+impl BaseArgs {
+    pub fn policy(&self) -> crate::kernel_source::VersionPolicy {
+        crate::kernel_source::VersionPolicy::from_arg(self.base_version.as_deref())
+    }
+
+    pub fn context(
+        &self,
+        project: PathBuf,
+        cache: PathBuf,
+        jobs: usize,
+    ) -> crate::kbuild::BuildContext {
+        crate::kbuild::BuildContext::new(project, cache, jobs, self.base, self.policy())
+    }
+}

@@ -7,6 +7,7 @@
 //! differential table.
 
 use crate::base::Base;
+use crate::exit::UsageError;
 use crate::kbuild::{self, BuildContext, BuiltKernel, Flavour};
 use crate::kernel_source::{self, Preview, VersionPolicy};
 use crate::progress::{self, Phase};
@@ -39,6 +40,145 @@ pub struct CheckOptions {
     pub dry_run: bool,
     pub jobs: usize,
     pub vm_timeout: Duration,
+}
+
+#[derive(clap::Args)]
+/// `tipc-verifier check`'s arguments (see `--help`).
+pub struct Args {
+    /// Kernel bases (repeatable; default: 7.3 and 6.12). 7.3 runs every
+    /// scenario; 6.12 runs veth_classes, crossover_toggle, forged_discovery,
+    /// netns_recreate and kselftest.
+    #[arg(long = "base", value_enum)]
+    pub bases: Vec<Base>,
+    /// Version of the base's source package, exact (7.3.4-1~bpo13+1) or a
+    /// prefix (7.3.4 for 7.3.4-*); only with exactly one --base. Default:
+    /// the newest the Debian archive serves. A pinned version already in
+    /// the cache is used without network.
+    #[arg(long, value_name = "V")]
+    pub base_version: Option<String>,
+    /// Kernels to check (repeatable; default: stock, patched and patched-c,
+    /// and on 7.3 the debug kernel for the kunit scenario only; with
+    /// --quick, patched-c runs veth_classes only). A kernel named here runs
+    /// every scenario it can: --kernel debug runs the patched scenarios on
+    /// the debug kernel too; --kernel modules (not in the default) builds
+    /// the distribution-style kernel with tipc.ko.
+    #[arg(long = "kernel", value_enum)]
+    pub kernels: Vec<Flavour>,
+    /// Scenarios to run (repeatable; default: all). See --list.
+    #[arg(long = "scenario")]
+    pub scenarios: Vec<String>,
+    /// List the scenarios of each base and exit.
+    #[arg(long)]
+    pub list: bool,
+    /// The subset `make test` runs: 7.3 in full (stock, patched, the
+    /// differential); 6.12 builds and runs its patched kernel only. It
+    /// saves the 6.12 stock kernel's build (about 6 minutes with ccache,
+    /// more on an empty cache); `make check` runs everything.
+    #[arg(long)]
+    pub quick: bool,
+    /// Output directory (default: out/check-<UTC time> in the checkout).
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Accelerator: tcg (default) or kvm (falls back to TCG, saying why).
+    #[arg(long, value_enum, default_value = "tcg")]
+    pub accel: qemu::Accel,
+    /// Print what would be fetched, the kernel build and the QEMU commands,
+    /// without running anything (no network).
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Seconds one guest may run before it counts as hung.
+    #[arg(long, default_value_t = 240, value_name = "SECS")]
+    pub timeout: u64,
+    /// Parallel make jobs (default: the number of CPUs).
+    #[arg(short, long)]
+    pub jobs: Option<usize>,
+}
+
+impl Args {
+    /// Usage rules clap cannot state: `--base-version` names one base's
+    /// version, so it needs exactly one `--base`.
+    fn validate(&self) -> std::result::Result<(), UsageError> {
+        let bases = unique(&self.bases);
+        if self.base_version.is_some() && bases.len() != 1 {
+            return Err(UsageError(format!(
+                "--base-version names the version of one base's package: give exactly one \
+                 --base with it (got {})",
+                if bases.is_empty() {
+                    "none: the default is both bases".to_string()
+                } else {
+                    bases
+                        .iter()
+                        .map(|b| b.name())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                }
+            )));
+        }
+        Ok(())
+    }
+}
+
+/// The bases in the order first named, each once.
+fn unique(bases: &[Base]) -> Vec<Base> {
+    let mut out: Vec<Base> = Vec::new();
+    for b in bases {
+        if !out.contains(b) {
+            out.push(*b);
+        }
+    }
+    out
+}
+
+/// Runs `tipc-verifier check`: KTAP on stdout; an error when a check
+/// failed ([`crate::exit::ChecksFailed`]) or the usage is wrong.
+pub fn command(project: Option<&Path>, args: Args, verbose: bool) -> Result<()> {
+    args.validate()?;
+    let bases_named = !args.bases.is_empty();
+    let bases = if bases_named {
+        unique(&args.bases)
+    } else {
+        Base::ALL.to_vec()
+    };
+    if args.list {
+        for base in &bases {
+            println!("base {base} ({}):", base.series_dir_name());
+            for s in base.scenarios() {
+                println!("  {:<16} {}", s.name, s.description);
+            }
+        }
+        return Ok(());
+    }
+    let project = crate::project::locate(project)?;
+    let opts = CheckOptions {
+        bases,
+        bases_named,
+        policy: VersionPolicy::from_arg(args.base_version.as_deref()),
+        kernels_named: !args.kernels.is_empty(),
+        kernels: if args.kernels.is_empty() {
+            vec![
+                Flavour::Stock,
+                Flavour::Patched,
+                Flavour::PatchedC,
+                Flavour::Debug,
+            ]
+        } else {
+            args.kernels
+        },
+        scenarios: args.scenarios,
+        quick: args.quick,
+        out: args.out,
+        run: RunOptions {
+            accel: args.accel,
+            verbose,
+        },
+        dry_run: args.dry_run,
+        jobs: args.jobs.unwrap_or_else(kbuild::jobs_default),
+        vm_timeout: Duration::from_secs(args.timeout),
+    };
+    if let Some((rep, json)) = run(&project, &opts)? {
+        finish(&rep, &json)?;
+    }
+    Ok(())
 }
 
 /// A UTC time stamp usable in a directory name.

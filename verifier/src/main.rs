@@ -1,14 +1,12 @@
 //! The `tipc-verifier` command line: parses arguments and calls the library.
 
 use anyhow::Result;
-use clap::{CommandFactory, Parser, Subcommand};
+use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::time::Duration;
-use tipc_verifier::base::Base;
+use tipc_verifier::base::BaseArgs;
 use tipc_verifier::kbuild::jobs_default;
-use tipc_verifier::kernel_source::VersionPolicy;
-use tipc_verifier::{cache, check, kbuild, project, qemu, review, series, setup, stress};
+use tipc_verifier::{cache, check, kbuild, project, review, series, setup, stress};
 
 /// Build, boot and check the TIPC Rust crossover series.
 ///
@@ -78,7 +76,7 @@ enum Cmd {
     /// results and captures in the output directory
     /// (<base>.<kernel>.<scenario>/); both paths are printed at the end.
     /// Exits non-zero if any check fails.
-    Check(CheckArgs),
+    Check(check::Args),
     /// Your own programs in TIPC namespaces, with a path verdict per socket.
     ///
     /// Boots a kernel (default: 7.3 patched), builds a topology of
@@ -116,7 +114,7 @@ enum Cmd {
     /// stress`) takes about an hour under TCG on 2 cores; --short is the form
     /// `make test` runs (a few minutes). The debug kernel is built on base
     /// 7.3 only.
-    Stress(StressArgs),
+    Stress(stress::Args),
     /// Throughput and latency: Rust crossover, C crossover, bearer, TCP, two guests, node-internal, AF_UNIX.
     ///
     /// Boots the stock and the patched kernel side by side, once per
@@ -136,7 +134,7 @@ enum Cmd {
     /// throughput.svg.
     /// Quote ratios. Timed guests run with one vCPU under single-threaded
     /// TCG (-icount requires it), although the kernels are SMP.
-    Bench(BenchArgs),
+    Bench(tipc_verifier::bench::Args),
     /// Review the series the way netdev's CI does, patch by patch.
     ///
     /// On a fresh branch `review` of the cached base tree, applies each
@@ -159,7 +157,7 @@ enum Cmd {
     /// (patch × check: pass, warn, FAIL, `-` for not applicable) and every
     /// finding with its log; --json prints the same as JSON. Exits 1 if any
     /// check fails.
-    Review(ReviewArgs),
+    Review(review::Args),
     /// Fetch (or find in the cache) a base's kernel source tarball; print its version and path.
     ///
     /// The Debian source package (linux-source-7.3 from trixie-backports,
@@ -170,53 +168,6 @@ enum Cmd {
     /// Move a base's series between its directory (patches/, patches-6.12/) and a kernel git tree.
     #[command(subcommand)]
     Series(SeriesCmd),
-}
-
-/// One kernel base, and which version of its Debian source package.
-#[derive(clap::Args, Clone)]
-struct BaseArgs {
-    /// Kernel base: 7.3 (the net-next series in patches/) or 6.12 (the
-    /// backport in patches-6.12/).
-    #[arg(long, value_enum, default_value = "7.3")]
-    base: Base,
-    /// Version of the base's source package: exact (6.12.117-1~deb12u1)
-    /// or a prefix (6.12.117 for 6.12.117-*). Default: the newest the
-    /// Debian archive serves. A pinned version already in the cache is used
-    /// without network.
-    #[arg(long, value_name = "V")]
-    base_version: Option<String>,
-}
-
-impl BaseArgs {
-    fn policy(&self) -> VersionPolicy {
-        VersionPolicy::from_arg(self.base_version.as_deref())
-    }
-
-    fn context(&self, project: PathBuf, cache: PathBuf, jobs: usize) -> kbuild::BuildContext {
-        kbuild::BuildContext::new(project, cache, jobs, self.base, self.policy())
-    }
-}
-
-#[derive(clap::Args)]
-struct ReviewArgs {
-    /// Patch files or directories of *.patch (default: the base's series
-    /// directory, patches/ or patches-6.12/).
-    #[arg(value_name = "PATCH")]
-    patches: Vec<PathBuf>,
-    #[command(flatten)]
-    base: BaseArgs,
-    /// Run only these checks (comma-separated; `apply` always runs).
-    #[arg(long, value_enum, value_delimiter = ',')]
-    only: Vec<tipc_verifier::review::Check>,
-    /// Print JSON instead of the table.
-    #[arg(long)]
-    json: bool,
-    /// Directory for the tools' logs (default: out/review-<UTC time>).
-    #[arg(long, value_name = "DIR")]
-    out: Option<PathBuf>,
-    /// Parallel make jobs (default: the number of CPUs).
-    #[arg(short, long)]
-    jobs: Option<usize>,
 }
 
 /// Where the series is: a base, a tree, its branch, the commit it starts after.
@@ -289,30 +240,6 @@ enum SeriesCmd {
     },
 }
 
-#[derive(clap::Args)]
-struct BenchArgs {
-    #[command(flatten)]
-    base: BaseArgs,
-    /// Message sizes in bytes.
-    #[arg(long, value_delimiter = ',', default_value = "64,1024,16384,65536")]
-    sizes: Vec<usize>,
-    /// Connection counts.
-    #[arg(long, value_delimiter = ',', default_value = "1,8")]
-    conns: Vec<u32>,
-    /// Repetitions.
-    #[arg(long, default_value_t = 5)]
-    reps: u32,
-    /// Namespace counts of the scale phase (0: skip it).
-    #[arg(long, value_delimiter = ',', default_value = "8,32,64")]
-    scale: Vec<u32>,
-    /// Output directory (default: out/bench-<UTC time> in the checkout).
-    #[arg(long, value_name = "DIR")]
-    out: Option<PathBuf>,
-    /// Seconds the guests may run.
-    #[arg(long, default_value_t = 1800, value_name = "SECS")]
-    timeout: u64,
-}
-
 #[derive(Subcommand)]
 enum TraceCmd {
     Review(tipc_verifier::trace_review::ReviewArgs),
@@ -323,83 +250,6 @@ enum TraceCmd {
     /// `tshark -r FILE -T fields -e tipc.usr` (output discarded), alternating
     /// which goes first, and prints the medians and their ratio.
     Bench(tipc_verifier::trace_bench::BenchArgs),
-}
-
-#[derive(clap::Args)]
-struct CheckArgs {
-    /// Kernel bases (repeatable; default: 7.3 and 6.12). 7.3 runs every
-    /// scenario; 6.12 runs veth_classes, crossover_toggle, forged_discovery,
-    /// netns_recreate and kselftest.
-    #[arg(long = "base", value_enum)]
-    bases: Vec<Base>,
-    /// Version of the base's source package, exact (7.3.4-1~bpo13+1) or a
-    /// prefix (7.3.4 for 7.3.4-*); only with exactly one --base. Default:
-    /// the newest the Debian archive serves. A pinned version already in
-    /// the cache is used without network.
-    #[arg(long, value_name = "V")]
-    base_version: Option<String>,
-    /// Kernels to check (repeatable; default: stock, patched and patched-c,
-    /// and on 7.3 the debug kernel for the kunit scenario only; with
-    /// --quick, patched-c runs veth_classes only). A kernel named here runs
-    /// every scenario it can: --kernel debug runs the patched scenarios on
-    /// the debug kernel too; --kernel modules (not in the default) builds
-    /// the distribution-style kernel with tipc.ko.
-    #[arg(long = "kernel", value_enum)]
-    kernels: Vec<kbuild::Flavour>,
-    /// Scenarios to run (repeatable; default: all). See --list.
-    #[arg(long = "scenario")]
-    scenarios: Vec<String>,
-    /// List the scenarios of each base and exit.
-    #[arg(long)]
-    list: bool,
-    /// The subset `make test` runs: 7.3 in full (stock, patched, the
-    /// differential); 6.12 builds and runs its patched kernel only. It
-    /// saves the 6.12 stock kernel's build (about 6 minutes with ccache,
-    /// more on an empty cache); `make check` runs everything.
-    #[arg(long)]
-    quick: bool,
-    /// Output directory (default: out/check-<UTC time> in the checkout).
-    #[arg(long, value_name = "DIR")]
-    out: Option<PathBuf>,
-    /// Accelerator: tcg (default) or kvm (falls back to TCG, saying why).
-    #[arg(long, value_enum, default_value = "tcg")]
-    accel: qemu::Accel,
-    /// Print what would be fetched, the kernel build and the QEMU commands,
-    /// without running anything (no network).
-    #[arg(long)]
-    dry_run: bool,
-    /// Seconds one guest may run before it counts as hung.
-    #[arg(long, default_value_t = 240, value_name = "SECS")]
-    timeout: u64,
-    /// Parallel make jobs (default: the number of CPUs).
-    #[arg(short, long)]
-    jobs: Option<usize>,
-}
-
-#[derive(clap::Args)]
-struct StressArgs {
-    #[command(flatten)]
-    base: BaseArgs,
-    /// Namespace create/link/delete cycles (default: 500, or 6 with --short).
-    #[arg(long, value_name = "N")]
-    cycles: Option<u32>,
-    /// The short form (`make test`): every phase, a few rounds of each.
-    #[arg(long)]
-    short: bool,
-    /// Output directory (default: out/stress-<UTC time> in the checkout).
-    #[arg(long, value_name = "DIR")]
-    out: Option<PathBuf>,
-    /// Guest memory in MiB (KASAN's shadow and quarantine need room).
-    #[arg(long, default_value_t = 2048, value_name = "MIB")]
-    memory: u32,
-    /// The kernel: debug (KASAN, lockdep, fault injection) or kcsan (KCSAN
-    /// and fault injection; data-race reports that name a TIPC function
-    /// fail the run, others are counted).
-    #[arg(long, value_enum, default_value = "debug")]
-    kernel: kbuild::Flavour,
-    /// Parallel make jobs for the kernel build (default: the number of CPUs).
-    #[arg(short, long)]
-    jobs: Option<usize>,
 }
 
 fn run(cli: Cli) -> Result<ExitCode> {
@@ -429,94 +279,12 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 println!("{} {} {}", ctx.base, f.name(), k.bzimage.display());
             }
         }
-        Cmd::Check(args) => {
-            let bases_named = !args.bases.is_empty();
-            let bases = if bases_named {
-                unique(&args.bases)
-            } else {
-                Base::ALL.to_vec()
-            };
-            if args.list {
-                for base in &bases {
-                    println!("base {base} ({}):", base.series_dir_name());
-                    for s in base.scenarios() {
-                        println!("  {:<16} {}", s.name, s.description);
-                    }
-                }
-                return Ok(ExitCode::SUCCESS);
-            }
-            let project = project::locate(cli.project.as_deref())?;
-            let opts = check::CheckOptions {
-                bases,
-                bases_named,
-                policy: VersionPolicy::from_arg(args.base_version.as_deref()),
-                kernels_named: !args.kernels.is_empty(),
-                kernels: if args.kernels.is_empty() {
-                    vec![
-                        kbuild::Flavour::Stock,
-                        kbuild::Flavour::Patched,
-                        kbuild::Flavour::PatchedC,
-                        kbuild::Flavour::Debug,
-                    ]
-                } else {
-                    args.kernels
-                },
-                scenarios: args.scenarios,
-                quick: args.quick,
-                out: args.out,
-                run: qemu::RunOptions {
-                    accel: args.accel,
-                    verbose: cli.verbose,
-                },
-                dry_run: args.dry_run,
-                jobs: args.jobs.unwrap_or_else(jobs_default),
-                vm_timeout: Duration::from_secs(args.timeout),
-            };
-            if let Some((rep, json)) = check::run(&project, &opts)? {
-                check::finish(&rep, &json)?;
-            }
-        }
+        Cmd::Check(args) => check::command(cli.project.as_deref(), args, cli.verbose)?,
         Cmd::Run(args) => {
             let project = project::locate(cli.project.as_deref())?;
             tipc_verifier::user_run::run(&project, &args, cli.verbose)?;
         }
-        Cmd::Stress(args) => {
-            let project = project::locate(cli.project.as_deref())?;
-            let mut plan = if args.short {
-                stress::plan::Plan::short()
-            } else {
-                stress::plan::Plan::long(500)
-            };
-            if let Some(n) = args.cycles {
-                plan.cycles = n;
-            }
-            let opts = stress::StressOptions {
-                base: args.base.base,
-                kernel: args.kernel,
-                policy: args.base.policy(),
-                plan,
-                out: args.out,
-                run: qemu::RunOptions {
-                    accel: qemu::Accel::Tcg,
-                    verbose: cli.verbose,
-                },
-                jobs: args.jobs.unwrap_or_else(jobs_default),
-                memory_mb: args.memory,
-            };
-            let (rep, json) = stress::run(&project, &opts)?;
-            eprint!("{}", stress::table(&rep));
-            print!("{}", stress::ktap(&rep));
-            for c in rep.checks.iter().filter(|c| !c.ok) {
-                eprintln!("FAIL stress {}: {}", c.name, c.detail);
-            }
-            if let Some(s) = rep.vm.failing_splats().next() {
-                eprintln!("first splat ({}):\n{}", s.kind, s.excerpt);
-            }
-            eprintln!("report: {}", json.display());
-            if !rep.ok {
-                return Ok(ExitCode::FAILURE);
-            }
-        }
+        Cmd::Stress(args) => stress::command(cli.project.as_deref(), args, cli.verbose)?,
         Cmd::Source(base) => {
             let ctx = base.context(PathBuf::new(), cache::cache_root()?, jobs_default());
             let src = ctx.source()?;
@@ -524,66 +292,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
         }
         Cmd::Trace(TraceCmd::Review(args)) => return Ok(tipc_verifier::trace_review::run(args)),
         Cmd::Bench(args) => {
-            let project = project::locate(cli.project.as_deref())?;
-            let opts = tipc_verifier::bench::BenchOptions {
-                base: args.base.base,
-                policy: args.base.policy(),
-                plan: tipc_verifier::bench::plan::Plan {
-                    sizes: args.sizes,
-                    conns: args.conns,
-                    reps: args.reps,
-                    scale: args.scale.into_iter().filter(|n| *n >= 2).collect(),
-                    ..Default::default()
-                },
-                out: args.out,
-                run: qemu::RunOptions {
-                    accel: qemu::Accel::Tcg,
-                    verbose: cli.verbose,
-                },
-                jobs: jobs_default(),
-                vm_timeout: Duration::from_secs(args.timeout),
-            };
-            tipc_verifier::bench::run(&project, &opts)?;
+            tipc_verifier::bench::command(cli.project.as_deref(), args, cli.verbose)?
         }
-        Cmd::Review(args) => {
-            let project = project::locate(cli.project.as_deref())?;
-            let cache = cache::cache_root()?;
-            let inputs = if args.patches.is_empty() {
-                vec![args.base.base.series_dir(&project)]
-            } else {
-                args.patches
-            };
-            // The patches first: a wrong path fails before anything else.
-            let patches = review::collect_patch_files(&inputs)?;
-            setup::ensure(&cache, false, cli.verbose)?;
-            let ctx = args.base.context(
-                project.clone(),
-                cache,
-                args.jobs.unwrap_or_else(jobs_default),
-            );
-            let opts = review::ReviewOptions {
-                patches,
-                only: args.only,
-                out: args.out.unwrap_or_else(|| {
-                    project
-                        .join("out")
-                        .join(format!("review-{}", check::stamp()))
-                }),
-            };
-            let result = review::run(&ctx, &opts)?;
-            if args.json {
-                println!("{}", serde_json::to_string_pretty(&result)?);
-            } else {
-                print!("{}", review::report::table(&result));
-            }
-            std::fs::write(
-                opts.out.join("review.json"),
-                serde_json::to_vec_pretty(&result)?,
-            )?;
-            if result.worst() == review::outcome::Status::Fail {
-                return Ok(ExitCode::FAILURE);
-            }
-        }
+        Cmd::Review(args) => review::command(cli.project.as_deref(), args, cli.verbose)?,
         Cmd::Series(cmd) => {
             let cache = cache::cache_root()?;
             let project = project::locate(cli.project.as_deref())?;
@@ -658,49 +369,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// The bases in the order first named, each once.
-fn unique(bases: &[Base]) -> Vec<Base> {
-    let mut out: Vec<Base> = Vec::new();
-    for b in bases {
-        if !out.contains(b) {
-            out.push(*b);
-        }
-    }
-    out
-}
-
-/// Usage rules clap cannot state: `--base-version` names one base's
-/// version, so `check` takes it only with exactly one `--base`.
-fn validate(cli: &Cli) -> Result<(), clap::Error> {
-    if let Cmd::Check(args) = &cli.command {
-        let bases = unique(&args.bases);
-        if args.base_version.is_some() && bases.len() != 1 {
-            return Err(Cli::command().error(
-                clap::error::ErrorKind::ArgumentConflict,
-                format!(
-                    "--base-version names the version of one base's package: give exactly one \
-                     --base with it (got {})",
-                    if bases.is_empty() {
-                        "none: the default is both bases".to_string()
-                    } else {
-                        bases
-                            .iter()
-                            .map(|b| b.name())
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    }
-                ),
-            ));
-        }
-    }
-    Ok(())
-}
-
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    if let Err(e) = validate(&cli) {
-        e.exit();
-    }
     match run(cli) {
         Ok(code) => code,
         Err(e) => {

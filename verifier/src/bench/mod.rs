@@ -14,7 +14,7 @@ pub mod plan;
 pub mod results;
 pub mod svg;
 
-use crate::base::Base;
+use crate::base::{Base, BaseArgs};
 use crate::check::{stamp, vm_spec};
 use crate::kbuild::{self, BuildContext, Flavour};
 use crate::kernel_source::VersionPolicy;
@@ -90,6 +90,56 @@ fn warn_unclean(outcomes: &[qemu::VmOutcome]) {
             );
         }
     }
+}
+
+#[derive(clap::Args)]
+/// `tipc-verifier bench`'s arguments (see `--help`).
+pub struct Args {
+    #[command(flatten)]
+    pub base: BaseArgs,
+    /// Message sizes in bytes.
+    #[arg(long, value_delimiter = ',', default_value = "64,1024,16384,65536")]
+    pub sizes: Vec<usize>,
+    /// Connection counts.
+    #[arg(long, value_delimiter = ',', default_value = "1,8")]
+    pub conns: Vec<u32>,
+    /// Repetitions.
+    #[arg(long, default_value_t = 5)]
+    pub reps: u32,
+    /// Namespace counts of the scale phase (0: skip it).
+    #[arg(long, value_delimiter = ',', default_value = "8,32,64")]
+    pub scale: Vec<u32>,
+    /// Output directory (default: out/bench-<UTC time> in the checkout).
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Seconds the guests may run.
+    #[arg(long, default_value_t = 1800, value_name = "SECS")]
+    pub timeout: u64,
+}
+
+/// Runs `tipc-verifier bench`: the table and the ratios.
+pub fn command(project: Option<&Path>, args: Args, verbose: bool) -> Result<()> {
+    let project = crate::project::locate(project)?;
+    let opts = BenchOptions {
+        base: args.base.base,
+        policy: args.base.policy(),
+        plan: plan::Plan {
+            sizes: args.sizes,
+            conns: args.conns,
+            reps: args.reps,
+            scale: args.scale.into_iter().filter(|n| *n >= 2).collect(),
+            ..Default::default()
+        },
+        out: args.out,
+        run: crate::qemu::RunOptions {
+            accel: crate::qemu::Accel::Tcg,
+            verbose,
+        },
+        jobs: crate::kbuild::jobs_default(),
+        vm_timeout: Duration::from_secs(args.timeout),
+    };
+    run(&project, &opts)?;
+    Ok(())
 }
 
 /// Runs the benchmark and prints the table; returns the output directory.

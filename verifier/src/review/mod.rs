@@ -16,6 +16,7 @@ pub mod rules;
 pub mod tools;
 pub mod tree;
 
+use crate::base::BaseArgs;
 use crate::cache;
 use crate::kbuild::BuildContext;
 use crate::progress::{self, Phase};
@@ -171,6 +172,72 @@ pub fn collect_patch_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
         }
     }
     Ok(out)
+}
+
+#[derive(clap::Args)]
+/// `tipc-verifier review`'s arguments (see `--help`).
+pub struct Args {
+    /// Patch files or directories of *.patch (default: the base's series
+    /// directory, patches/ or patches-6.12/).
+    #[arg(value_name = "PATCH")]
+    pub patches: Vec<PathBuf>,
+    #[command(flatten)]
+    pub base: BaseArgs,
+    /// Run only these checks (comma-separated; `apply` always runs).
+    #[arg(long, value_enum, value_delimiter = ',')]
+    pub only: Vec<Check>,
+    /// Print JSON instead of the table.
+    #[arg(long)]
+    pub json: bool,
+    /// Directory for the tools' logs (default: out/review-<UTC time>).
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Parallel make jobs (default: the number of CPUs).
+    #[arg(short, long)]
+    pub jobs: Option<usize>,
+}
+
+/// Runs `tipc-verifier review`: the table (or JSON) on stdout and
+/// `review.json`; an error when a check failed.
+pub fn command(project: Option<&Path>, args: Args, verbose: bool) -> Result<()> {
+    let project = crate::project::locate(project)?;
+    let cache = crate::cache::cache_root()?;
+    let inputs = if args.patches.is_empty() {
+        vec![args.base.base.series_dir(&project)]
+    } else {
+        args.patches
+    };
+    // The patches first: a wrong path fails before anything else.
+    let patches = collect_patch_files(&inputs)?;
+    crate::setup::ensure(&cache, false, verbose)?;
+    let ctx = args.base.context(
+        project.clone(),
+        cache,
+        args.jobs.unwrap_or_else(crate::kbuild::jobs_default),
+    );
+    let opts = ReviewOptions {
+        patches,
+        only: args.only,
+        out: args.out.unwrap_or_else(|| {
+            project
+                .join("out")
+                .join(format!("review-{}", crate::check::stamp()))
+        }),
+    };
+    let result = run(&ctx, &opts)?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&result)?);
+    } else {
+        print!("{}", report::table(&result));
+    }
+    std::fs::write(
+        opts.out.join("review.json"),
+        serde_json::to_vec_pretty(&result)?,
+    )?;
+    if result.worst() == outcome::Status::Fail {
+        return Err(crate::exit::ChecksFailed("a review check failed".into()).into());
+    }
+    Ok(())
 }
 
 /// Runs the review. Errors are for the tool's own trouble (no tree, no

@@ -17,8 +17,9 @@ pub mod judge;
 pub mod plan;
 pub mod tally;
 
-use crate::base::Base;
+use crate::base::{Base, BaseArgs};
 use crate::check::{stamp, vm_spec};
+use crate::exit::ChecksFailed;
 use crate::kbuild::{self, BuildContext, Flavour};
 use crate::kernel_source::VersionPolicy;
 use crate::progress::Phase;
@@ -60,6 +61,75 @@ pub struct StressReport {
     pub failures: Vec<(String, String)>,
     pub vm: VmOutcome,
     pub wall_seconds: f64,
+}
+
+#[derive(clap::Args)]
+/// `tipc-verifier stress`'s arguments (see `--help`).
+pub struct Args {
+    #[command(flatten)]
+    pub base: BaseArgs,
+    /// Namespace create/link/delete cycles (default: 500, or 6 with --short).
+    #[arg(long, value_name = "N")]
+    pub cycles: Option<u32>,
+    /// The short form (`make test`): every phase, a few rounds of each.
+    #[arg(long)]
+    pub short: bool,
+    /// Output directory (default: out/stress-<UTC time> in the checkout).
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Guest memory in MiB (KASAN's shadow and quarantine need room).
+    #[arg(long, default_value_t = 2048, value_name = "MIB")]
+    pub memory: u32,
+    /// The kernel: debug (KASAN, lockdep, fault injection) or kcsan (KCSAN
+    /// and fault injection; data-race reports that name a TIPC function
+    /// fail the run, others are counted).
+    #[arg(long, value_enum, default_value = "debug")]
+    pub kernel: Flavour,
+    /// Parallel make jobs for the kernel build (default: the number of CPUs).
+    #[arg(short, long)]
+    pub jobs: Option<usize>,
+}
+
+/// Runs `tipc-verifier stress`: the table on stderr, KTAP on stdout; an
+/// error when a check failed.
+pub fn command(project: Option<&Path>, args: Args, verbose: bool) -> Result<()> {
+    let project = crate::project::locate(project)?;
+    let mut plan = if args.short {
+        plan::Plan::short()
+    } else {
+        plan::Plan::long(500)
+    };
+    if let Some(n) = args.cycles {
+        plan.cycles = n;
+    }
+    let opts = StressOptions {
+        base: args.base.base,
+        kernel: args.kernel,
+        policy: args.base.policy(),
+        plan,
+        out: args.out,
+        run: qemu::RunOptions {
+            accel: qemu::Accel::Tcg,
+            verbose,
+        },
+        jobs: args.jobs.unwrap_or_else(kbuild::jobs_default),
+        memory_mb: args.memory,
+    };
+    let (rep, json) = run(&project, &opts)?;
+    eprint!("{}", table(&rep));
+    print!("{}", ktap(&rep));
+    for c in rep.checks.iter().filter(|c| !c.ok) {
+        eprintln!("FAIL stress {}: {}", c.name, c.detail);
+    }
+    if let Some(s) = rep.vm.failing_splats().next() {
+        eprintln!("first splat ({}):\n{}", s.kind, s.excerpt);
+    }
+    eprintln!("report: {}", json.display());
+    if !rep.ok {
+        let failed = rep.checks.iter().filter(|c| !c.ok).count();
+        return Err(ChecksFailed(format!("{failed} stress check(s) failed")).into());
+    }
+    Ok(())
 }
 
 /// Runs the stress test; returns the report and where it was written.
