@@ -42,6 +42,12 @@ pub enum Step {
     },
     /// The bridge floods no broadcast to `port`.
     NoBroadcastFlood { port: &'static str },
+    /// An IP address on `dev` in `ns` (for the TCP yardstick of `bench`).
+    IpAddr {
+        ns: &'static str,
+        addr: &'static str,
+        dev: &'static str,
+    },
     /// A fixed MAC address on `dev` in `ns` (`set_mac`).
     SetMac {
         ns: &'static str,
@@ -163,6 +169,9 @@ impl Step {
             } => format!("bridge_port {} {} {} {}", w(ns), w(dev), w(bridge), w(port)),
             Step::NoBroadcastFlood { port } => {
                 format!("$IP link set {} type bridge_slave bcast_flood off", w(port))
+            }
+            Step::IpAddr { ns, addr, dev } => {
+                format!("$IP -n {} addr add {} dev {}", w(ns), w(addr), w(dev))
             }
             Step::SetMac { ns, dev, mac } => format!("set_mac {} {} {}", w(ns), w(dev), w(mac)),
             Step::Capture { name, ns, iface } => {
