@@ -9,11 +9,13 @@ use anyhow::{bail, Context, Result};
 use xshell::{cmd, Shell};
 
 /// The identity of the commits the project makes in its kernel trees.
-const IDENTITY: [&str; 4] = [
+const IDENTITY: [&str; 6] = [
     "-c",
     "user.name=tipc-verifier",
     "-c",
     "user.email=tipc-verifier@localhost",
+    "-c",
+    "commit.gpgsign=false",
 ];
 
 /// `git` in `tree` with the project's identity, as a plain command for the
@@ -123,12 +125,11 @@ impl Tree {
         self.output(args).is_ok_and(|o| o.status.success())
     }
 
-    /// The bytes of `git show SPEC` (`HEAD:path`), if git has them.
-    pub fn show(&self, spec: &str) -> Option<Vec<u8>> {
-        self.output(&["show", spec])
-            .ok()
-            .filter(|o| o.status.success())
-            .map(|o| o.stdout)
+    /// The bytes of `git show SPEC` (`HEAD:path`): `None` if git has no
+    /// such object, an error if git could not run.
+    pub fn show(&self, spec: &str) -> Result<Option<Vec<u8>>> {
+        let out = self.output(&["show", spec])?;
+        Ok(out.status.success().then_some(out.stdout))
     }
 
     /// Ends an interrupted `git am`, if there is one.
@@ -146,8 +147,13 @@ impl Tree {
     /// `git am` of one patch file. On failure the am is aborted, so the
     /// tree stays at its last good commit, and git's words are returned.
     pub fn am(&self, patch: &Path) -> Result<std::result::Result<(), AmFailure>> {
-        let file = patch.to_string_lossy();
-        let out = self.output(&["am", "-q", &file])?;
+        let identity: &[&str] = if self.own { &IDENTITY } else { &[] };
+        let out = cmd!(self.sh, "git {identity...} am -q {patch}")
+            .quiet()
+            .ignore_status()
+            .stdin("")
+            .output()
+            .with_context(|| format!("cannot run git am in {}", self.path.display()))?;
         if out.status.success() {
             return Ok(Ok(()));
         }
@@ -169,6 +175,9 @@ mod tests {
     fn repo() -> (tempfile::TempDir, Tree) {
         let dir = tempfile::tempdir().unwrap();
         let tree = Tree::at(dir.path()).unwrap();
+        // The user's own git configuration stays out of the test.
+        tree.sh.set_var("GIT_CONFIG_GLOBAL", "/dev/null");
+        tree.sh.set_var("GIT_CONFIG_NOSYSTEM", "1");
         tree.run(&["init", "-q", "-b", "main"]).unwrap();
         std::fs::write(dir.path().join("a.txt"), "one\n").unwrap();
         tree.run(&["add", "a.txt"]).unwrap();
@@ -187,8 +196,11 @@ mod tests {
         assert!(!tree.succeeds(&["rev-parse", "--verify", "nope"]));
         let e = tree.read(&["rev-parse", "--verify", "nope"]).unwrap_err();
         assert!(format!("{e}").contains("rev-parse --verify nope"), "{e}");
-        assert_eq!(tree.show("HEAD:a.txt").as_deref(), Some(&b"one\n"[..]));
-        assert_eq!(tree.show("HEAD:missing"), None);
+        assert_eq!(
+            tree.show("HEAD:a.txt").unwrap().as_deref(),
+            Some(&b"one\n"[..])
+        );
+        assert_eq!(tree.show("HEAD:missing").unwrap(), None);
     }
 
     #[test]

@@ -144,7 +144,13 @@ pub fn apply(ctx: &BuildContext, opts: &ApplyOptions) -> Result<PathBuf> {
             );
         }
     }
-    let repo = git::Tree::as_user(&tree)?;
+    // The commits git am makes are the user's in the user's own tree, the
+    // project's in its cached tree.
+    let repo = if opts.tree.is_some() {
+        git::Tree::as_user(&tree)?
+    } else {
+        git::Tree::at(&tree)?
+    };
     repo.abort_am();
     repo.run(&["checkout", "-q", "-B", &branch, start])?;
     let patches: Vec<PatchFile> = kbuild::series_patches(&ctx.project, ctx.base)?
@@ -152,7 +158,7 @@ pub fn apply(ctx: &BuildContext, opts: &ApplyOptions) -> Result<PathBuf> {
         .map(|p| PatchFile::read(p))
         .collect::<Result<_>>()?;
     for (i, p) in patches.iter().enumerate() {
-        if let Err(failure) = apply::git_am(&tree, p)? {
+        if let Err(failure) = apply::git_am(&repo, p)? {
             bail!(
                 "patch {}/{} ({}) does not apply to {}:\n    {failure}\n  the branch {branch} holds \
                  the {} patch(es) before it",
@@ -295,14 +301,14 @@ pub fn export(ctx: &BuildContext, opts: &ExportOptions) -> Result<Vec<PathBuf>> 
             .unwrap_or(&local_path)
             .to_string_lossy()
             .into_owned();
-        let Some(on_branch) = repo.show(&format!("{branch}:{rel_s}")) else {
+        let Some(on_branch) = repo.show(&format!("{branch}:{rel_s}"))? else {
             bail!(
                 "{in_project} ({rel_s}) is not on branch {branch} of {}",
                 tree.display()
             );
         };
         let local = fs::read(&local_path)?;
-        let head = project.show(&format!("HEAD:{in_project}"));
+        let head = project.show(&format!("HEAD:{in_project}"))?;
         match overlay_action(&local, &on_branch, head.as_deref()) {
             OverlayAction::Unchanged => {}
             OverlayAction::Update => updates.push((local_path, on_branch)),

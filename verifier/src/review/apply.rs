@@ -4,7 +4,6 @@
 use super::patch::PatchFile;
 use crate::git;
 use anyhow::Result;
-use std::path::Path;
 
 /// Why a patch did not apply, in the terms of the patch.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -74,8 +73,11 @@ pub fn explain_failure(patch: &PatchFile, git_output: &str) -> ApplyFailure {
 
 /// `git am` of `patch` in `tree`; on failure the am is aborted, so the
 /// tree stays at the last good commit.
-pub fn git_am(tree: &Path, patch: &PatchFile) -> Result<std::result::Result<(), ApplyFailure>> {
-    Ok(git::Tree::at(tree)?
+pub fn git_am(
+    tree: &git::Tree,
+    patch: &PatchFile,
+) -> Result<std::result::Result<(), ApplyFailure>> {
+    Ok(tree
         .am(&patch.path)?
         .map_err(|failure| explain_failure(patch, &failure.output)))
 }

@@ -324,7 +324,7 @@ fn review_one(
     checks: &mut Vec<Outcome>,
 ) -> Result<()> {
     let log = |name: &str| PathBuf::from(format!("{}-{name}.log", logs.display()));
-    if let Err(failure) = apply::git_am(&tree.path, patch)? {
+    if let Err(failure) = apply::git_am(&crate::git::Tree::at(&tree.path)?, patch)? {
         checks.push(Outcome::fail(Check::Apply.name(), failure.to_string()));
         checks.extend(
             Check::ALL[1..]

@@ -113,7 +113,7 @@ pub fn kernel_doc(tree: &Path, patch: &PatchFile, log: &Path) -> Result<Outcome>
     let (mut total_before, mut total_after) = (0, 0);
     let repo = git::Tree::at(tree)?;
     for f in &files {
-        let before = if let Some(old) = repo.show(&format!("HEAD~1:{f}")) {
+        let before = if let Some(old) = repo.show(&format!("HEAD~1:{f}"))? {
             let copy = before_dir.path().join(f);
             if let Some(parent) = copy.parent() {
                 fs::create_dir_all(parent)?;

@@ -215,11 +215,19 @@ impl Scenario {
     /// (the function profiler, `profile_start` in lib.sh): such guests run
     /// their two vCPUs in one TCG thread (`VmSpec::single_thread`).
     pub fn patches_kernel_text(&self) -> bool {
-        self.discovery_cost
-            || self
-                .cases
+        let profiles = |steps: &[Step]| {
+            steps
                 .iter()
-                .any(|c| c.before.iter().any(|s| matches!(s, Step::ProfileStart(_))))
+                .any(|s| matches!(s.base(), Step::ProfileStart(_)))
+        };
+        self.discovery_cost
+            || profiles(&self.before_bearers)
+            || profiles(&self.after_links)
+            || self.cases.iter().any(|c| {
+                profiles(&c.before)
+                    || c.interrupt.as_deref().is_some_and(profiles)
+                    || c.pause.as_ref().is_some_and(|p| profiles(&p.step))
+            })
     }
     /// Whether this scenario runs on `kernel`: the sanitizer kernels
     /// (debug, kcsan) are the patched series, so they run what it runs,

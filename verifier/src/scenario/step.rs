@@ -1,12 +1,12 @@
 //! The steps a scenario adds to its guest script, as typed data rendered to
-//! shell in one place: scenario data holds no shell text. Each step is one
-//! line calling a helper of `vm/guest/lib.sh` (or a tool the guest image
-//! has), with every value quoted by [`agent::shell_word`].
+//! shell in one place: scenario data holds no shell text. Each step calls a
+//! helper of `vm/guest/lib.sh` (or a tool the guest image has), on one line
+//! or a few, with every value quoted by [`agent::shell_word`].
 
 use serde::Serialize;
 use tipc_agent_protocol::{self as agent, shell_word};
 
-/// One line of a guest script.
+/// One step of a guest script.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Step {
@@ -138,6 +138,14 @@ impl Step {
         Step::Checked(Box::new(self))
     }
 
+    /// The step itself, without [`Step::Checked`].
+    pub fn base(&self) -> &Step {
+        match self {
+            Step::Checked(inner) => inner.base(),
+            other => other,
+        }
+    }
+
     /// The shell line.
     pub fn render(&self) -> String {
         let w = shell_word;
@@ -230,7 +238,21 @@ impl Step {
             }
             Step::Bystanders { first, last } => format!("bystanders {first} {last}"),
             Step::ModuleCycles(n) => format!("module_cycles {n}"),
-            Step::Checked(step) => format!("{} || rc=1", step.render()),
+            Step::Checked(step) => {
+                let inner = step.render();
+                if inner.contains('\n') {
+                    // Every line of the group may fail without ending the
+                    // script under set -e: the group's status is its last
+                    // command's, so each line is checked on its own.
+                    inner
+                        .lines()
+                        .map(|l| format!("{l} || rc=1"))
+                        .collect::<Vec<_>>()
+                        .join("\n")
+                } else {
+                    format!("{inner} || rc=1")
+                }
+            }
         }
     }
 }
@@ -264,6 +286,19 @@ mod tests {
             .checked()
             .render(),
             "wait_links ns1 1 20 || rc=1"
+        );
+        assert_eq!(
+            Step::MoveLink {
+                dev: "eth0",
+                ns: "ns1"
+            }
+            .checked()
+            .render(),
+            "$IP link set eth0 netns ns1 || rc=1\n$IP -n ns1 link set eth0 up || rc=1"
+        );
+        assert_eq!(
+            Step::ProfileStart("f").checked().checked().base(),
+            &Step::ProfileStart("f")
         );
         assert_eq!(Step::Sleep { ms: 500 }.render(), "sleep 0.5");
         assert_eq!(Step::Sleep { ms: 6000 }.render(), "sleep 6");
