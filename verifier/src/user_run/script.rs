@@ -89,11 +89,15 @@ impl Work<'_> {
             );
         }
         if self.shell {
+            // busybox's shell runs its own applets first: its `ip` has no
+            // `netns`. The interactive shell reads $ENV, where `ip` and
+            // `tipc` are the real tools.
             let _ = writeln!(
                 s,
-                "echo \"tipc-verifier run: namespaces {ns}; 'ip netns exec NS CMD' runs CMD in one; \
+                "printf '%s\\n' 'ip() {{ /usr/sbin/ip \"$@\"; }}' 'tipc() {{ /usr/sbin/tipc \"$@\"; }}' > /tmp/shellrc\n\
+                 echo \"tipc-verifier run: namespaces {ns}; 'ip netns exec NS CMD' runs CMD in one; \
                  'exit' ends the run\" > /dev/console\n\
-                 (cd /share/user 2> /dev/null || cd /; setsid -c sh -i < /dev/console > /dev/console 2>&1) || true",
+                 (cd /share/user 2> /dev/null || cd /; ENV=/tmp/shellrc setsid -c sh -i < /dev/console > /dev/console 2>&1) || true",
                 ns = here.join(" ")
             );
         }
