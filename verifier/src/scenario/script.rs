@@ -84,6 +84,25 @@ impl Topology {
         steps
     }
 
+    /// The steps that enable the guest's bearers and then wait for every
+    /// namespace's links (a failed wait fails the run).
+    pub(crate) fn bring_up(self, role: Option<&str>) -> Vec<Step> {
+        let mut steps: Vec<Step> = self
+            .bearers(role)
+            .into_iter()
+            .map(|(ns, dev)| Step::Bearer { ns, dev })
+            .collect();
+        steps.extend(self.namespaces(role).into_iter().map(|ns| {
+            Step::WaitLinks {
+                ns,
+                count: self.links_per_ns(),
+                secs: LINK_TIMEOUT,
+            }
+            .checked()
+        }));
+        steps
+    }
+
     /// The bearers of the guest: (namespace, device).
     pub(crate) fn bearers(self, role: Option<&str>) -> Vec<(&'static str, &'static str)> {
         match (self, role) {
@@ -204,15 +223,8 @@ impl Scenario {
         for step in &self.before_bearers {
             let _ = writeln!(s, "{}", step.render());
         }
-        for (ns, dev) in self.topology.bearers(role) {
-            let _ = writeln!(s, "bearer {ns} {dev}");
-        }
-        for ns in &here {
-            let _ = writeln!(
-                s,
-                "wait_links {ns} {} {LINK_TIMEOUT} || rc=1",
-                self.topology.links_per_ns()
-            );
+        for step in self.topology.bring_up(role) {
+            let _ = writeln!(s, "{}", step.render());
         }
         for step in &self.after_links {
             let _ = writeln!(s, "{}", step.render());

@@ -5,7 +5,7 @@
 use std::fmt::Write as _;
 
 use super::args::NsCommand;
-use crate::scenario::{role_suffix, Topology, GUEST_LIB, LINK_TIMEOUT};
+use crate::scenario::{role_suffix, Topology, GUEST_LIB};
 
 /// What the guests run: the user's commands or a shell.
 #[derive(Debug, Clone)]
@@ -74,15 +74,10 @@ impl Work<'_> {
         for (name, ns, dev) in captures(self.topology, role) {
             let _ = writeln!(s, "capture_start {name} {ns} {dev}");
         }
-        for (ns, dev) in self.topology.bearers(role) {
-            let _ = writeln!(s, "bearer {ns} {dev}");
+        for step in self.topology.bring_up(role) {
+            let _ = writeln!(s, "{}", step.render());
         }
         for ns in &here {
-            let _ = writeln!(
-                s,
-                "wait_links {ns} {} {LINK_TIMEOUT} || rc=1",
-                self.topology.links_per_ns()
-            );
             let _ = writeln!(
                 s,
                 "$IP netns exec {ns} $TIPC node get address > $RES/address-{ns}.txt 2>&1 || rc=1"
