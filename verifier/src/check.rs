@@ -103,18 +103,23 @@ impl Args {
             return Err(UsageError(format!(
                 "--base-version names the version of one base's package: give exactly one \
                  --base with it (got {})",
-                if bases.is_empty() {
-                    "none: the default is both bases".to_string()
-                } else {
-                    bases
-                        .iter()
-                        .map(|b| b.name())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                }
+                names_or(
+                    bases.iter().map(|b| b.name()),
+                    "none: the default is both bases"
+                )
             )));
         }
         Ok(())
+    }
+}
+
+/// `names` joined with commas, or `none` when there are none.
+fn names_or<'a>(names: impl Iterator<Item = &'a str>, none: &str) -> String {
+    let names: Vec<&str> = names.collect();
+    if names.is_empty() {
+        none.to_string()
+    } else {
+        names.join(", ")
     }
 }
 
@@ -298,15 +303,7 @@ pub fn plan(
             let msg = format!(
                 "nothing selected runs on base {base} (its scenarios: {}; kernels: {})",
                 base.scenario_names().join(", "),
-                if flavours.is_empty() {
-                    "none selected".to_string()
-                } else {
-                    flavours
-                        .iter()
-                        .map(|f| f.name())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                }
+                names_or(flavours.iter().map(|f| f.name()), "none selected")
             );
             if bases_named {
                 return Err(crate::exit::UsageError(msg).into());
