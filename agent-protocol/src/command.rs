@@ -118,6 +118,8 @@ pub struct Inject {
     pub cluster: Option<u32>,
     pub distinct: bool,
     pub first: Option<u32>,
+    /// Each frame's proof differs from the one before (`--vary-proof`).
+    pub vary_proof: bool,
     pub mode: InjectMode,
     pub count: Option<u64>,
     pub interval_us: Option<u64>,
@@ -280,6 +282,7 @@ impl Command {
                 a.maybe("cluster", i.cluster);
                 a.flag("distinct", i.distinct);
                 a.maybe("first", i.first);
+                a.flag("vary-proof", i.vary_proof);
                 a.opt("mode", i.mode);
                 a.maybe("count", i.count);
                 a.maybe("interval-us", i.interval_us);

@@ -431,6 +431,12 @@ pub struct InjectCli {
     /// With --distinct: the index of the first claimed node.
     #[arg(long, value_name = "N", default_value_t = 0)]
     first: u32,
+    /// Every frame carries a proof of its own (the claimed one XOR the
+    /// frame's number from 1): a receiver remembers the last proof that
+    /// failed for a node, so only a proof it has not seen makes it look
+    /// again.
+    #[arg(long)]
+    vary_proof: bool,
     /// How the frames are wrong.
     #[arg(long, value_enum)]
     mode: inject::Mode,
@@ -464,6 +470,7 @@ fn run_inject(a: InjectCli) -> ExitCode {
         cluster_id: a.cluster,
         distinct: a.distinct,
         first: a.first,
+        vary_proof: a.vary_proof,
         mode: a.mode,
         count: a.count,
         interval: Duration::from_micros(a.interval_us),

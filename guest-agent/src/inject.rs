@@ -214,6 +214,8 @@ pub struct InjectArgs<'a> {
     pub distinct: bool,
     /// Index of the first of those claims (runs use different ranges).
     pub first: u32,
+    /// Each frame's proof is the claimed one XOR the frame's number from 1.
+    pub vary_proof: bool,
     pub mode: Mode,
     pub count: u64,
     pub interval: Duration,
@@ -269,8 +271,16 @@ pub fn run(a: &InjectArgs<'_>, report: &mut InjectReport) -> Result<()> {
     let same = claim.frame();
     let sock = RawSocket::open(a.dev)?;
     for i in 0..a.count {
-        if a.distinct {
-            sock.send(&claim.distinct(a.first.wrapping_add(i as u32)).frame())?;
+        if a.distinct || a.vary_proof {
+            let mut this = if a.distinct {
+                claim.distinct(a.first.wrapping_add(i as u32))
+            } else {
+                claim.clone()
+            };
+            if a.vary_proof {
+                this.proof ^= (i as u32).wrapping_add(1);
+            }
+            sock.send(&this.frame())?;
         } else {
             sock.send(&same)?;
         }

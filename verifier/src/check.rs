@@ -505,7 +505,7 @@ fn run_scenario(
     }
     // A timing scenario runs its kernels one after the other, so that
     // one guest's load does not distort the other's figures.
-    let outcomes = if scn.discovery_cost {
+    let outcomes = if scn.cost.timed() {
         let mut all = Vec::new();
         for (_, _, range) in &groups {
             all.extend(qemu::run_all(&specs[range.clone()], opts.run)?);
@@ -588,7 +588,7 @@ fn guest_specs(
 ) -> Result<Vec<VmSpec>> {
     let mut specs = topology_specs(scn.topology, flavour, kernel, initrd, share, timeout)?;
     for spec in &mut specs {
-        spec.icount = scn.discovery_cost;
+        spec.icount = scn.cost.timed();
         spec.single_thread = scn.patches_kernel_text();
     }
     Ok(specs)

@@ -260,6 +260,7 @@ fn every_option() -> Vec<Command> {
             sniff_dev: Some("isor".into()),
             cluster: Some(4711),
             distinct: true,
+            vary_proof: true,
             first: Some(5000),
             mode: InjectMode::RawHash,
             count: Some(10),

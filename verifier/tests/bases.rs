@@ -262,16 +262,16 @@ fn the_check_plan_per_base() {
     let (plans, _) = check::plan(&[Base::V7_3], true, &[Flavour::Kcsan], &[], false, true).unwrap();
     let timed = scenario::catalogue()
         .iter()
-        .filter(|s| s.discovery_cost)
+        .filter(|s| s.cost.timed())
         .count();
-    assert_eq!(timed, 1, "discovery_scale");
+    assert_eq!(timed, 2, "discovery_scale, claimants");
     // ... but the timing, the debug kernel's KUnit suite and the modules
     // kernel's load cycles.
     assert_eq!(
         plans[0].scenarios.len(),
         scenario::catalogue().len() - timed - 2
     );
-    assert!(!plans[0].scenarios.iter().any(|s| s.discovery_cost));
+    assert!(!plans[0].scenarios.iter().any(|s| s.cost.timed()));
     assert!(check::plan(&[Base::V6_12], true, &[Flavour::Kcsan], &[], false, true).is_err());
     // make test's subset: 6.12 keeps its patched kernel only, 7.3 both.
     let (plans, notes) = check::plan(&Base::ALL, false, &kernels, &[], true, true).unwrap();
@@ -301,7 +301,7 @@ fn the_patched_c_kernel_runs_what_patched_runs_and_only_veth_classes_in_quick() 
             // which the C walk would fail.
             assert_eq!(
                 p.runs(scn, Flavour::PatchedC),
-                p.runs(scn, Flavour::Patched) && !scn.discovery_cost,
+                p.runs(scn, Flavour::Patched) && !scn.cost.timed(),
                 "{} {}",
                 p.base,
                 scn.name

@@ -174,7 +174,10 @@ fn scenarios_running_the_function_profiler_keep_their_vcpus_in_one_thread() {
         .filter(|s| s.patches_kernel_text())
         .map(|s| s.name)
         .collect();
-    assert_eq!(patching, ["forged_discovery", "discovery_scale"]);
+    assert_eq!(
+        patching,
+        ["forged_discovery", "discovery_scale", "claimants"]
+    );
 }
 
 #[test]

@@ -356,6 +356,17 @@ discovery_profile() {
 	$IP link del "pr-$1"
 }
 
+# claimants FIRST LAST ADDR: namespaces cFIRST..cLAST, each a TIPC node with
+# the configured address ADDR, and so the node identity TIPC derives from it:
+# final at once, without a bearer or an address trial.
+claimants() {
+	for i in $(seq "$1" "$2"); do
+		ns_add "c$i"
+		$IP netns exec "c$i" $TIPC node set address "$3"
+	done
+	log "claimants: c$1..c$2 at $3"
+}
+
 # bench_blast SINK_PID COMMAND...: once the sink started in the background
 # (with --ready-file /tmp/sink.ready) listens, runs the blaster COMMAND, then
 # waits for the sink; stops the sink when either fails.

@@ -23,7 +23,11 @@
 //! ([`tipc_crossover_slot_new`]), so that entering it cannot fail later.
 //! A namespace enters the registry when its TIPC address becomes final and
 //! leaves it in its `pre_exit` (`tipc_crossover_unregister()`), and again in
-//! its `exit`, in case the address work registered it in between. A peer
+//! its `exit`, in case the address work registered it in between. Both
+//! find its entry by the key it entered with: its cookie, its node id and
+//! the proof [`tipc_crossover_register`] returned, which C keeps for them
+//! (`tipc_net::crossover_proof`), so no later change of an identifier could
+//! leave an entry behind. A peer
 //! pointer is only ever set by the C caller of [`tipc_crossover_peer_find`],
 //! which holds the receiver's `node_list_lock` across the lookup and the
 //! store, and only to a namespace that was in the registry and still alive
@@ -93,7 +97,7 @@ impl PeerNet {
 // depend on which CPU holds the `PeerNet`.
 unsafe impl Send for PeerNet {}
 
-/// The namespaces of this kernel, by node id and cookie.
+/// The namespaces of this kernel, by node id, proof and cookie.
 ///
 /// A type of its own, not a bare `RBTree`, keeps the mangled names of the
 /// generic functions instantiated for the registry short: with the bare
@@ -113,13 +117,14 @@ impl PeerMap {
     }
 
     /// The live namespace, other than the receiver, that `claim` proves to
-    /// be its sender.
+    /// be its sender. One descent of the tree and no hash: every recorded
+    /// namespace's proof is in its key.
     fn find(&mut self, claim: &Claim<'_>) -> Option<NonNull<bindings::net>> {
-        let first = PeerKey::first_with(claim.node_id);
+        let first = PeerKey::first_with(claim.node_id, claim.proof);
         let mut cursor = self.0.cursor_lower_bound_mut(&first);
         while let Some(current) = cursor {
             let (key, peer) = current.current();
-            match crossover_peer::judge(key, peer.cluster_id, claim, proof_of) {
+            match crossover_peer::judge(key, peer.cluster_id, claim) {
                 Verdict::Match if peer.alive() => return Some(peer.net),
                 // A dying namespace that registered after its `pre_exit`.
                 Verdict::Match | Verdict::Skip => cursor = current.move_next(),
@@ -278,7 +283,9 @@ pub unsafe extern "C" fn tipc_crossover_slot_free(slot: *mut c_void) {
 /// `slot` is the room made for it, which the call uses up; `net` is the
 /// namespace, `cookie` its `net_cookie`, `node_id` and `cluster_id` its TIPC
 /// node id and cluster id, which TIPC does not let change once the node has
-/// an address. Does not allocate and cannot fail.
+/// an address. Computes the namespace's proof, which goes into its key, and
+/// returns it for [`tipc_crossover_unregister`]. Does not allocate and cannot
+/// fail.
 ///
 /// # Safety
 ///
@@ -287,7 +294,7 @@ pub unsafe extern "C" fn tipc_crossover_slot_free(slot: *mut c_void) {
 /// bytes, and those bytes must not be written to during the call. `net` must
 /// point to a valid namespace with TIPC state until
 /// [`tipc_crossover_unregister`] is called with the same `cookie` and
-/// `node_id`.
+/// `node_id` and the proof this call returns.
 #[no_mangle]
 pub unsafe extern "C" fn tipc_crossover_register(
     slot: *mut c_void,
@@ -295,16 +302,24 @@ pub unsafe extern "C" fn tipc_crossover_register(
     cookie: u64,
     node_id: *const u8,
     cluster_id: u32,
-) {
+) -> u32 {
     // SAFETY: the caller hands over ownership of a `KBox<Slot>` made by
     // `tipc_crossover_slot_new()`.
     let slot = KBox::into_inner(unsafe { KBox::from_raw(slot.cast::<Slot>()) });
+    // SAFETY: the caller guarantees what `node_id_from_c()` requires.
+    let node_id = unsafe { node_id_from_c(node_id) };
+    // Hashed here, once, and not under the registry's lock.
+    let proof = proof_of(&NetIdentity {
+        cookie,
+        node_id: &node_id,
+        cluster_id,
+    });
     let Some(net) = NonNull::new(net) else {
-        return;
+        return proof;
     };
     let key = PeerKey {
-        // SAFETY: the caller guarantees what `node_id_from_c()` requires.
-        node_id: unsafe { node_id_from_c(node_id) },
+        node_id,
+        proof,
         cookie,
     };
     // INVARIANT: the caller keeps `net` valid until it unregisters it.
@@ -314,24 +329,32 @@ pub unsafe extern "C" fn tipc_crossover_register(
     if let Some(peers) = TIPC_CROSSOVER_REGISTRY.lock().as_mut() {
         peers.insert(node);
     }
+    proof
 }
 
 /// Removes a namespace from the registry, if it is there.
 ///
-/// `cookie` and `id` are the namespace's cookie and TIPC node id, as given to
-/// [`tipc_crossover_register`]. Called from the namespace's `pre_exit`,
-/// before the peer pointers to it are cleared; see the module documentation
-/// for why that order matters.
+/// `cookie` and `node_id` are the namespace's cookie and TIPC node id, as
+/// given to [`tipc_crossover_register`], and `entry_proof` is the proof that
+/// call returned: the key the namespace entered with, whatever happened to
+/// its identifiers since. Called from the namespace's `pre_exit`, before the
+/// peer pointers to it are cleared; see the module documentation for why
+/// that order matters.
 ///
 /// # Safety
 ///
-/// `id` must be valid for reads of `NODE_ID_LEN` (16) bytes, and those bytes
-/// must not be written to during the call.
+/// `node_id` must be valid for reads of `NODE_ID_LEN` (16) bytes, and those
+/// bytes must not be written to during the call.
 #[no_mangle]
-pub unsafe extern "C" fn tipc_crossover_unregister(cookie: u64, id: *const u8) {
+pub unsafe extern "C" fn tipc_crossover_unregister(
+    cookie: u64,
+    node_id: *const u8,
+    entry_proof: u32,
+) {
     let key = PeerKey {
         // SAFETY: the caller guarantees what `node_id_from_c()` requires.
-        node_id: unsafe { node_id_from_c(id) },
+        node_id: unsafe { node_id_from_c(node_id) },
+        proof: entry_proof,
         cookie,
     };
     if let Some(peers) = TIPC_CROSSOVER_REGISTRY.lock().as_mut() {

@@ -55,9 +55,8 @@ mod tests {
     type NodeId = [u8; NODE_ID_LEN];
     /// A registered namespace: its key and its cluster id.
     type Entry = (PeerKey, u32);
-    /// What a lookup found, the entries it visited and the proofs it
-    /// computed.
-    type Found = (Option<u64>, usize, usize);
+    /// What a lookup found and the entries it judged.
+    type Found = (Option<u64>, usize);
 
     /// A node id that differs between different `n`.
     fn node_id(n: u8) -> NodeId {
@@ -88,51 +87,58 @@ mod tests {
         }
     }
 
-    /// Eight namespaces as the registry orders them: cookies 1 to 8 with
+    /// Eight namespaces as the registry orders them: cookies 1 to 6 with
     /// node ids `node_id(1..=6)`, cookies 7 and 8 with node id
-    /// `node_id(3)` in clusters 2 and 4711 (two claimants of one node id),
-    /// everyone else in cluster 4711.
+    /// `node_id(3)` in clusters 2 and 4711 (so three claimants of
+    /// `node_id(3)`, cookies 3, 7 and 8), everyone else in cluster 4711.
+    /// Each namespace's proof is computed once, when it is recorded.
     fn registry() -> [Entry; 8] {
         let mut reg = [(
             PeerKey {
                 node_id: [0; NODE_ID_LEN],
+                proof: 0,
                 cookie: 0,
             },
             4711,
         ); 8];
         for (i, entry) in reg.iter_mut().enumerate() {
             let cookie = i as u64 + 1;
-            let id = if cookie > 6 { 3 } else { cookie as u8 };
-            entry.0 = PeerKey {
-                node_id: node_id(id),
+            let id = node_id(if cookie > 6 { 3 } else { cookie as u8 });
+            let cluster_id = if cookie == 7 { 2 } else { 4711 };
+            let proof = proof(&NetIdentity {
                 cookie,
-            };
-            entry.1 = if cookie == 7 { 2 } else { 4711 };
+                node_id: &id,
+                cluster_id,
+            });
+            *entry = (
+                PeerKey {
+                    node_id: id,
+                    proof,
+                    cookie,
+                },
+                cluster_id,
+            );
         }
         reg.sort_unstable_by_key(|entry| entry.0);
         reg
     }
 
     /// What the kernel's lookup finds for `claim` in `reg`, and how many
-    /// entries it visited and proofs it computed: it starts at the first key
-    /// with the claimed node id and judges entries in order.
+    /// entries it judged: it starts at the first key with the claimed node
+    /// id and proof and judges entries in order; it computes no proof.
     fn find(reg: &[Entry], claim: &Claim<'_>) -> Found {
-        let first = PeerKey::first_with(claim.node_id);
+        let first = PeerKey::first_with(claim.node_id, claim.proof);
         let start = reg.partition_point(|(key, _)| *key < first);
-        let (mut visited, mut proofs) = (0, 0);
+        let mut visited = 0;
         for (key, cluster_id) in &reg[start..] {
             visited += 1;
-            let verdict = judge(key, *cluster_id, claim, |id| {
-                proofs += 1;
-                proof(id)
-            });
-            match verdict {
-                Verdict::Match => return (Some(key.cookie), visited, proofs),
+            match judge(key, *cluster_id, claim) {
+                Verdict::Match => return (Some(key.cookie), visited),
                 Verdict::Skip => {}
                 Verdict::End => break,
             }
         }
-        (None, visited, proofs)
+        (None, visited)
     }
 
     #[test]
@@ -254,19 +260,26 @@ mod tests {
     }
 
     #[test]
-    fn finds_the_sender_with_one_proof() {
+    fn finds_the_sender_at_its_own_entry() {
         let reg = registry();
         let id = node_id(5);
-        assert_eq!(find(&reg, &claim(&id, 5, 4711, 1)), (Some(5), 1, 1));
+        assert_eq!(find(&reg, &claim(&id, 5, 4711, 1)), (Some(5), 1));
     }
 
     #[test]
     fn a_forged_proof_opens_nothing() {
         let reg = registry();
+        // A node id with three claimants: a forged proof still judges at
+        // most one entry, the first after where its key would be.
+        let id = node_id(3);
+        let mut forged = claim(&id, 8, 4711, 1);
+        for flip in 0..32 {
+            forged.proof ^= 1 << flip;
+            assert!(find(&reg, &forged).1 <= 1);
+            assert_eq!(find(&reg, &forged).0, None);
+            forged.proof ^= 1 << flip;
+        }
         let id = node_id(5);
-        let mut forged = claim(&id, 5, 4711, 1);
-        forged.proof ^= 1;
-        assert_eq!(find(&reg, &forged).0, None);
         // Replayed under another node id.
         let other = node_id(6);
         forged = claim(&id, 5, 4711, 1);
@@ -279,20 +292,20 @@ mod tests {
         let reg = registry();
         let id = node_id(5);
         assert_eq!(find(&reg, &claim(&id, 5, 4711, 5)).0, None);
-        // The sender's own proof, received in another cluster: no proof is
-        // even computed.
+        // The sender's own proof, received in another cluster.
         let mut elsewhere = claim(&id, 5, 4711, 1);
         elsewhere.cluster_id = 1;
-        assert_eq!(find(&reg, &elsewhere), (None, 2, 0));
+        assert_eq!(find(&reg, &elsewhere), (None, 2));
     }
 
     #[test]
     fn claimants_of_one_node_id_are_told_apart() {
         let reg = registry();
         let id = node_id(3);
-        // Cookies 3 and 8 in cluster 4711, cookie 7 in cluster 2.
-        assert_eq!(find(&reg, &claim(&id, 8, 4711, 1)), (Some(8), 3, 2));
-        assert_eq!(find(&reg, &claim(&id, 7, 2, 1)), (Some(7), 2, 1));
+        // Cookies 3 and 8 in cluster 4711, cookie 7 in cluster 2: each is
+        // found at its own entry, whatever the others' place.
+        assert_eq!(find(&reg, &claim(&id, 8, 4711, 1)), (Some(8), 1));
+        assert_eq!(find(&reg, &claim(&id, 7, 2, 1)), (Some(7), 1));
         assert_eq!(find(&reg, &claim(&id, 3, 4711, 1)).0, Some(3));
         // A claimant's proof received in the other cluster matches no one.
         let mut crossed = claim(&id, 7, 2, 1);
@@ -304,7 +317,7 @@ mod tests {
     fn an_unknown_node_id_ends_at_once() {
         let reg = registry();
         // Between node_id(3) and node_id(4): the walk starts at the first
-        // key of node_id(4) and ends there, without a proof.
+        // key of node_id(4) and ends there.
         let mut id = node_id(3);
         id[NODE_ID_LEN - 1] += 1;
         let unknown = Claim {
@@ -313,20 +326,24 @@ mod tests {
             proof: 0,
             receiver_cookie: 1,
         };
-        assert_eq!(find(&reg, &unknown), (None, 1, 0));
+        assert_eq!(find(&reg, &unknown), (None, 1));
     }
 
     #[test]
-    fn keys_order_by_node_id_before_cookie() {
+    fn keys_order_by_node_id_then_proof_then_cookie() {
         let low = PeerKey {
             node_id: node_id(1),
+            proof: u32::MAX,
             cookie: u64::MAX,
         };
         let high = PeerKey {
             node_id: node_id(2),
+            proof: 0,
             cookie: 0,
         };
-        assert!(low < high);
-        assert!(PeerKey::first_with(&node_id(2)) <= high);
+        let higher = PeerKey { proof: 1, ..high };
+        assert!(low < high && high < higher);
+        assert!(PeerKey::first_with(&node_id(2), 1) > high);
+        assert!(PeerKey::first_with(&node_id(2), 1) <= higher);
     }
 }

@@ -3,35 +3,42 @@
 //! Matching a discovered node with a network namespace of this kernel.
 //!
 //! Every namespace whose TIPC node has a node id is recorded under a
-//! [`PeerKey`]: its node id first, then its cookie. Keys order by node id,
-//! so the namespaces that share a node id sit next to each other, and a
-//! discovery claim is matched by [`judge`]-ing those alone, starting at
-//! [`PeerKey::first_with`] and stopping at the first other node id. The
-//! cost of a match is a lookup in an ordered map plus one proof per
-//! namespace that claims the same node id (one, unless misconfigured); it
-//! does not grow with the number of namespaces, as the C implementation's
-//! walk over every namespace (`for_each_net_rcu()`) does.
+//! [`PeerKey`]: its node id, then the discovery proof it sends, then its
+//! cookie. The proof is computed once, when the namespace is recorded: its node
+//! id and cluster id are final by then. Keys order by node id and proof, so a
+//! discovery claim is matched by [`judge`]-ing the entries from
+//! [`PeerKey::first_with`] the claimed node id and proof on, stopping at the
+//! first entry with another node id or proof. A claim costs one descent of an
+//! ordered map and no hash, however many namespaces exist and however many of
+//! them share the claimed node id: a forged proof, or one replayed under
+//! another node id, finds no entry to judge. The C implementation walks every
+//! namespace (`for_each_net_rcu()`) and hashes each one with the claimed node
+//! id.
 //!
 //! The module uses nothing but `core` and the proof layout: it is built and
 //! tested on the host as well as in the kernel.
 
-use crate::crossover_proof::{proof_matches, NetIdentity, NODE_ID_LEN};
+use crate::crossover_proof::NODE_ID_LEN;
 
-/// Where a namespace is recorded: ordered by node id, then by cookie.
+/// Where a namespace is recorded: ordered by node id, then by the proof its
+/// discovery messages carry, then by cookie.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub(crate) struct PeerKey {
     /// The 128-bit node id of the namespace's TIPC node.
     pub(crate) node_id: [u8; NODE_ID_LEN],
+    /// The namespace's discovery proof, computed when it was recorded.
+    pub(crate) proof: u32,
     /// The namespace's cookie (`net->net_cookie`).
     pub(crate) cookie: u64,
 }
 
 impl PeerKey {
-    /// The smallest key with `node_id`: where the namespaces that have this
-    /// node id start.
-    pub(crate) fn first_with(node_id: &[u8; NODE_ID_LEN]) -> Self {
+    /// The smallest key with `node_id` and `proof`: where the namespaces
+    /// that could have sent a claim with them start.
+    pub(crate) fn first_with(node_id: &[u8; NODE_ID_LEN], proof: u32) -> Self {
         PeerKey {
             node_id: *node_id,
+            proof,
             cookie: 0,
         }
     }
@@ -57,36 +64,25 @@ pub(crate) enum Verdict {
     Match,
     /// Not this namespace; the next one may still match.
     Skip,
-    /// This and every following key have another node id: no match.
+    /// This and every following key have another node id or proof: no
+    /// match.
     End,
 }
 
 /// Compares the namespace recorded under `key`, whose cluster id is
-/// `cluster_id`, with `claim`.
-///
-/// `proof_of` computes the proof of a namespace of this kernel; it is only
-/// called for a namespace whose node id and cluster id already match, so a
-/// match costs one proof in the usual case.
-pub(crate) fn judge(
-    key: &PeerKey,
-    cluster_id: u32,
-    claim: &Claim<'_>,
-    proof_of: impl FnOnce(&NetIdentity<'_>) -> u32,
-) -> Verdict {
-    if key.node_id != *claim.node_id {
-        return Verdict::End;
-    }
-    if key.cookie == claim.receiver_cookie || cluster_id != claim.cluster_id {
-        return Verdict::Skip;
-    }
-    let identity = NetIdentity {
-        cookie: key.cookie,
-        node_id: &key.node_id,
-        cluster_id,
-    };
-    if proof_matches(claim.proof, proof_of(&identity)) {
-        Verdict::Match
-    } else {
+/// `cluster`, with `claim`. Computes nothing: the recorded proof is
+/// compared with the claimed one.
+pub(crate) fn judge(key: &PeerKey, cluster: u32, claim: &Claim<'_>) -> Verdict {
+    // Plain equality, as the key's order needs: every entry with the
+    // claimed node id and proof sits between `first_with()` and the first
+    // entry that differs in either.
+    let claimed = key.node_id == *claim.node_id && key.proof == claim.proof;
+    let receiver = key.cookie == claim.receiver_cookie;
+    if !claimed {
+        Verdict::End
+    } else if receiver || cluster != claim.cluster_id {
         Verdict::Skip
+    } else {
+        Verdict::Match
     }
 }

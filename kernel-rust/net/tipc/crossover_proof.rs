@@ -3,9 +3,9 @@
 //! The discovery proof that opens the crossover.
 //!
 //! A discovery message carries in word 13 a proof that its sender is a
-//! network namespace of the kernel that receives it. A receiver recomputes
-//! the proof of each local namespace with the claimed node id and its own
-//! cluster id, and records the peer namespace only on a match.
+//! network namespace of the kernel that receives it. A receiver records the
+//! peer namespace only if a local namespace with the claimed node id and
+//! the receiver's cluster id has that proof.
 //!
 //! The proof is the low 32 bits of SipHash-2-4 over the identity of the
 //! sending namespace, keyed with a secret drawn at random once per boot.

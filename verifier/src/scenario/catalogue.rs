@@ -5,8 +5,8 @@ use super::crossover_events::EventKind;
 use tipc_agent_protocol::{self as agent, GroupMode, InjectMode, Service, SockMode};
 
 use super::{
-    CapturePoint, CrossoverExpectation, MsgPath, PathChange, PauseStep, Scenario, Step, Topology,
-    TrafficCase, BOTH, DEBUG_ONLY, MODULES_ONLY, PATCHED_ONLY, WITH_MODULES,
+    CapturePoint, Cost, CrossoverExpectation, MsgPath, PathChange, PauseStep, Scenario, Step,
+    Topology, TrafficCase, BOTH, DEBUG_ONLY, MODULES_ONLY, PATCHED_ONLY, WITH_MODULES,
 };
 
 /// Why the series takes group unicast across (patch 7 of 10 in both series).
@@ -50,7 +50,7 @@ pub fn veth_rdm() -> Scenario {
         before_bearers: Vec::new(),
         crossovers: both_ways("ns1", "ns2"),
         after_links: Vec::new(),
-        discovery_cost: false,
+        cost: Cost::None,
     }
 }
 
@@ -149,7 +149,7 @@ pub fn veth_classes() -> Scenario {
         before_bearers: Vec::new(),
         crossovers: both_ways("ns1", "ns2"),
         after_links: Vec::new(),
-        discovery_cost: false,
+        cost: Cost::None,
     }
 }
 
@@ -181,7 +181,7 @@ pub fn crossover_off() -> Scenario {
         ],
         crossovers: CrossoverExpectation::default(),
         after_links: Vec::new(),
-        discovery_cost: false,
+        cost: Cost::None,
     }
 }
 
@@ -273,7 +273,7 @@ pub fn crossover_toggle() -> Scenario {
             cleared: vec![EventKind::SwitchOff],
         },
         after_links: Vec::new(),
-        discovery_cost: false,
+        cost: Cost::None,
     }
 }
 
@@ -331,7 +331,7 @@ pub fn bridge_four() -> Scenario {
             cleared: Vec::new(),
         },
         after_links: Vec::new(),
-        discovery_cost: false,
+        cost: Cost::None,
     }
 }
 
@@ -371,7 +371,7 @@ pub fn two_guests() -> Scenario {
         before_bearers: Vec::new(),
         crossovers: CrossoverExpectation::default(),
         after_links: Vec::new(),
-        discovery_cost: false,
+        cost: Cost::None,
     }
 }
 
@@ -411,7 +411,7 @@ pub fn mixed() -> Scenario {
         before_bearers: Vec::new(),
         crossovers: both_ways("ns1", "ns2"),
         after_links: Vec::new(),
-        discovery_cost: false,
+        cost: Cost::None,
     }
 }
 
@@ -498,7 +498,7 @@ pub fn impersonation() -> Scenario {
         }],
         crossovers: both_ways("ns1", "ns2"),
         after_links: Vec::new(),
-        discovery_cost: false,
+        cost: Cost::None,
     }
 }
 
@@ -540,7 +540,7 @@ pub fn bearer_cycle() -> Scenario {
             cleared: vec![EventKind::LostContact],
         },
         after_links: Vec::new(),
-        discovery_cost: false,
+        cost: Cost::None,
     }
 }
 
@@ -555,6 +555,7 @@ fn forge_each_mode(count: u64) -> Vec<Step> {
             sniff_dev: Some("isor".into()),
             cluster: None,
             distinct: false,
+            vary_proof: false,
             first: None,
             mode,
             count: Some(count),
@@ -612,7 +613,7 @@ pub fn forged_discovery() -> Scenario {
         ],
         crossovers: both_ways("ns1", "ns2"),
         after_links: Vec::new(),
-        discovery_cost: false,
+        cost: Cost::None,
     }
 }
 
@@ -711,7 +712,7 @@ pub fn netns_recreate() -> Scenario {
             cleared: vec![EventKind::PeerExit],
         },
         after_links: Vec::new(),
-        discovery_cost: false,
+        cost: Cost::None,
     }
 }
 
@@ -753,7 +754,7 @@ pub fn discovery_scale() -> Scenario {
                 first: 900,
             },
         ],
-        discovery_cost: true,
+        cost: Cost::DiscoveryScale,
     }
 }
 
@@ -772,7 +773,7 @@ pub fn kselftest() -> Scenario {
         before_bearers: Vec::new(),
         crossovers: CrossoverExpectation::default(),
         after_links: Vec::new(),
-        discovery_cost: false,
+        cost: Cost::None,
     }
 }
 
@@ -790,7 +791,7 @@ pub fn kunit() -> Scenario {
         before_bearers: Vec::new(),
         crossovers: CrossoverExpectation::default(),
         after_links: Vec::new(),
-        discovery_cost: false,
+        cost: Cost::None,
     }
 }
 
@@ -808,7 +809,7 @@ pub fn module_cycle() -> Scenario {
         before_bearers: Vec::new(),
         crossovers: CrossoverExpectation::default(),
         after_links: vec![Step::ModuleCycles(50)],
-        discovery_cost: false,
+        cost: Cost::None,
     }
 }
 
@@ -827,10 +828,82 @@ pub fn catalogue() -> Vec<Scenario> {
         two_guests(),
         mixed(),
         impersonation(),
+        claimants(),
         kselftest(),
         kunit(),
         module_cycle(),
     ]
+}
+
+/// The address the victim of `claimants` and its 64 fellow claimants
+/// configure: one address, so one node identity.
+const CLAIMED_ADDR: &str = "1.1.7";
+
+/// A forged-proof flood claiming the node behind `isor`, under the function
+/// profiler, each frame with a proof of its own (`label` names the files).
+fn claimant_flood(label: &'static str, count: u64) -> Vec<Step> {
+    let inject = agent::Command::Inject(agent::Inject {
+        dev: "br0".into(),
+        sniff_dev: Some("isor".into()),
+        cluster: None,
+        distinct: false,
+        first: None,
+        vary_proof: true,
+        mode: InjectMode::ForgedProof,
+        count: Some(count),
+        interval_us: None,
+        timeout_s: None,
+        out: format!("$RES/claimants-{label}.json"),
+    });
+    vec![
+        Step::ProfileStart(super::discovery_cost::MEASURED),
+        Step::Agent(inject).checked(),
+        Step::Sleep { ms: 1000 },
+        Step::ProfileStop(format!("$RES/claimants-{label}.profile")),
+    ]
+}
+
+/// The work one forged discovery frame causes when many namespaces of this
+/// kernel claim its node id: with the series it must not grow with them.
+pub fn claimants() -> Scenario {
+    let mut after_links = claimant_flood("1", 300);
+    after_links.push(Step::Claimants {
+        first: 1,
+        last: 64,
+        addr: CLAIMED_ADDR,
+    });
+    after_links.extend(claimant_flood("65", 300));
+    Scenario {
+        name: "claimants",
+        topology: Topology::Bridge(2),
+        description: "forged discovery frames, each with a proof of its own, claim a node of this kernel while 1 \
+                      and then 65 namespaces have its node id; function profiler on tipc_disc_rcv",
+        captures: Vec::new(),
+        cases: Vec::new(),
+        kernels: BOTH,
+        // The claimed node: its bearer leads only to the root namespace,
+        // where the attacker learns its discovery messages.
+        before_bearers: vec![
+            Step::NsAdd("victim"),
+            Step::VethToRoot {
+                ns: "victim",
+                dev: "iso",
+                peer: "isor",
+            },
+            Step::NodeAddress {
+                ns: "victim",
+                addr: CLAIMED_ADDR,
+                if_present: false,
+            },
+            Step::Bearer {
+                ns: "victim",
+                dev: "iso",
+            },
+        ],
+        crossovers: both_ways("ns1", "ns2"),
+        after_links,
+        cost: Cost::Claimants,
+    }
 }
 
 /// Looks a scenario up by name.

@@ -229,8 +229,11 @@ pub fn judge(
         checks.extend(judge_case(scn, case, share, &captures, kernel));
     }
     checks.extend(judge_injections(share));
-    if scn.discovery_cost {
+    if scn.cost == super::Cost::DiscoveryScale {
         checks.extend(judge_discovery_cost(share, kernel));
+    }
+    if scn.cost == super::Cost::Claimants {
+        checks.extend(judge_claimant_cost(share, kernel));
     }
     if kernel.has_series() {
         checks.extend(judge_crossover_events(scn, share));
@@ -688,5 +691,64 @@ fn judge_discovery_cost(share: &Path, kernel: Flavour) -> Vec<Check> {
             ),
         ),
     });
+    checks
+}
+
+/// The claimant counts of `claimants`, as its files name them.
+const CLAIMANT_LABELS: [&str; 2] = ["1", "65"];
+
+/// The cost of a forged frame with 1 and with 65 claimants of its node id
+/// (`claimants`): flat on the series' Rust registry, reported elsewhere.
+fn judge_claimant_cost(share: &Path, kernel: Flavour) -> Vec<Check> {
+    let results = share.join("results");
+    let mut costs = Vec::new();
+    let mut checks = Vec::new();
+    for label in CLAIMANT_LABELS {
+        let path = results.join(format!("claimants-{label}.profile"));
+        let measured = std::fs::read_to_string(&path)
+            .with_context(|| format!("reading {}", path.display()))
+            .and_then(|t| discovery_cost::parse_profile(&t))
+            .map(|p| {
+                p.into_iter()
+                    .find(|f| f.function == discovery_cost::MEASURED)
+            });
+        let (ok, detail) = match measured {
+            Ok(Some(p)) if p.hits > 0 => {
+                costs.push(p.avg_us);
+                (
+                    true,
+                    format!(
+                        "{label} claimant(s): {} {} call(s), {:.2} us each (TCG -icount)",
+                        p.hits,
+                        discovery_cost::MEASURED,
+                        p.avg_us
+                    ),
+                )
+            }
+            Ok(_) => (
+                false,
+                format!("no {} call in {}", discovery_cost::MEASURED, path.display()),
+            ),
+            Err(e) => (false, format!("{e:#}")),
+        };
+        checks.push(Check::new(format!("claimant_cost_{label}"), ok, detail));
+    }
+    if let [one, many] = costs[..] {
+        let ratio = many / one;
+        let detail = format!("{one:.2} us with 1 claimant, {many:.2} us with 65: x{ratio:.2}");
+        checks.push(if kernel == Flavour::Stock || kernel == Flavour::PatchedC {
+            Check::new(
+                "claimant_cost_growth",
+                true,
+                format!("{detail} (the C walk hashes every claimant; reported, not judged)"),
+            )
+        } else {
+            Check::new(
+                "claimant_cost_flat",
+                ratio <= discovery_cost::FLAT_LIMIT,
+                format!("{detail} (limit x{})", discovery_cost::FLAT_LIMIT),
+            )
+        });
+    }
     checks
 }

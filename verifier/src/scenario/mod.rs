@@ -23,7 +23,7 @@ pub(crate) use script::{GUEST_LIB, LINK_TIMEOUT};
 pub use step::Step;
 
 pub use catalogue::{
-    bearer_cycle, bridge_four, by_name, catalogue, crossover_off, crossover_toggle,
+    bearer_cycle, bridge_four, by_name, catalogue, claimants, crossover_off, crossover_toggle,
     forged_discovery, impersonation, kselftest, kunit, mixed, module_cycle, netns_recreate,
     two_guests, veth_classes, veth_rdm,
 };
@@ -205,9 +205,9 @@ pub struct Scenario {
     pub crossovers: CrossoverExpectation,
     /// Steps once every link is up, before the traffic cases.
     pub after_links: Vec<Step>,
-    /// The run times first-contact discovery at several namespace counts
-    /// (`discovery_profile` in `vm/guest/lib.sh`).
-    pub discovery_cost: bool,
+    /// What the run measures, if anything: a timed run boots its guests
+    /// with `-icount` and its kernels one after the other.
+    pub cost: Cost,
 }
 
 impl Scenario {
@@ -220,7 +220,7 @@ impl Scenario {
                 .iter()
                 .any(|s| matches!(s.base(), Step::ProfileStart(_)))
         };
-        self.discovery_cost
+        self.cost.timed()
             || profiles(&self.before_bearers)
             || profiles(&self.after_links)
             || self.cases.iter().any(|c| {
@@ -241,7 +241,7 @@ impl Scenario {
     pub fn runs_on(&self, kernel: Flavour) -> bool {
         self.kernels.contains(&kernel)
             || ((kernel.is_sanitizer() || kernel == Flavour::PatchedC)
-                && !self.discovery_cost
+                && !self.cost.timed()
                 && self.kernels.contains(&Flavour::Patched))
     }
 
@@ -255,6 +255,27 @@ impl Scenario {
                 .captures
                 .iter()
                 .any(|c| !c.bearer && c.ns == case.to_ns)
+    }
+}
+
+/// A cost a scenario measures with the function profiler.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Cost {
+    /// Nothing is timed.
+    None,
+    /// First-contact discovery at several namespace counts
+    /// (`discovery_profile` in `vm/guest/lib.sh`).
+    DiscoveryScale,
+    /// A forged discovery frame with 1 and with 65 namespaces of this kernel
+    /// claiming its node id (`claimants` in `vm/guest/lib.sh`).
+    Claimants,
+}
+
+impl Cost {
+    /// Whether the run times something (and so runs under `-icount`).
+    pub fn timed(self) -> bool {
+        self != Cost::None
     }
 }
 

@@ -123,6 +123,13 @@ pub enum Step {
         count: u32,
         first: u32,
     },
+    /// Namespaces `c<first>..=c<last>`, each a TIPC node with the
+    /// configured address `addr`, and so one node identity (`claimants`).
+    Claimants {
+        first: u32,
+        last: u32,
+        addr: &'static str,
+    },
     /// TIPC namespaces `first..=last` on the bridge (`bystanders`).
     Bystanders { first: u32, last: u32 },
     /// `tipc.ko` removed and loaded again `n` times under traffic
@@ -235,6 +242,9 @@ impl Step {
             Step::Agent(command) => command.shell(),
             Step::DiscoveryProfile { name, count, first } => {
                 format!("discovery_profile {} {count} {first}", w(name))
+            }
+            Step::Claimants { first, last, addr } => {
+                format!("claimants {first} {last} {}", w(addr))
             }
             Step::Bystanders { first, last } => format!("bystanders {first} {last}"),
             Step::ModuleCycles(n) => format!("module_cycles {n}"),

@@ -20,7 +20,11 @@
 //!
 //! A namespace enters the registry when its TIPC address becomes final and
 //! leaves it in its `pre_exit` (`tipc_crossover_unregister()`), and again in
-//! its `exit`, in case the address work registered it in between. A peer
+//! its `exit`, in case the address work registered it in between. Both
+//! find its entry by the key it entered with: its cookie, its node id and
+//! the proof [`tipc_crossover_register`] returned, which C keeps for them
+//! (`tipc_net::crossover_proof`), so no later change of an identifier could
+//! leave an entry behind. A peer
 //! pointer is only ever set by the C caller of [`tipc_crossover_peer_find`],
 //! which holds the receiver's `node_list_lock` across the lookup and the
 //! store, and only to a namespace that was in the registry and still alive
@@ -279,7 +283,9 @@ pub unsafe extern "C" fn tipc_crossover_slot_free(slot: *mut c_void) {
 /// `slot` is the room made for it, which the call uses up; `net` is the
 /// namespace, `cookie` its `net_cookie`, `node_id` and `cluster_id` its TIPC
 /// node id and cluster id, which TIPC does not let change once the node has
-/// an address. Does not allocate and cannot fail.
+/// an address. Computes the namespace's proof, which goes into its key, and
+/// returns it for [`tipc_crossover_unregister`]. Does not allocate and cannot
+/// fail.
 ///
 /// # Safety
 ///
@@ -295,44 +301,60 @@ pub unsafe extern "C" fn tipc_crossover_register(
     cookie: u64,
     node_id: *const u8,
     cluster_id: u32,
-) {
+) -> u32 {
     // SAFETY: the caller hands over ownership of a `KBox<Slot>` made by
     // `tipc_crossover_slot_new()`.
     let slot = KBox::into_inner(unsafe { KBox::from_raw(slot.cast::<Slot>()) });
+    // SAFETY: the caller guarantees what `node_id_from_c()` requires.
+    let node_id = unsafe { node_id_from_c(node_id) };
+    // Hashed here, once, and not under the registry's lock.
+    let proof = proof_of(&NetIdentity {
+        cookie,
+        node_id: &node_id,
+        cluster_id,
+    });
     // Not between `tipc_crossover_init()` and `tipc_crossover_exit()` if
     // `None`: then there is no registry to enter.
+    let Some(registry) = registry() else {
+        return proof;
+    };
+    let key = PeerKey {
+        node_id,
+        proof,
+        cookie,
+    };
+    let node = slot.into_node(key, PeerNet { net, cluster_id });
+    let replaced = registry.lock().0.insert(node);
+    drop(replaced);
+    proof
+}
+
+/// Removes a namespace from the registry, if it is there.
+///
+/// `cookie` and `node_id` are the namespace's cookie and TIPC node id, as
+/// given to [`tipc_crossover_register`], and `entry_proof` is the proof that
+/// call returned: the key the namespace entered with, whatever happened to
+/// its identifiers since. Called from the namespace's `pre_exit`, before the
+/// peer pointers to it are cleared; see the module documentation for why
+/// that order matters.
+///
+/// # Safety
+///
+/// `node_id` must be valid for reads of `NODE_ID_LEN` (16) bytes, and those
+/// bytes must not be written to during the call.
+#[no_mangle]
+pub unsafe extern "C" fn tipc_crossover_unregister(
+    cookie: u64,
+    node_id: *const u8,
+    entry_proof: u32,
+) {
     let Some(registry) = registry() else {
         return;
     };
     let key = PeerKey {
         // SAFETY: the caller guarantees what `node_id_from_c()` requires.
         node_id: unsafe { node_id_from_c(node_id) },
-        cookie,
-    };
-    let node = slot.into_node(key, PeerNet { net, cluster_id });
-    let replaced = registry.lock().0.insert(node);
-    drop(replaced);
-}
-
-/// Removes a namespace from the registry, if it is there.
-///
-/// `cookie` and `id` are the namespace's cookie and TIPC node id, as given to
-/// [`tipc_crossover_register`]. Called from the namespace's `pre_exit`,
-/// before the peer pointers to it are cleared; see the module documentation
-/// for why that order matters.
-///
-/// # Safety
-///
-/// `id` must be valid for reads of `NODE_ID_LEN` (16) bytes, and those bytes
-/// must not be written to during the call.
-#[no_mangle]
-pub unsafe extern "C" fn tipc_crossover_unregister(cookie: u64, id: *const u8) {
-    let Some(registry) = registry() else {
-        return;
-    };
-    let key = PeerKey {
-        // SAFETY: the caller guarantees what `node_id_from_c()` requires.
-        node_id: unsafe { node_id_from_c(id) },
+        proof: entry_proof,
         cookie,
     };
     registry.lock().0.remove(&key);
@@ -370,12 +392,12 @@ pub unsafe extern "C" fn tipc_crossover_peer_find(
         proof,
         receiver_cookie,
     };
-    let first = PeerKey::first_with(claim.node_id);
+    let first = PeerKey::first_with(claim.node_id, claim.proof);
     let mut peers = registry.lock();
     let mut cursor = peers.0.cursor_lower_bound(&first);
     while let Some(current) = cursor {
         let (key, peer) = current.current();
-        match crossover_peer::judge(key, peer.cluster_id, &claim, proof_of) {
+        match crossover_peer::judge(key, peer.cluster_id, &claim) {
             // SAFETY: a namespace in the registry is not freed: its `exit`
             // removes it under the registry lock, which is held here.
             Verdict::Match if unsafe { tipc_crossover_net_alive(peer.net) } => {
