@@ -269,6 +269,8 @@ pub fn plan(
             .iter()
             .copied()
             .filter(|f| base.builds(*f))
+            // The sanitizer kernels of other bases run when named only.
+            .filter(|f| kernels_named || !f.is_sanitizer() || base == Base::PRIMARY)
             .filter(|f| !quick || base == Base::PRIMARY || *f == Flavour::Patched)
             .collect();
         if quick && base != Base::PRIMARY {
@@ -555,16 +557,14 @@ fn prepare_share(
     std::fs::create_dir_all(share.join("captures"))?;
     if scn.topology == Topology::Kselftest {
         let installed = kselftest.context("the kselftest scenario needs the installed selftest")?;
-        let mut cp = std::process::Command::new("cp");
-        cp.arg("-a")
-            .arg(installed)
-            .arg(share.join(scenario::kselftest::SHARE_DIR));
-        progress::capture("cp -a (the installed selftest into the share)", cp)?;
+        crate::copy::tree(
+            installed,
+            &share.join(scenario::kselftest::SHARE_DIR),
+            "the installed selftest",
+        )?;
     }
     if let Some(installed) = modules {
-        let mut cp = std::process::Command::new("cp");
-        cp.arg("-a").arg(installed).arg(share.join("modules"));
-        progress::capture("cp -a (the kernel's modules into the share)", cp)?;
+        crate::copy::tree(installed, &share.join("modules"), "the kernel's modules")?;
     }
     for (role, script) in scn.guest_scripts() {
         let name = match role {
@@ -715,7 +715,9 @@ fn dry_run(
         for f in &p.kernels {
             let entry = match &version {
                 Some(v) => {
-                    let key = kbuild::kernel_key(&ctx.project, &ctx.cache, base, v, *f)?.key();
+                    let series = ctx.series()?;
+                    let key =
+                        kbuild::kernel_key(&ctx.project, &ctx.cache, base, v, *f, &series)?.key();
                     kbuild::kernel_entry(&ctx.cache, base, *f, &key)
                 }
                 None => kbuild::kernel_entry(&ctx.cache, base, *f, "<key>"),

@@ -61,7 +61,7 @@ pub enum Flavour {
     PatchedC,
     /// The patched series with KASAN, lockdep, PROVE_RCU, DEBUG_ATOMIC_SLEEP
     /// and fault injection (`vm/kconfig/debug.config`, `faults.config`), for
-    /// `stress`; 7.3 only.
+    /// `stress`; on 7.3 also KUnit (`debug-7.3.config`).
     Debug,
     /// The patched series with KCSAN and fault injection
     /// (`vm/kconfig/kcsan.config`, `faults.config`), for `stress --kernel kcsan` and `check
@@ -127,7 +127,13 @@ impl Flavour {
             v.push(dir.join("faults.config"));
         }
         match self {
-            Flavour::Debug => v.push(dir.join("debug.config")),
+            Flavour::Debug => {
+                v.push(dir.join("debug.config"));
+                let own = dir.join(format!("debug-{}.config", base.name()));
+                if own.exists() {
+                    v.push(own);
+                }
+            }
             Flavour::Kcsan => v.push(dir.join("kcsan.config")),
             Flavour::PatchedC => v.push(dir.join("patched-c.config")),
             Flavour::Modules => {
@@ -198,6 +204,10 @@ pub struct BuildContext {
     pub jobs: usize,
     pub base: Base,
     pub policy: VersionPolicy,
+    /// A series directory that replaces the base's (`--series`), for
+    /// another version of the series, v1 for example; without the
+    /// `kernel-rust/` overlay, which belongs to the project's own series.
+    series_dir: Option<PathBuf>,
     source: OnceCell<Source>,
 }
 
@@ -215,8 +225,16 @@ impl BuildContext {
             jobs,
             base,
             policy,
+            series_dir: None,
             source: OnceCell::new(),
         }
+    }
+
+    /// The same context building the series in `dir` instead of the
+    /// base's own (see [`Series::from_dir`]).
+    pub fn with_series_dir(mut self, dir: Option<PathBuf>) -> Self {
+        self.series_dir = dir;
+        self
     }
 
     /// The base's source tarball: from the cache, or fetched from the
@@ -230,9 +248,13 @@ impl BuildContext {
         Ok(self.source.get_or_init(|| s))
     }
 
-    /// The series that goes onto this base.
+    /// The series that goes onto this base: the base's own, or the one
+    /// given with [`BuildContext::with_series_dir`].
     pub fn series(&self) -> Result<Series> {
-        Series::of_project(&self.project, self.base)
+        match &self.series_dir {
+            Some(dir) => Series::from_dir(dir),
+            None => Series::of_project(&self.project, self.base),
+        }
     }
 }
 
@@ -265,8 +287,12 @@ struct Manifest {
 /// The patches of a base's series in order (the cover letter is not a
 /// patch).
 pub fn series_patches(project: &Path, base: Base) -> Result<Vec<PathBuf>> {
-    let dir = base.series_dir(project);
-    let mut v: Vec<PathBuf> = fs::read_dir(&dir)
+    patches_in(&base.series_dir(project))
+}
+
+/// The `*.patch` files of `dir` in name order, but a cover letter.
+fn patches_in(dir: &Path) -> Result<Vec<PathBuf>> {
+    let mut v: Vec<PathBuf> = fs::read_dir(dir)
         .with_context(|| format!("reading {}", dir.display()))?
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| {
@@ -341,13 +367,15 @@ fn tool_version(program: &str, arg: &str) -> String {
 }
 
 /// The cache key of one flavour's kernel on one base at one exact version,
-/// over every input of its build.
+/// over every input of its build; `series` is what goes onto the base
+/// (unused for the stock kernel).
 pub fn kernel_key(
     project: &Path,
     cache: &Path,
     base: Base,
     version: &str,
     flavour: Flavour,
+    series: &Series,
 ) -> Result<KeyBuilder> {
     let mut k = KeyBuilder::new("kernel");
     k.add("recipe", RECIPE_VERSION.as_bytes());
@@ -363,17 +391,17 @@ pub fn kernel_key(
         k.add_file(&name, &frag)?;
     }
     if flavour.has_series() {
-        for p in series_patches(project, base)? {
+        for p in &series.patches {
             k.add_file(
                 &format!(
                     "patch {}",
                     p.file_name().unwrap_or_default().to_string_lossy()
                 ),
-                &p,
+                p,
             )?;
         }
-        for (rel, p) in overlay_files(project, base)? {
-            k.add_file(&format!("overlay {}", rel.display()), &p)?;
+        for (rel, p) in &series.overlay {
+            k.add_file(&format!("overlay {}", rel.display()), p)?;
         }
     }
     k.add(
@@ -415,7 +443,15 @@ pub fn ensure_kernel(ctx: &BuildContext, flavour: Flavour) -> Result<BuiltKernel
         );
     }
     let source = ctx.source()?;
-    let keyb = kernel_key(&ctx.project, &ctx.cache, base, &source.version, flavour)?;
+    let series = ctx.series()?;
+    let keyb = kernel_key(
+        &ctx.project,
+        &ctx.cache,
+        base,
+        &source.version,
+        flavour,
+        &series,
+    )?;
     let key = keyb.key();
     let entry = kernel_entry(&ctx.cache, base, flavour, &key);
     let what = format!("kernel {base} {}", flavour.name());
@@ -443,7 +479,7 @@ pub fn ensure_kernel(ctx: &BuildContext, flavour: Flavour) -> Result<BuiltKernel
     let phase = Phase::start(&format!("{what}: building on {} ({key})", source.label()));
     let tree = ensure_tree(ctx, flavour)?;
     if flavour.has_series() {
-        apply_series(&tree, flavour.name(), &ctx.series()?)?;
+        apply_series(&tree, flavour.name(), &series)?;
     }
     configure(ctx, flavour, &tree)?;
     let log = ctx
@@ -712,11 +748,7 @@ fn seed_from_stock(stock: &Path, wt: &Path) -> Result<()> {
         }
     }
     entries.sort();
-    let mut cp = Command::new("cp");
-    cp.args(["-a", "--reflink=auto", "-t"])
-        .arg(wt)
-        .args(&entries);
-    progress::capture("cp -a (stock tree into the new worktree)", cp)?;
+    crate::copy::into(wt, &entries, "the stock tree into the new worktree")?;
     let tree = git::Tree::at(wt)?;
     tree.run(&["reset", "-q"])?;
     tree.run(&["update-index", "-q", "--refresh"])?;
@@ -886,6 +918,24 @@ impl Series {
         Ok(Self {
             patches: series_patches(project, base)?,
             overlay: overlay_files(project, base)?,
+        })
+    }
+
+    /// The patches in `dir` (`git format-patch` output; a cover letter is
+    /// skipped) and no overlay: the project's `kernel-rust/` files belong
+    /// to its own series, not to an earlier or a foreign one.
+    pub fn from_dir(dir: &Path) -> Result<Self> {
+        let patches = patches_in(dir)
+            .with_context(|| format!("--series {}: not a readable directory", dir.display()))?;
+        if patches.is_empty() {
+            bail!(
+                "--series {}: no *.patch file there (give a directory of git format-patch output)",
+                dir.display()
+            );
+        }
+        Ok(Self {
+            patches,
+            overlay: Vec::new(),
         })
     }
 

@@ -10,6 +10,7 @@ pub mod bench;
 pub mod cache;
 pub mod check;
 pub mod console;
+pub mod copy;
 pub mod debian_version;
 pub mod differential;
 pub mod exit;

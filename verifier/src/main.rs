@@ -48,7 +48,7 @@ enum Cmd {
     /// Build (or take from the cache) the kernels of one base.
     Build {
         /// Which kernels: stock, patched, debug, kcsan (default: stock and
-        /// patched; debug and kcsan on 7.3 only).
+        /// patched; kcsan on 7.3 only; 6.12's debug kernel has no KUnit).
         #[arg(value_enum)]
         flavours: Vec<kbuild::Flavour>,
         #[command(flatten)]
@@ -112,8 +112,11 @@ enum Cmd {
     /// stress namespaces. Prints the counts, KTAP on stdout, and writes
     /// out/stress-<UTC time>/stress.json. The long form (default, `make
     /// stress`) takes about an hour under TCG on 2 cores; --short is the form
-    /// `make test` runs (a few minutes). The debug kernel is built on base
-    /// 7.3 only.
+    /// `make test` runs (a few minutes). The kcsan kernel is built on base
+    /// 7.3 only; the debug kernel on both (--base 6.12 for the backport).
+    /// --series DIR stresses another version of the series (v1, say) on the
+    /// same kernel configuration; --fault-rounds 0 leaves the failed
+    /// namespace set-ups out.
     Stress(stress::Args),
     /// Throughput and latency: Rust crossover, C crossover, bearer, TCP, two guests, node-internal, AF_UNIX.
     ///

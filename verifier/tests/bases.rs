@@ -43,8 +43,26 @@ fn each_base_names_its_package_suite_series_and_fragment() {
         ],
         "the base's fragment right after base.config"
     );
+    // The debug kernel on both bases (6.12's for stress of the backport or
+    // of v1), KUnit on 7.3 only: the backport has no KUnit patch.
     assert!(Base::V7_3.builds(Flavour::Debug));
-    assert!(!Base::V6_12.builds(Flavour::Debug));
+    assert!(Base::V6_12.builds(Flavour::Debug));
+    let kunit = project().join("vm/kconfig/debug-7.3.config");
+    assert_eq!(
+        Flavour::Debug.fragments(&project(), Base::V7_3).last(),
+        Some(&kunit)
+    );
+    let debug_6_12 = Flavour::Debug.fragments(&project(), Base::V6_12);
+    assert_eq!(
+        debug_6_12.last(),
+        Some(&project().join("vm/kconfig/debug.config"))
+    );
+    let text = std::fs::read_to_string(&kunit).unwrap();
+    assert!(text
+        .lines()
+        .any(|l| l == "CONFIG_TIPC_CROSSOVER_KUNIT_TEST=y"));
+    let text = std::fs::read_to_string(project().join("vm/kconfig/debug.config")).unwrap();
+    assert!(!text.contains("KUNIT"), "KUnit belongs to debug-7.3.config");
     // KCSAN cannot share a kernel with KASAN: its own flavour, 7.3 only.
     let kcsan = Flavour::Kcsan.fragments(&project(), Base::V7_3);
     assert_eq!(
@@ -113,9 +131,17 @@ fn the_help_and_the_list_state_the_subset() {
 fn kernel_keys_differ_by_base_version_alone() {
     let cache = tempfile::tempdir().unwrap();
     let key = |base: Base, version: &str| {
-        kbuild::kernel_key(&project(), cache.path(), base, version, Flavour::Stock)
-            .unwrap()
-            .key()
+        let series = Series::of_project(&project(), base).unwrap();
+        kbuild::kernel_key(
+            &project(),
+            cache.path(),
+            base,
+            version,
+            Flavour::Stock,
+            &series,
+        )
+        .unwrap()
+        .key()
     };
     let a = key(Base::V6_12, "6.12.117-1~deb12u1");
     assert_eq!(a, key(Base::V6_12, "6.12.117-1~deb12u1"));
@@ -125,12 +151,14 @@ fn kernel_keys_differ_by_base_version_alone() {
         key(Base::V6_12, "7.3.4-1~bpo13+1"),
         "the base is an input of its own"
     );
+    let own = Series::of_project(&project(), Base::V7_3).unwrap();
     let inputs = kbuild::kernel_key(
         &project(),
         cache.path(),
         Base::V7_3,
         "7.3.4-1~bpo13+1",
         Flavour::Patched,
+        &own,
     )
     .unwrap();
     let names: Vec<&str> = inputs.inputs().iter().map(|(n, _)| n.as_str()).collect();
@@ -250,8 +278,20 @@ fn the_check_plan_per_base() {
     // Named explicitly, 6.12 with nothing to run is an error.
     let err = check::plan(&[Base::V6_12], true, &kernels, &only, false, true).unwrap_err();
     assert!(format!("{err:#}").contains("netns_recreate"), "{err:#}");
-    // The debug kernel is 7.3's only.
-    let err = check::plan(&[Base::V6_12], true, &[Flavour::Debug], &[], false, true).unwrap_err();
+    // 6.12's debug kernel runs the backport's scenarios when named, and
+    // is not in the default set.
+    let (plans, _) =
+        check::plan(&[Base::V6_12], true, &[Flavour::Debug], &[], false, true).unwrap();
+    assert_eq!(plans[0].kernels, [Flavour::Debug]);
+    assert!(plans[0]
+        .scenarios
+        .iter()
+        .any(|s| plans[0].runs(s, Flavour::Debug)));
+    let all = [Flavour::Stock, Flavour::Patched, Flavour::Debug];
+    let (plans, _) = check::plan(&Base::ALL, false, &all, &[], false, false).unwrap();
+    assert!(plans[0].kernels.contains(&Flavour::Debug));
+    assert!(!plans[1].kernels.contains(&Flavour::Debug));
+    let err = check::plan(&[Base::V6_12], true, &[Flavour::Kcsan], &[], false, true).unwrap_err();
     assert_eq!(
         tipc_verifier::exit::status_of(&err),
         tipc_verifier::exit::USAGE
@@ -272,7 +312,6 @@ fn the_check_plan_per_base() {
         scenario::catalogue().len() - timed - 2
     );
     assert!(!plans[0].scenarios.iter().any(|s| s.cost.timed()));
-    assert!(check::plan(&[Base::V6_12], true, &[Flavour::Kcsan], &[], false, true).is_err());
     // make test's subset: 6.12 keeps its patched kernel only, 7.3 both.
     let (plans, notes) = check::plan(&Base::ALL, false, &kernels, &[], true, true).unwrap();
     assert_eq!(plans[0].kernels, vec![Flavour::Stock, Flavour::Patched]);
@@ -437,16 +476,30 @@ fn a_dry_run_without_a_cache_says_what_it_would_fetch() {
 }
 
 #[test]
-fn stress_refuses_the_backport_base_before_anything_runs() {
+fn stress_refuses_kcsan_on_the_backport_and_a_bad_series_before_anything_runs() {
     let cache = tempfile::tempdir().unwrap();
     verifier()
         .current_dir(project())
         .env("TIPC_VERIFIER_CACHE", cache.path())
-        .args(["stress", "--short", "--base", "6.12"])
+        .args(["stress", "--short", "--base", "6.12", "--kernel", "kcsan"])
         .assert()
-        .failure()
+        .code(2)
         .stderr(predicate::str::contains("7.3 only"))
         .stderr(predicate::str::contains("panicked").not());
+    let empty = tempfile::tempdir().unwrap();
+    verifier()
+        .current_dir(project())
+        .env("TIPC_VERIFIER_CACHE", cache.path())
+        .args(["stress", "--short", "--base", "6.12", "--series"])
+        .arg(empty.path())
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("no *.patch file"))
+        .stderr(predicate::str::contains("panicked").not());
+    assert!(
+        std::fs::read_dir(cache.path()).unwrap().next().is_none(),
+        "nothing fetched or built"
+    );
 }
 
 /// A one-job build context on `cache`, with the base's version pinned.
@@ -703,4 +756,51 @@ fn the_modules_kernel_runs_veth_classes_netns_recreate_and_the_cycles_on_both_ba
     let text = std::fs::read_to_string(project().join("vm/kconfig/modules-7.3.config")).unwrap();
     assert!(text.lines().any(|l| l == "CONFIG_MODVERSIONS=y"));
     assert!(text.lines().any(|l| l == "CONFIG_GENDWARFKSYMS=y"));
+}
+
+#[test]
+fn another_series_from_a_directory() {
+    let dir = tempfile::tempdir().unwrap();
+    for name in [
+        "0002-b.patch",
+        "0000-cover-letter.patch",
+        "0001-a.patch",
+        "README",
+    ] {
+        std::fs::write(dir.path().join(name), name).unwrap();
+    }
+    let series = Series::from_dir(dir.path()).unwrap();
+    assert_eq!(
+        series.patches,
+        [
+            dir.path().join("0001-a.patch"),
+            dir.path().join("0002-b.patch")
+        ]
+    );
+    assert!(
+        series.overlay.is_empty(),
+        "kernel-rust/ is the project's own"
+    );
+    // Its kernels are not the project's series' kernels.
+    let cache = tempfile::tempdir().unwrap();
+    let key = |series: &Series| {
+        kbuild::kernel_key(
+            &project(),
+            cache.path(),
+            Base::V6_12,
+            "6.12.118-1~deb12u1",
+            Flavour::Debug,
+            series,
+        )
+        .unwrap()
+        .key()
+    };
+    let own = Series::of_project(&project(), Base::V6_12).unwrap();
+    assert_ne!(key(&series), key(&own));
+    // Nothing to apply, or no directory: an error that names the option.
+    let empty = tempfile::tempdir().unwrap();
+    let err = Series::from_dir(empty.path()).err().unwrap();
+    assert!(format!("{err:#}").contains("--series"), "{err:#}");
+    let err = Series::from_dir(&empty.path().join("nope")).err().unwrap();
+    assert!(format!("{err:#}").contains("--series"), "{err:#}");
 }

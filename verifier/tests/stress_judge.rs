@@ -462,4 +462,15 @@ fn a_failed_set_up_the_kernel_killed_or_a_sweep_cut_short_fails_the_run() {
     let c = judge_with(vec![sweep("faults_idle-1", 0)]);
     assert!(!c.ok);
     assert!(c.detail.contains("1 of 2 sweeps"), "{}", c.detail);
+
+    // --fault-rounds 0 leaves the sweeps out: no check rather than one
+    // that passes on nothing.
+    let none = Plan {
+        fault_rounds: 0,
+        ..Plan::short()
+    };
+    let f = facts::parse(&facts_text(0)).unwrap();
+    let (checks, _) = judge::judge(&none, &clean_guest(), &f, &Default::default(), &[]);
+    assert!(!checks.iter().any(|c| c.name == "failed_setups"));
+    assert!(none.script().contains("FAULT_ROUNDS=0\n"));
 }

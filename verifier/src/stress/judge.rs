@@ -328,7 +328,10 @@ pub fn judge(
             crossovers.pairing.summary()
         ),
     ));
-    checks.push(judge_fault_sweeps(plan, tally));
+    // Left out on request (--fault-rounds 0): no check that cannot fail.
+    if plan.fault_rounds > 0 {
+        checks.push(judge_fault_sweeps(plan, tally));
+    }
     (checks, summary)
 }
 

@@ -37,11 +37,13 @@ use plan::Plan;
 
 /// What to run.
 pub struct StressOptions {
-    /// The base: the sanitizer kernels are built on 7.3 only.
+    /// The base: kcsan is built on 7.3 only.
     pub base: Base,
     /// The kernel: [`Flavour::Debug`] or [`Flavour::Kcsan`].
     pub kernel: Flavour,
     pub policy: VersionPolicy,
+    /// A series directory instead of the base's (`--series`).
+    pub series: Option<PathBuf>,
     pub plan: Plan,
     pub out: Option<PathBuf>,
     pub run: RunOptions,
@@ -54,6 +56,9 @@ pub struct StressOptions {
 pub struct StressReport {
     pub tool: &'static str,
     pub kernel: kbuild::BuiltKernel,
+    /// The series directory given with `--series`; none for the base's
+    /// own series.
+    pub series: Option<PathBuf>,
     pub plan: Plan,
     pub ok: bool,
     pub summary: Summary,
@@ -74,6 +79,11 @@ pub struct Args {
     /// The short form (`make test`): every phase, a few rounds of each.
     #[arg(long)]
     pub short: bool,
+    /// Sweeps of failed namespace set-ups in each fault phase (default: 3,
+    /// or 1 with --short); 0 leaves them out, for a kernel that oopses at
+    /// the first one (v1) and still has the other phases to show.
+    #[arg(long, value_name = "N")]
+    pub fault_rounds: Option<u32>,
     /// Output directory (default: out/stress-<UTC time> in the checkout).
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
@@ -88,6 +98,12 @@ pub struct Args {
     /// Parallel make jobs for the kernel build (default: the number of CPUs).
     #[arg(short, long)]
     pub jobs: Option<usize>,
+    /// Build the kernel from the patches in DIR (git format-patch output;
+    /// a cover letter is skipped) instead of the base's series, without
+    /// the kernel-rust/ overlay: to stress an earlier version of the
+    /// series (v1 on 6.12, for example) on the same kernel configuration.
+    #[arg(long, value_name = "DIR")]
+    pub series: Option<PathBuf>,
 }
 
 /// Runs `tipc-verifier stress`: the table on stderr, KTAP on stdout; an
@@ -102,10 +118,14 @@ pub fn command(project: Option<&Path>, args: Args, verbose: bool) -> Result<()> 
     if let Some(n) = args.cycles {
         plan.cycles = n;
     }
+    if let Some(n) = args.fault_rounds {
+        plan.fault_rounds = n;
+    }
     let opts = StressOptions {
         base: args.base.base,
         kernel: args.kernel,
         policy: args.base.policy(),
+        series: args.series,
         plan,
         out: args.out,
         run: qemu::RunOptions {
@@ -158,7 +178,11 @@ pub fn run(project: &Path, opts: &StressOptions) -> Result<(StressReport, PathBu
         opts.jobs,
         opts.base,
         opts.policy.clone(),
-    );
+    )
+    .with_series_dir(opts.series.clone());
+    // A bad --series is the user's mistake: say so before anything runs.
+    ctx.series()
+        .map_err(|e| crate::exit::UsageError(format!("{e:#}")))?;
     let initrd = session::prepare(project, &cache_root, &[&ctx])?.initrd;
     let kernel = kbuild::ensure_kernel(&ctx, opts.kernel)?;
     let out = match &opts.out {
@@ -206,6 +230,7 @@ pub fn run(project: &Path, opts: &StressOptions) -> Result<(StressReport, PathBu
     let report = StressReport {
         tool: "tipc-verifier stress",
         kernel,
+        series: opts.series.clone(),
         plan: opts.plan.clone(),
         ok: checks.iter().all(|c| c.ok),
         summary,
@@ -294,8 +319,18 @@ pub fn table(r: &StressReport) -> String {
 
 /// KTAP: one test, a subtest per check.
 pub fn ktap(r: &StressReport) -> String {
+    let series = match &r.series {
+        Some(dir) => format!("series {}", dir.display()),
+        None => format!("series {}", r.kernel.base.series_dir_name()),
+    };
     crate::ktap::Document {
-        comments: Vec::new(),
+        comments: vec![format!(
+            "base {}: {} {}, {} kernel, {series}",
+            r.kernel.base,
+            r.kernel.package,
+            r.kernel.base_version,
+            r.kernel.flavour.name()
+        )],
         tests: vec![crate::ktap::Test {
             name: format!("{}.stress", r.kernel.flavour.name()),
             ok: r.ok,

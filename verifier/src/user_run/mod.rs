@@ -255,14 +255,14 @@ fn prepare_share(out: &Path, work: &Work, user: Option<&Path>, kernel: &BuiltKer
     )
     .with_context(|| format!("writing {}", out.join(OUT_MARK).display()))?;
     if let Some(dir) = user {
-        let mut cp = std::process::Command::new("cp");
-        cp.arg("-a").arg(dir.join(".")).arg(out.join("user"));
-        progress::capture("cp -a (--share into the guest's /share/user)", cp)?;
+        crate::copy::tree(
+            &dir.join("."),
+            &out.join("user"),
+            "--share into /share/user",
+        )?;
     }
     if let Some(modules) = &kernel.modules {
-        let mut cp = std::process::Command::new("cp");
-        cp.arg("-a").arg(modules).arg(out.join("modules"));
-        progress::capture("cp -a (the kernel's modules into the share)", cp)?;
+        crate::copy::tree(modules, &out.join("modules"), "the kernel's modules")?;
     }
     for (role, text) in work.scripts() {
         let path = out.join(script_name(role));
