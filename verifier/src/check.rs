@@ -269,8 +269,11 @@ pub fn plan(
             .iter()
             .copied()
             .filter(|f| base.builds(*f))
-            // The sanitizer kernels of other bases run when named only.
-            .filter(|f| kernels_named || !f.is_sanitizer() || base == Base::PRIMARY)
+            // The sanitizer kernels of other bases run when named only,
+            // kernel and base both.
+            .filter(|f| {
+                !f.is_sanitizer() || base == Base::PRIMARY || (kernels_named && bases_named)
+            })
             .filter(|f| !quick || base == Base::PRIMARY || *f == Flavour::Patched)
             .collect();
         if quick && base != Base::PRIMARY {
@@ -715,9 +718,14 @@ fn dry_run(
         for f in &p.kernels {
             let entry = match &version {
                 Some(v) => {
-                    let series = ctx.series()?;
+                    let series = if f.has_series() {
+                        Some(ctx.series()?)
+                    } else {
+                        None
+                    };
                     let key =
-                        kbuild::kernel_key(&ctx.project, &ctx.cache, base, v, *f, &series)?.key();
+                        kbuild::kernel_key(&ctx.project, &ctx.cache, base, v, *f, series.as_ref())?
+                            .key();
                     kbuild::kernel_entry(&ctx.cache, base, *f, &key)
                 }
                 None => kbuild::kernel_entry(&ctx.cache, base, *f, "<key>"),

@@ -4,29 +4,43 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result};
+use anyhow::{bail, Context, Result};
 use xshell::{cmd, Shell};
 
 /// `cp -a SRC DST`: DST becomes a copy of SRC (`SRC/.` copies SRC's
 /// contents into an existing DST). `what` names the copy in errors.
 pub fn tree(src: &Path, dst: &Path, what: &str) -> Result<()> {
     let sh = Shell::new().context("starting a shell for cp")?;
-    cmd!(sh, "cp -a {src} {dst}")
-        .quiet()
-        .ignore_stdout()
-        .run()
-        .with_context(|| format!("copying {what}"))
+    run(cmd!(sh, "cp -a -- {src} {dst}"), what)
 }
 
 /// `cp -a --reflink=auto -t DIR ENTRIES...`: every entry into `dir`, as
 /// reflinks where the file system allows. `what` names the copy in errors.
 pub fn into(dir: &Path, entries: &[PathBuf], what: &str) -> Result<()> {
     let sh = Shell::new().context("starting a shell for cp")?;
-    cmd!(sh, "cp -a --reflink=auto -t {dir} {entries...}")
+    run(
+        cmd!(sh, "cp -a --reflink=auto -t {dir} -- {entries...}"),
+        what,
+    )
+}
+
+/// Runs a `cp`, with what it printed on stderr in the error (a full disk
+/// says so there).
+fn run(cp: xshell::Cmd<'_>, what: &str) -> Result<()> {
+    let shown = cp.to_string();
+    let out = cp
         .quiet()
-        .ignore_stdout()
-        .run()
-        .with_context(|| format!("copying {what}"))
+        .ignore_status()
+        .output()
+        .with_context(|| format!("copying {what}: cannot run {shown}"))?;
+    if !out.status.success() {
+        bail!(
+            "copying {what}: `{shown}` failed ({}): {}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr).trim()
+        );
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -10,7 +10,7 @@
 //!   + series (`git am`), plus the base's `kernel-rust/` overlay laid over it.
 //! - `trees/linux-<version>/debug`: a worktree on branch `debug`, the same
 //!   series, built with `vm/kconfig/debug.config` (KASAN, lockdep, fault injection) on top
-//!   (7.3 only).
+//!   (and KUnit on 7.3, `debug-7.3.config`).
 //! - `kernels/<base>-<flavour>-<key>/`: published builds (bzImage, config,
 //!   manifest). The key hashes every input (base, exact version, fragments,
 //!   series, overlay, toolchain), so unchanged inputs never rebuild; a
@@ -96,7 +96,8 @@ impl Flavour {
         self == Flavour::Modules
     }
 
-    /// True for the sanitizer kernels, built on the primary base only.
+    /// True for the sanitizer kernels (debug on both bases, kcsan on the
+    /// primary one only; see [`Base::builds`]).
     pub fn is_sanitizer(self) -> bool {
         matches!(self, Flavour::Debug | Flavour::Kcsan)
     }
@@ -368,14 +369,14 @@ fn tool_version(program: &str, arg: &str) -> String {
 
 /// The cache key of one flavour's kernel on one base at one exact version,
 /// over every input of its build; `series` is what goes onto the base
-/// (unused for the stock kernel).
+/// (none for the stock kernel).
 pub fn kernel_key(
     project: &Path,
     cache: &Path,
     base: Base,
     version: &str,
     flavour: Flavour,
-    series: &Series,
+    series: Option<&Series>,
 ) -> Result<KeyBuilder> {
     let mut k = KeyBuilder::new("kernel");
     k.add("recipe", RECIPE_VERSION.as_bytes());
@@ -391,6 +392,7 @@ pub fn kernel_key(
         k.add_file(&name, &frag)?;
     }
     if flavour.has_series() {
+        let series = series.context("a patched kernel's key needs its series")?;
         for p in &series.patches {
             k.add_file(
                 &format!(
@@ -443,14 +445,18 @@ pub fn ensure_kernel(ctx: &BuildContext, flavour: Flavour) -> Result<BuiltKernel
         );
     }
     let source = ctx.source()?;
-    let series = ctx.series()?;
+    let series = if flavour.has_series() {
+        Some(ctx.series()?)
+    } else {
+        None
+    };
     let keyb = kernel_key(
         &ctx.project,
         &ctx.cache,
         base,
         &source.version,
         flavour,
-        &series,
+        series.as_ref(),
     )?;
     let key = keyb.key();
     let entry = kernel_entry(&ctx.cache, base, flavour, &key);
@@ -478,10 +484,17 @@ pub fn ensure_kernel(ctx: &BuildContext, flavour: Flavour) -> Result<BuiltKernel
     cache::sweep_temporaries(&kernels_dir(&ctx.cache))?;
     let phase = Phase::start(&format!("{what}: building on {} ({key})", source.label()));
     let tree = ensure_tree(ctx, flavour)?;
-    if flavour.has_series() {
-        apply_series(&tree, flavour.name(), &series)?;
+    if let Some(series) = &series {
+        let applied = apply_series(&tree, flavour.name(), series);
+        if let (Err(e), Some(dir)) = (&applied, &ctx.series_dir) {
+            // The user's own series: their input, not the tool's.
+            return Err(
+                crate::exit::UsageError(format!("--series {}: {e:#}", dir.display())).into(),
+            );
+        }
+        applied?;
     }
-    configure(ctx, flavour, &tree)?;
+    configure(ctx, flavour, &tree, series.as_ref())?;
     let log = ctx
         .cache
         .join("logs")
@@ -925,8 +938,11 @@ impl Series {
     /// skipped) and no overlay: the project's `kernel-rust/` files belong
     /// to its own series, not to an earlier or a foreign one.
     pub fn from_dir(dir: &Path) -> Result<Self> {
-        let patches = patches_in(dir)
-            .with_context(|| format!("--series {}: not a readable directory", dir.display()))?;
+        // Absolute: `git am` runs in the kernel tree, and the key names
+        // each patch by its path.
+        let unreadable = || format!("--series {}: not a readable directory", dir.display());
+        let canonical = dir.canonicalize().with_context(unreadable)?;
+        let patches = patches_in(&canonical).with_context(unreadable)?;
         if patches.is_empty() {
             bail!(
                 "--series {}: no *.patch file there (give a directory of git format-patch output)",
@@ -1078,13 +1094,23 @@ pub fn tinyconfig_with(
 }
 
 /// tinyconfig + fragments + olddefconfig, skipped when unchanged.
-fn configure(ctx: &BuildContext, flavour: Flavour, tree: &Path) -> Result<()> {
+fn configure(
+    ctx: &BuildContext,
+    flavour: Flavour,
+    tree: &Path,
+    series: Option<&Series>,
+) -> Result<()> {
     let fragments = flavour.fragments(&ctx.project, ctx.base);
     let mut k = KeyBuilder::new("config");
     for f in &fragments {
         k.add_file(&f.to_string_lossy(), f)?;
     }
     k.add("make vars", make_vars(&ctx.cache).join(" ").as_bytes());
+    // A series brings Kconfig symbols of its own: configure again, and
+    // check every option again, whenever another series is applied.
+    if let Some(series) = series {
+        k.add("series", series.key()?.as_bytes());
+    }
     let key = k.key();
     let stamp = tree.join(CONFIG_STAMP);
     if tree.join(".config").is_file()

@@ -138,7 +138,7 @@ fn kernel_keys_differ_by_base_version_alone() {
             base,
             version,
             Flavour::Stock,
-            &series,
+            Some(&series),
         )
         .unwrap()
         .key()
@@ -158,7 +158,7 @@ fn kernel_keys_differ_by_base_version_alone() {
         Base::V7_3,
         "7.3.4-1~bpo13+1",
         Flavour::Patched,
-        &own,
+        Some(&own),
     )
     .unwrap();
     let names: Vec<&str> = inputs.inputs().iter().map(|(n, _)| n.as_str()).collect();
@@ -291,6 +291,10 @@ fn the_check_plan_per_base() {
     let (plans, _) = check::plan(&Base::ALL, false, &all, &[], false, false).unwrap();
     assert!(plans[0].kernels.contains(&Flavour::Debug));
     assert!(!plans[1].kernels.contains(&Flavour::Debug));
+    // `--kernel debug` without `--base 6.12` keeps to 7.3's debug kernel.
+    let (plans, _) = check::plan(&Base::ALL, false, &[Flavour::Debug], &[], false, true).unwrap();
+    assert_eq!(plans.len(), 1);
+    assert_eq!(plans[0].base, Base::V7_3);
     let err = check::plan(&[Base::V6_12], true, &[Flavour::Kcsan], &[], false, true).unwrap_err();
     assert_eq!(
         tipc_verifier::exit::status_of(&err),
@@ -790,7 +794,7 @@ fn another_series_from_a_directory() {
             Base::V6_12,
             "6.12.118-1~deb12u1",
             Flavour::Debug,
-            series,
+            Some(series),
         )
         .unwrap()
         .key()

@@ -20,28 +20,28 @@
 //! # Lifetime of a peer namespace
 //!
 //! Each namespace gets room in the registry when its TIPC state is made
-//! ([`tipc_crossover_slot_new`]), so that entering it cannot fail later.
-//! A namespace enters the registry when its TIPC address becomes final and
-//! leaves it in its `pre_exit` (`tipc_crossover_unregister()`), and again in
-//! its `exit`, in case the address work registered it in between. Both
-//! find its entry by the key it entered with: its cookie, its node id and
-//! the proof [`tipc_crossover_register`] returned, which C keeps for them
+//! ([`tipc_crossover_slot_new`]), so that entering it cannot fail later. A
+//! namespace enters the registry when its TIPC address becomes final and leaves
+//! it in its `pre_exit` (`tipc_crossover_unregister()`), and again in its
+//! `exit`, in case the address work registered it in between. Both find its
+//! entry by the key it entered with: its cookie, its node id and the proof
+//! [`tipc_crossover_register`] returned, which C keeps for them
 //! (`tipc_net::crossover_proof`), so no later change of an identifier could
-//! leave an entry behind. A peer
-//! pointer is only ever set by the C caller of [`tipc_crossover_peer_find`],
-//! which holds the receiver's `node_list_lock` across the lookup and the
-//! store, and only to a namespace that was in the registry and still alive
-//! (`check_net()`) during the lookup. `pre_exit` removes the namespace under
-//! the registry lock and then clears every peer pointer to it under each
-//! `node_list_lock` (`tipc_node_pre_cleanup_net()`). So a pointer stored by a
-//! lookup that found the namespace is cleared by that pass, and no lookup
-//! after the removal finds it: no `struct tipc_node` keeps a pointer to a
-//! namespace past its `pre_exit`. A sender reads the
-//! pointer under `rcu_read_lock()`, and the namespace core waits for an RCU
-//! grace period between `pre_exit` and `exit`, so a sender that read the
-//! pointer just before it was cleared is done before the namespace's TIPC
-//! state is freed. No reference is taken: one would keep the namespace from
-//! ever reaching `pre_exit`.
+//! leave an entry behind. A peer pointer is only ever set by the C caller of
+//! [`tipc_crossover_peer_find`], which holds the receiver's `node_list_lock`
+//! across the lookup and the store, and only to a namespace that was in the
+//! registry and still alive (`check_net()`) during the lookup. `pre_exit`
+//! removes the namespace under the registry lock and then clears every peer
+//! pointer to it under each `node_list_lock` (`tipc_node_pre_cleanup_net()`).
+//! So a pointer stored by a lookup that found the namespace is cleared by that
+//! pass, and a lookup after the removal either does not find it or, if the
+//! address work entered it again meanwhile, finds it no longer alive: no
+//! `struct tipc_node` keeps a pointer to a namespace past its `pre_exit`. A
+//! sender reads the pointer under `rcu_read_lock()`, and the namespace core
+//! waits for an RCU grace period between `pre_exit` and `exit`, so a sender
+//! that read the pointer just before it was cleared is done before the
+//! namespace's TIPC state is freed. No reference is taken: one would keep the
+//! namespace from ever reaching `pre_exit`.
 
 #[cfg(CONFIG_TIPC_CROSSOVER_KUNIT_TEST)]
 mod crossover_kunit;
@@ -240,8 +240,13 @@ pub unsafe extern "C" fn tipc_crossover_init() {
 /// and on the error path of `tipc_init()`, so every namespace has left the
 /// registry and no discovery can reach it any more. The tree is freed after
 /// the lock is released.
+///
+/// # Safety
+///
+/// [`tipc_crossover_init`] must have been called before: it initialises
+/// the lock this takes.
 #[no_mangle]
-pub extern "C" fn tipc_crossover_exit() {
+pub unsafe extern "C" fn tipc_crossover_exit() {
     let peers = TIPC_CROSSOVER_REGISTRY.lock().take();
     kernel::warn_on!(peers.as_ref().is_some_and(|p| !p.0.is_empty()));
     drop(peers);
@@ -289,12 +294,12 @@ pub unsafe extern "C" fn tipc_crossover_slot_free(slot: *mut c_void) {
 ///
 /// # Safety
 ///
-/// `slot` must come from [`tipc_crossover_slot_new`] and must not be used
-/// afterwards. `node_id` must be valid for reads of `NODE_ID_LEN` (16)
-/// bytes, and those bytes must not be written to during the call. `net` must
-/// point to a valid namespace with TIPC state until
-/// [`tipc_crossover_unregister`] is called with the same `cookie` and
-/// `node_id` and the proof this call returns.
+/// `slot` must be a non-null pointer from [`tipc_crossover_slot_new`] and must
+/// not be used afterwards. `node_id` must be valid for reads of `NODE_ID_LEN`
+/// (16) bytes, and those bytes must not be written to during the call. `net`
+/// must point to a valid namespace with TIPC state until
+/// [`tipc_crossover_unregister`] is called with the same `cookie` and `node_id`
+/// and the proof this call returns.
 #[no_mangle]
 pub unsafe extern "C" fn tipc_crossover_register(
     slot: *mut c_void,
@@ -338,8 +343,8 @@ pub unsafe extern "C" fn tipc_crossover_register(
 /// given to [`tipc_crossover_register`], and `entry_proof` is the proof that
 /// call returned: the key the namespace entered with, whatever happened to
 /// its identifiers since. Called from the namespace's `pre_exit`, before the
-/// peer pointers to it are cleared; see the module documentation for why
-/// that order matters.
+/// peer pointers to it are cleared (see the module documentation for why
+/// that order matters), and again from its `exit`.
 ///
 /// # Safety
 ///

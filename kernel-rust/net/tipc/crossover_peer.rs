@@ -2,7 +2,7 @@
 
 //! Matching a discovered node with a network namespace of this kernel.
 //!
-//! Every namespace whose TIPC node has a node id is recorded under a
+//! Every namespace whose TIPC address is final is recorded under a
 //! [`PeerKey`]: its node id, then the discovery proof it sends, then its
 //! cookie. The proof is computed once, when the namespace is recorded: its node
 //! id and cluster id are final by then. Keys order by node id and proof, so a
@@ -18,7 +18,7 @@
 //! The module uses nothing but `core` and the proof layout: it is built and
 //! tested on the host as well as in the kernel.
 
-use crate::crossover_proof::NODE_ID_LEN;
+use crate::crossover_proof::{proof_matches, NODE_ID_LEN};
 
 /// Where a namespace is recorded: ordered by node id, then by the proof its
 /// discovery messages carry, then by cookie.
@@ -73,10 +73,10 @@ pub(crate) enum Verdict {
 /// `cluster`, with `claim`. Computes nothing: the recorded proof is
 /// compared with the claimed one.
 pub(crate) fn judge(key: &PeerKey, cluster: u32, claim: &Claim<'_>) -> Verdict {
-    // Plain equality, as the key's order needs: every entry with the
-    // claimed node id and proof sits between `first_with()` and the first
-    // entry that differs in either.
-    let claimed = key.node_id == *claim.node_id && key.proof == claim.proof;
+    // Every entry with the claimed node id and proof sits between
+    // `first_with()` and the first entry that differs in either.
+    let same_id = key.node_id == *claim.node_id;
+    let claimed = same_id && proof_matches(claim.proof, key.proof);
     let receiver = key.cookie == claim.receiver_cookie;
     if !claimed {
         Verdict::End

@@ -61,7 +61,8 @@ pub(crate) fn proof_from_hash(hash: u64) -> u32 {
     hash as u32
 }
 
-/// Tells whether a received proof is the expected one.
+/// Tells whether a received proof is the expected one: plain equality, on
+/// which the registry's order by proof relies.
 pub(crate) fn proof_matches(received: u32, expected: u32) -> bool {
     received == expected
 }

@@ -102,6 +102,8 @@ pub struct Args {
     /// a cover letter is skipped) instead of the base's series, without
     /// the kernel-rust/ overlay: to stress an earlier version of the
     /// series (v1 on 6.12, for example) on the same kernel configuration.
+    /// On 7.3 the debug kernel's KUnit option needs the series' KUnit
+    /// patch.
     #[arg(long, value_name = "DIR")]
     pub series: Option<PathBuf>,
 }
@@ -125,7 +127,12 @@ pub fn command(project: Option<&Path>, args: Args, verbose: bool) -> Result<()> 
         base: args.base.base,
         kernel: args.kernel,
         policy: args.base.policy(),
-        series: args.series,
+        series: match args.series {
+            Some(dir) => Some(dir.canonicalize().map_err(|e| {
+                crate::exit::UsageError(format!("--series {}: {e}", dir.display()))
+            })?),
+            None => None,
+        },
         plan,
         out: args.out,
         run: qemu::RunOptions {
@@ -325,11 +332,13 @@ pub fn ktap(r: &StressReport) -> String {
     };
     crate::ktap::Document {
         comments: vec![format!(
-            "base {}: {} {}, {} kernel, {series}",
+            "base {}: {} {}, {} kernel, {series}, {} cycles, {} failed-set-up sweep(s) per fault phase",
             r.kernel.base,
             r.kernel.package,
             r.kernel.base_version,
-            r.kernel.flavour.name()
+            r.kernel.flavour.name(),
+            r.plan.cycles,
+            r.plan.fault_rounds
         )],
         tests: vec![crate::ktap::Test {
             name: format!("{}.stress", r.kernel.flavour.name()),
