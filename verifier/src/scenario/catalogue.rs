@@ -9,6 +9,33 @@ use super::{
     Topology, TrafficCase, BOTH, DEBUG_ONLY, MODULES_ONLY, PATCHED_ONLY, WITH_MODULES,
 };
 
+/// The victim of forged frames: a TIPC namespace of this kernel whose
+/// bearer is a veth that leads nowhere but to the root namespace (`isor`),
+/// where the attacker learns its discovery messages; at the configured
+/// address `addr` if given.
+fn victim(addr: Option<&'static str>) -> Vec<Step> {
+    let mut steps = vec![
+        Step::NsAdd("victim"),
+        Step::VethToRoot {
+            ns: "victim",
+            dev: "iso",
+            peer: "isor",
+        },
+    ];
+    if let Some(addr) = addr {
+        steps.push(Step::NodeAddress {
+            ns: "victim",
+            addr,
+            if_present: false,
+        });
+    }
+    steps.push(Step::Bearer {
+        ns: "victim",
+        dev: "iso",
+    });
+    steps
+}
+
 /// Why the series takes group unicast across (patch 7 of 10 in both series).
 const GROUP_UCAST_ACROSS: PathChange = PathChange {
     path: MsgPath::Crossover,
@@ -596,21 +623,7 @@ pub fn forged_discovery() -> Scenario {
             },
         ],
         kernels: BOTH,
-        // The victim: a TIPC namespace of this kernel whose bearer is a veth
-        // that leads nowhere but to the root namespace, where the attacker
-        // learns its discovery messages.
-        before_bearers: vec![
-            Step::NsAdd("victim"),
-            Step::VethToRoot {
-                ns: "victim",
-                dev: "iso",
-                peer: "isor",
-            },
-            Step::Bearer {
-                ns: "victim",
-                dev: "iso",
-            },
-        ],
+        before_bearers: victim(None),
         crossovers: both_ways("ns1", "ns2"),
         after_links: Vec::new(),
         cost: Cost::None,
@@ -881,25 +894,7 @@ pub fn claimants() -> Scenario {
         captures: Vec::new(),
         cases: Vec::new(),
         kernels: BOTH,
-        // The claimed node: its bearer leads only to the root namespace,
-        // where the attacker learns its discovery messages.
-        before_bearers: vec![
-            Step::NsAdd("victim"),
-            Step::VethToRoot {
-                ns: "victim",
-                dev: "iso",
-                peer: "isor",
-            },
-            Step::NodeAddress {
-                ns: "victim",
-                addr: CLAIMED_ADDR,
-                if_present: false,
-            },
-            Step::Bearer {
-                ns: "victim",
-                dev: "iso",
-            },
-        ],
+        before_bearers: victim(Some(CLAIMED_ADDR)),
         crossovers: both_ways("ns1", "ns2"),
         after_links,
         cost: Cost::Claimants,
