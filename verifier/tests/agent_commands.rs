@@ -350,3 +350,65 @@ fn the_shell_gets_exactly_the_rendered_arguments() {
         assert_eq!(words_in_sh(&line), [word], "{line}");
     }
 }
+
+/// The static guest programs (`stress.sh`, and `lib.sh`'s helpers) call
+/// the agent with shell parameters. Each call, continuation lines joined,
+/// with every parameterised value replaced by a sample of what the
+/// program passes there, must parse too.
+#[test]
+fn every_agent_call_of_the_static_guest_programs_parses() {
+    const STRESS: &str = include_str!("../../vm/guest/stress.sh");
+    // A value for each option that a program fills from a parameter.
+    let sample = |option: &str| -> Option<&'static str> {
+        Some(match option {
+            "--sock" => "rdm",
+            "--service" => "21020:1",
+            "--count" | "--size" | "--conns" | "--first" | "--interval-us" => "10",
+            "--mode" => "forged-proof",
+            "--dev" | "--sniff-dev" => "br0",
+            "--out" | "--ready-file" => "/share/results/x.json",
+            "--seconds" | "--timeout" => "5",
+            _ => return None,
+        })
+    };
+    let mut calls = 0;
+    for (name, program) in [("stress.sh", STRESS), ("lib.sh", GUEST_LIB)] {
+        let joined = program.replace("\\\n", " ");
+        for line in joined.lines() {
+            let Some(at) = line.find("tipc-agent ") else {
+                continue;
+            };
+            if line.trim_start().starts_with('#') {
+                continue;
+            }
+            let mut words = shell_words(&line[at..]);
+            // Redirections end the command's arguments.
+            if let Some(end) = words
+                .iter()
+                .position(|w| w.starts_with('>') || w.starts_with("2>"))
+            {
+                words.truncate(end);
+            }
+            let storm = words.get(1).is_some_and(|w| w == "storm");
+            for i in 1..words.len() {
+                if words[i].contains('$') {
+                    let option = words[i - 1].as_str();
+                    let value = if storm && option == "--sock" {
+                        // A connection: seqpacket or stream.
+                        Some("seqpacket")
+                    } else {
+                        sample(option)
+                    };
+                    let value = value.map(str::to_string).unwrap_or_else(|| {
+                        // A positional operand (a namespace name).
+                        "ns1".to_string()
+                    });
+                    words[i] = value;
+                }
+            }
+            check(&words).unwrap_or_else(|e| panic!("{name}: {line}\n{e}"));
+            calls += 1;
+        }
+    }
+    assert!(calls >= 12, "only {calls} agent calls found");
+}
