@@ -474,3 +474,24 @@ fn a_failed_set_up_the_kernel_killed_or_a_sweep_cut_short_fails_the_run() {
     assert!(!checks.iter().any(|c| c.name == "failed_setups"));
     assert!(none.script().contains("FAULT_ROUNDS=0\n"));
 }
+
+#[test]
+fn a_trace_in_another_format_fails_one_check_not_the_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("crossover-trace.txt");
+    // v1's tracepoint line: inode numbers, no cookies.
+    std::fs::write(
+        &path,
+        "tipc-agent-1 [000] ..... 1.0: tipc_crossover_peer: netns=4026532131 peer=1001002 peer_netns=4026532174 assigned\n",
+    )
+    .unwrap();
+    let (events, check) = tipc_verifier::stress::read_trace(&path);
+    assert!(events.is_empty());
+    let check = check.expect("a failing check");
+    assert!(!check.ok);
+    assert_eq!(check.name, "crossover_trace_readable");
+    assert!(check.detail.contains("netns_cookie="), "{}", check.detail);
+    // No trace at all (the guest died first): nothing to fail here.
+    let (events, check) = tipc_verifier::stress::read_trace(&dir.path().join("none"));
+    assert!(events.is_empty() && check.is_none());
+}
