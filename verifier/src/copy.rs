@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result};
 use xshell::{cmd, Shell};
 
 /// `cp -a SRC DST`: DST becomes a copy of SRC (`SRC/.` copies SRC's
@@ -24,23 +24,10 @@ pub fn into(dir: &Path, entries: &[PathBuf], what: &str) -> Result<()> {
     )
 }
 
-/// Runs a `cp`, with what it printed on stderr in the error (a full disk
-/// says so there).
+/// Runs a `cp` through the short captures' runner, with what cp printed
+/// on stderr in the error (a full disk says so there).
 fn run(cp: xshell::Cmd<'_>, what: &str) -> Result<()> {
-    let shown = cp.to_string();
-    let out = cp
-        .quiet()
-        .ignore_status()
-        .output()
-        .with_context(|| format!("copying {what}: cannot run {shown}"))?;
-    if !out.status.success() {
-        bail!(
-            "copying {what}: `{shown}` failed ({}): {}",
-            out.status,
-            String::from_utf8_lossy(&out.stderr).trim()
-        );
-    }
-    Ok(())
+    crate::progress::capture(&format!("copying {what}"), cp.into()).map(drop)
 }
 
 #[cfg(test)]
