@@ -82,7 +82,8 @@ pub enum ConnSock {
 
 spelt!(ConnSock { Seqpacket => "seqpacket", Stream => "stream" });
 
-/// `--mode` of `inject`: how the forged discovery frames are wrong.
+/// `--mode` of `inject`: how the forged discovery frames are wrong, or
+/// `replay` to send the sniffed genuine frame itself again.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
 #[serde(rename_all = "kebab-case")]
@@ -95,6 +96,10 @@ pub enum InjectMode {
     ReplayOtherId,
     /// Another node id, no proof, a raw value in word 9.
     RawHash,
+    /// Nothing forged: the sniffed discovery frame itself, byte for byte,
+    /// as its node repeats it (a yardstick for the cost of a known peer's
+    /// periodic discovery, not an attack).
+    Replay,
 }
 
 spelt!(InjectMode {
@@ -102,10 +107,12 @@ spelt!(InjectMode {
     WrongCluster => "wrong-cluster",
     ReplayOtherId => "replay-other-id",
     RawHash => "raw-hash",
+    Replay => "replay",
 });
 
 impl InjectMode {
-    /// Every mode, in the order scenarios run them.
+    /// Every forging mode, in the order scenarios run them (not `Replay`,
+    /// which forges nothing).
     pub const ALL: [InjectMode; 4] = [
         InjectMode::ForgedProof,
         InjectMode::WrongCluster,

@@ -176,7 +176,7 @@ mod tests {
 
     #[test]
     fn enums_are_spelt_as_on_the_command_line() {
-        for m in InjectMode::ALL {
+        for m in InjectMode::ALL.into_iter().chain([InjectMode::Replay]) {
             assert_eq!(serde_json::to_value(m).unwrap(), m.as_arg());
         }
         assert_eq!(

@@ -409,6 +409,9 @@ claims a node id and address of its own):
   replay-other-id  the victim's real proof under another node id
   raw-hash         another node id, no proof, a raw value in word 9 (the
                    first posting of the upstream patch sent hash_mix there)
+  replay           nothing forged: the first discovery frame received on
+                   --sniff-dev, sent again unchanged (what a known peer's
+                   periodic discovery costs the receiver; needs --sniff-dev)
 Needs CAP_NET_RAW. The JSON result (--out) names what was claimed and the
 frames sent. Exit status: 0 success, 1 failure, 2 bad arguments.";
 

@@ -12,7 +12,9 @@
 //! - `raw-hash`: another node id, word 13 zero and a raw 32-bit value in
 //!   word 9, where the first posting of the upstream patch put `hash_mix`.
 //!
-//! None of them may ever open a crossover. Frame layout: Ethernet
+//! None of them may ever open a crossover. `replay` forges nothing: it sends
+//! the sniffed frame again unchanged, so that a receiver handles its peer's
+//! periodic discovery as often as a measurement needs. Frame layout: Ethernet
 //! (broadcast, ethertype 0x88CA) + 60-byte TIPC v2 LINK_CONFIG header +
 //! 16-byte node id (`net/tipc/discover.c`, `msg.h`).
 
@@ -187,15 +189,17 @@ impl Drop for RawSocket {
     }
 }
 
-/// Waits up to `wait` for a discovery message on `dev`.
-fn sniff(dev: &str, wait: Duration) -> Result<Sniffed> {
+/// Waits up to `wait` for a discovery message on `dev`: its fields and
+/// the frame as received.
+fn sniff(dev: &str, wait: Duration) -> Result<(Sniffed, Vec<u8>)> {
     let sock = RawSocket::open(dev)?;
     let end = Instant::now() + wait;
     let mut buf = vec![0u8; 65536];
     while let Some(left) = end.checked_duration_since(Instant::now()) {
         if let Some(n) = sock.recv(&mut buf, left)? {
             if let Some(s) = parse_discovery(&buf[..n]) {
-                return Ok(s);
+                buf.truncate(n);
+                return Ok((s, buf));
             }
         }
     }
@@ -225,9 +229,12 @@ pub struct InjectArgs<'a> {
 /// Sniffs, then sends; fills `report` as it goes so a failure keeps what
 /// was done.
 pub fn run(a: &InjectArgs<'_>, report: &mut InjectReport) -> Result<()> {
+    if a.mode == Mode::Replay {
+        return replay(a, report);
+    }
     let victim = match a.sniff_dev {
         Some(dev) => {
-            let v = sniff(dev, a.timeout)?;
+            let (v, _) = sniff(dev, a.timeout)?;
             report.victim = Some(v.clone());
             v
         }
@@ -246,6 +253,7 @@ pub fn run(a: &InjectArgs<'_>, report: &mut InjectReport) -> Result<()> {
     other[NODE_ID_LEN - 1] ^= 0x5a;
     let other_addr = victim.addr ^ 0x0000_5a5a;
     let (node_id, addr, cluster_id, proof, raw_hash) = match a.mode {
+        Mode::Replay => bail!("--mode replay forges no claim"),
         Mode::ForgedProof => (
             id,
             victim.addr,
@@ -269,27 +277,51 @@ pub fn run(a: &InjectArgs<'_>, report: &mut InjectReport) -> Result<()> {
     report.claimed_cluster_id = Some(claim.cluster_id);
     report.claimed_proof = Some(claim.proof);
     let same = claim.frame();
+    send_frames(a, report, |i| {
+        if !a.distinct && !a.vary_proof {
+            return same.clone();
+        }
+        let mut this = if a.distinct {
+            claim.distinct(a.first.wrapping_add(i as u32))
+        } else {
+            claim.clone()
+        };
+        if a.vary_proof {
+            this.proof ^= (i as u32).wrapping_add(1);
+        }
+        this.frame()
+    })
+}
+
+/// Sends frame `i` for `i` in `0..count` on `--dev`, `--interval-us` apart.
+fn send_frames(
+    a: &InjectArgs<'_>,
+    report: &mut InjectReport,
+    frame: impl Fn(u64) -> Vec<u8>,
+) -> Result<()> {
     let sock = RawSocket::open(a.dev)?;
     for i in 0..a.count {
-        if a.distinct || a.vary_proof {
-            let mut this = if a.distinct {
-                claim.distinct(a.first.wrapping_add(i as u32))
-            } else {
-                claim.clone()
-            };
-            if a.vary_proof {
-                this.proof ^= (i as u32).wrapping_add(1);
-            }
-            sock.send(&this.frame())?;
-        } else {
-            sock.send(&same)?;
-        }
+        sock.send(&frame(i))?;
         report.frames_sent += 1;
         if !a.interval.is_zero() {
             std::thread::sleep(a.interval);
         }
     }
     Ok(())
+}
+
+/// `--mode replay`: the first discovery frame received on `--sniff-dev`,
+/// sent `--count` times on `--dev` as it was received.
+fn replay(a: &InjectArgs<'_>, report: &mut InjectReport) -> Result<()> {
+    let dev = a
+        .sniff_dev
+        .context("--mode replay needs --sniff-dev, where the frame is taken")?;
+    let (peer, frame) = sniff(dev, a.timeout)?;
+    report.claimed_node_id = Some(peer.node_id.clone());
+    report.claimed_cluster_id = Some(peer.cluster_id);
+    report.claimed_proof = Some(peer.proof);
+    report.victim = Some(peer);
+    send_frames(a, report, |_| frame.clone())
 }
 
 /// Writes the report as JSON (temp file + rename).

@@ -14,6 +14,7 @@ fn a_repetition_covers_every_size_count_and_path() {
         reps: 2,
         rtt_count: 10,
         scale: vec![8],
+        ..Plan::default()
     };
     let s = plan.script(Flavour::Patched, 2);
     let runs: Vec<&str> = s
@@ -138,6 +139,7 @@ fn two_guests_pair_each_blast_with_a_sink_in_order() {
         reps: 1,
         rtt_count: 10,
         scale: vec![8],
+        ..Plan::default()
     };
     let (a, b) = plan.two_guest_scripts(3);
     let blasts: Vec<&str> = a

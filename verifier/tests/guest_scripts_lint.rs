@@ -4,6 +4,7 @@
 
 use std::io::Write;
 use std::process::{Command, Stdio};
+use tipc_verifier::bench::discovery;
 use tipc_verifier::bench::plan::Plan as BenchPlan;
 use tipc_verifier::kbuild::Flavour;
 use tipc_verifier::scenario;
@@ -29,6 +30,10 @@ fn scripts() -> Vec<(String, String)> {
         v.push((
             format!("bench scale {}", kernel.name()),
             bench.scale_script(kernel),
+        ));
+        v.push((
+            format!("bench discovery {}", kernel.name()),
+            discovery::script(kernel, &bench.discovery),
         ));
     }
     let (a, b) = bench.two_guest_scripts(1);

@@ -356,6 +356,45 @@ discovery_profile() {
 	$IP link del "pr-$1"
 }
 
+# mem_available: MemAvailable of /proc/meminfo, in KiB.
+mem_available() { sed -n 's/^MemAvailable: *\([0-9]*\) kB$/\1/p' /proc/meminfo; }
+
+# grow_to N FILE: TIPC bystanders (bFIRST.., as `bystanders`) until N-1
+# named namespaces exist, so that the next probe makes N; appends
+# "grow N CREATED T0 T1 KB0 KB1" to FILE (guest uptime and MemAvailable
+# before and after creating them).
+grow_to() {
+	gt_have=$(netns_count)
+	gt_new=$(($1 - 1 - gt_have))
+	gt_t0=$(cut -d' ' -f1 /proc/uptime)
+	gt_m0=$(mem_available)
+	if [ "$gt_new" -gt 0 ]; then
+		gt_first=$(($(netns_count b) + 1))
+		bystanders "$gt_first" $((gt_first + gt_new - 1))
+	else
+		gt_new=0
+	fi
+	echo "grow $1 $gt_new $gt_t0 $(cut -d' ' -f1 /proc/uptime) $gt_m0 $(mem_available)" >> "$2"
+}
+
+# periodic_profile LABEL FRAMES SNIFF DEV: the first discovery message that
+# arrives on SNIFF (a peer's, whose link stands), sent FRAMES times again
+# unchanged on DEV (tipc-agent inject --mode replay), while the function
+# profiler times tipc_disc_rcv and tipc_node_check_dest: a known peer's
+# periodic discovery, as often as the measurement needs. The peer's own
+# discovery timer may be at its slowest (a minute), hence the timeout.
+periodic_profile() {
+	profile_start tipc_disc_rcv tipc_node_check_dest
+	tipc-agent inject --dev "$4" --sniff-dev "$3" --mode replay --count "$2" \
+		--interval-us 2000 --timeout 150 --out "$RES/inject-$1.json" || rc=1
+	sleep 1
+	profile_stop /tmp/profile
+	{
+		echo "# namespaces: $(($(netns_count) + 1))"
+		cat /tmp/profile
+	} > "$RES/discovery-profile-$1.txt"
+}
+
 # claimants FIRST LAST ADDR: namespaces cFIRST..cLAST, each a TIPC node with
 # the configured address ADDR, and so the node identity TIPC derives from it:
 # final at once, without a bearer or an address trial.
@@ -388,12 +427,25 @@ profile_start() {
 	echo 1 > $TRACING/function_profile_enabled
 }
 
+# profile_self FUNCTION...: the function profiler on those FUNCTIONs this
+# kernel has (the others are logged), each timed without the listed
+# functions it calls (graph_time off), so that the times add up.
+profile_self() {
+	echo 0 > $TRACING/options/graph_time
+	: > $TRACING/set_ftrace_filter
+	for f in "$@"; do
+		echo "$f" >> $TRACING/set_ftrace_filter 2> /dev/null || log "profile: no $f in this kernel"
+	done
+	echo 1 > $TRACING/function_profile_enabled
+}
+
 # profile_stop FILE: stop and keep the profile of every CPU (one table
-# each; the verifier merges them).
+# each; the verifier merges them); graph_time back to its default.
 profile_stop() {
 	echo 0 > $TRACING/function_profile_enabled
 	cat $TRACING/trace_stat/function[0-9]* > "$1"
 	echo > $TRACING/set_ftrace_filter
+	[ ! -e $TRACING/options/graph_time ] || echo 1 > $TRACING/options/graph_time
 }
 
 # scale_up N RES: N namespaces s1..sN on the bridge br0, bearers enabled

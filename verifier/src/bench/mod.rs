@@ -10,8 +10,10 @@
 //! Absolute figures are still not those of real hardware: quote ratios. Results: a table on stdout, `bench.json`
 //! and `throughput.svg` in the output directory.
 
+pub mod discovery;
 pub mod plan;
 pub mod results;
+pub mod sendpath;
 pub mod svg;
 
 use crate::base::{Base, BaseArgs};
@@ -109,6 +111,19 @@ pub struct Args {
     /// Namespace counts of the scale phase (0: skip it).
     #[arg(long, value_delimiter = ',', default_value = "8,32,64")]
     pub scale: Vec<u32>,
+    /// TIPC namespace counts at which the discovery phase times a first
+    /// contact and a known peer's periodic discovery (0: skip it).
+    #[arg(long, value_delimiter = ',', default_value = "8,64,256,1000")]
+    pub discovery: Vec<u32>,
+    /// The phases to run: throughput (and latency, with two guests), scale,
+    /// discovery, sendpath (per-function instructions of the send path).
+    #[arg(
+        long,
+        value_enum,
+        value_delimiter = ',',
+        default_value = "throughput,scale,discovery,sendpath"
+    )]
+    pub phases: Vec<plan::Phase>,
     /// Output directory (default: out/bench-<UTC time> in the checkout).
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
@@ -128,6 +143,8 @@ pub fn command(project: Option<&Path>, args: Args, verbose: bool) -> Result<()> 
             conns: args.conns,
             reps: args.reps,
             scale: args.scale.into_iter().filter(|n| *n >= 2).collect(),
+            discovery: args.discovery.into_iter().filter(|n| *n != 0).collect(),
+            phases: args.phases,
             ..Default::default()
         },
         out: args.out,
@@ -172,7 +189,12 @@ pub fn run(project: &Path, opts: &BenchOptions) -> Result<PathBuf> {
     let pair_share = out.join("two_guests");
     std::fs::create_dir_all(pair_share.join("results"))
         .with_context(|| format!("creating {}", pair_share.display()))?;
-    for rep in 1..=opts.plan.reps {
+    let reps = if opts.plan.runs(plan::Phase::Throughput) {
+        opts.plan.reps
+    } else {
+        0
+    };
+    for rep in 1..=reps {
         let mut specs = Vec::new();
         for (k, share) in kernels.iter().zip(&shares) {
             specs.push(timed_guest(
@@ -217,7 +239,7 @@ pub fn run(project: &Path, opts: &BenchOptions) -> Result<PathBuf> {
         warn_unclean(&qemu::run_all(&[a, b], opts.run)?);
         phase.done("done");
     }
-    if !opts.plan.scale.is_empty() {
+    if opts.plan.runs(plan::Phase::Scale) {
         let mut specs = Vec::new();
         for (k, share) in kernels.iter().zip(&shares) {
             specs.push(timed_guest(
@@ -237,6 +259,50 @@ pub fn run(project: &Path, opts: &BenchOptions) -> Result<PathBuf> {
         warn_unclean(&qemu::run_all(&specs, opts.run)?);
         phase.done("done");
     }
+    if opts.plan.runs(plan::Phase::Discovery) {
+        let mut specs = Vec::new();
+        for (k, share) in kernels.iter().zip(&shares) {
+            let mut spec = timed_guest(
+                (&initrd, opts.vm_timeout),
+                share,
+                "run-discovery.sh",
+                discovery::script(k.flavour, &opts.plan.discovery),
+                None,
+                &format!("bench-discovery-{}", k.flavour.name()),
+                &k.bzimage,
+            )?;
+            // A thousand namespaces, each with its loopback, sysctl tables
+            // and TIPC state, and the probes' forged nodes.
+            spec.memory_mb = 3072;
+            specs.push(spec);
+        }
+        let phase = Phase::start(&format!(
+            "bench: discovery at {:?} TIPC namespaces, first contact and periodic, stock and patched guests",
+            opts.plan.discovery
+        ));
+        warn_unclean(&qemu::run_all(&specs, opts.run)?);
+        phase.done("done");
+    }
+    if opts.plan.runs(plan::Phase::Sendpath) {
+        let mut specs = Vec::new();
+        for (k, share) in kernels.iter().zip(&shares) {
+            specs.push(timed_guest(
+                (&initrd, opts.vm_timeout),
+                share,
+                "run-sendpath.sh",
+                sendpath::script(k.flavour, &opts.plan.sizes),
+                None,
+                &format!("bench-sendpath-{}", k.flavour.name()),
+                &k.bzimage,
+            )?);
+        }
+        let phase = Phase::start(&format!(
+            "bench: sendpath, per-function instructions of a stream at {:?} bytes, stock and patched guests",
+            opts.plan.sizes
+        ));
+        warn_unclean(&qemu::run_all(&specs, opts.run)?);
+        phase.done("done");
+    }
     let mut dirs: Vec<(Flavour, PathBuf)> = [Flavour::Stock, Flavour::Patched]
         .into_iter()
         .zip(shares.iter().map(|s| s.join("results")))
@@ -244,13 +310,29 @@ pub fn run(project: &Path, opts: &BenchOptions) -> Result<PathBuf> {
     dirs.push((Flavour::Patched, pair_share.join("results")));
     let mut figures = results::collect(&dirs)?;
     figures.scale = results::collect_scale(&dirs)?;
-    if figures.throughput.is_empty() {
+    if opts.plan.runs(plan::Phase::Discovery) {
+        figures.discovery = Some(discovery::collect(&dirs[..2], &opts.plan.discovery)?);
+    }
+    if opts.plan.runs(plan::Phase::Sendpath) {
+        figures.sendpath = Some(sendpath::collect(&dirs[..2], &opts.plan.sizes)?);
+    }
+    if figures.throughput.is_empty()
+        && figures.scale.is_empty()
+        && figures.discovery.is_none()
+        && figures.sendpath.is_none()
+    {
         bail!(
             "no measurement came back; see the guest logs in {}",
             out.display()
         );
     }
     print!("{}", results::table(&figures, BENCH_NOTE));
+    if let Some(d) = &figures.discovery {
+        print!("{}", discovery::table(d));
+    }
+    if let Some(p) = &figures.sendpath {
+        print!("{}", sendpath::table(p, &opts.plan.sizes));
+    }
     let json = out.join("bench.json");
     cache::write_atomic(
         &json,
@@ -262,15 +344,28 @@ pub fn run(project: &Path, opts: &BenchOptions) -> Result<PathBuf> {
             figures: &figures,
         })?,
     )?;
-    let svg = out.join("throughput.svg");
-    std::fs::write(
-        &svg,
-        svg::plot(
-            &figures,
-            "QEMU TCG, -icount shift=0: compare lines, not absolute values",
-        ),
-    )?;
     eprintln!("bench: report {}", json.display());
-    eprintln!("bench: plot {}", svg.display());
+    if !figures.throughput.is_empty() {
+        let svg = out.join("throughput.svg");
+        std::fs::write(
+            &svg,
+            svg::plot(
+                &figures,
+                "QEMU TCG, -icount shift=0: compare lines, not absolute values",
+            ),
+        )?;
+        eprintln!("bench: plot {}", svg.display());
+    }
+    if let Some(d) = &figures.discovery {
+        let svg = out.join("discovery.svg");
+        std::fs::write(
+            &svg,
+            svg::discovery_plot(
+                d,
+                "QEMU TCG, -icount shift=0: us are thousands of guest instructions",
+            ),
+        )?;
+        eprintln!("bench: plot {}", svg.display());
+    }
     Ok(out)
 }

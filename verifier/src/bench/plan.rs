@@ -64,7 +64,7 @@ impl Path {
     }
 
     /// Sender and receiver namespaces.
-    fn namespaces(self) -> (&'static str, &'static str) {
+    pub(super) fn namespaces(self) -> (&'static str, &'static str) {
         match self {
             Path::Bearer => ("ns3", "ns4"),
             Path::NodeInternal => ("ns1", "ns1"),
@@ -83,6 +83,33 @@ pub struct Plan {
     pub rtt_count: u64,
     /// Namespace counts of the scale phase.
     pub scale: Vec<u32>,
+    /// TIPC namespace counts of the discovery phase (`super::discovery`).
+    pub discovery: Vec<u32>,
+    /// The phases that run.
+    pub phases: Vec<Phase>,
+}
+
+/// A part of a bench run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, clap::ValueEnum)]
+#[serde(rename_all = "snake_case")]
+pub enum Phase {
+    /// Throughput and latency of every path, `reps` times, and two guests.
+    Throughput,
+    /// N namespaces on one bridge until every pair is linked.
+    Scale,
+    /// The cost of one discovery message at many namespaces.
+    Discovery,
+    /// Where the send path's instructions go, per function.
+    Sendpath,
+}
+
+impl Phase {
+    pub const ALL: [Phase; 4] = [
+        Phase::Throughput,
+        Phase::Scale,
+        Phase::Discovery,
+        Phase::Sendpath,
+    ];
 }
 
 impl Default for Plan {
@@ -93,6 +120,8 @@ impl Default for Plan {
             reps: 5,
             rtt_count: 2000,
             scale: vec![8, 32, 64],
+            discovery: vec![8, 64, 256, 1000],
+            phases: Phase::ALL.to_vec(),
         }
     }
 }
@@ -111,7 +140,21 @@ impl Plan {
         if self.conns.contains(&0) {
             return usage("a connection count must be at least 1".into());
         }
-        Ok(())
+        if !Phase::ALL.iter().any(|p| self.runs(*p)) {
+            return usage("no phase left to run: nothing to measure".into());
+        }
+        super::discovery::check_levels(&self.discovery)
+    }
+
+    /// Whether `phase` runs: chosen, and for scale and discovery with at
+    /// least one namespace count.
+    pub fn runs(&self, phase: Phase) -> bool {
+        self.phases.contains(&phase)
+            && match phase {
+                Phase::Scale => !self.scale.is_empty(),
+                Phase::Discovery => !self.discovery.is_empty(),
+                Phase::Throughput | Phase::Sendpath => true,
+            }
     }
 
     /// Bytes one measurement moves in all (split over its connections).
@@ -135,75 +178,7 @@ impl Plan {
         s.push_str(GUEST_LIB);
         s.push_str("\nrc=0\nlog \"bench\"\n");
         let bearer_path = paths.contains(&Path::Bearer);
-        let mut steps = vec![
-            Step::NsAdd("ns1"),
-            Step::NsAdd("ns2"),
-            Step::Veth {
-                a: ("ns1", "veth1"),
-                b: ("ns2", "veth2"),
-            },
-            Step::IpAddr {
-                ns: "ns1",
-                addr: "10.77.0.1/24",
-                dev: "veth1",
-            },
-            Step::IpAddr {
-                ns: "ns2",
-                addr: "10.77.0.2/24",
-                dev: "veth2",
-            },
-        ];
-        if bearer_path {
-            steps.extend([
-                Step::NsAdd("ns3"),
-                Step::NsAdd("ns4"),
-                Step::Veth {
-                    a: ("ns3", "veth3"),
-                    b: ("ns4", "veth4"),
-                },
-                Step::CrossoverSysctl {
-                    ns: "ns3",
-                    on: false,
-                },
-                Step::CrossoverSysctl {
-                    ns: "ns4",
-                    on: false,
-                },
-                Step::Bearer {
-                    ns: "ns3",
-                    dev: "veth3",
-                },
-                Step::Bearer {
-                    ns: "ns4",
-                    dev: "veth4",
-                },
-            ]);
-        }
-        steps.extend([
-            Step::Bearer {
-                ns: "ns1",
-                dev: "veth1",
-            },
-            Step::Bearer {
-                ns: "ns2",
-                dev: "veth2",
-            },
-        ]);
-        let waited: &[&'static str] = if bearer_path {
-            &["ns1", "ns2", "ns3", "ns4"]
-        } else {
-            &["ns1", "ns2"]
-        };
-        for ns in waited {
-            steps.push(
-                Step::WaitLinks {
-                    ns,
-                    count: 1,
-                    secs: 60,
-                }
-                .checked(),
-            );
-        }
+        let steps = setup(bearer_path);
         let _ = writeln!(s, "{}", render_all(&steps));
         let mut port = 20000;
         {
@@ -317,9 +292,91 @@ impl Plan {
     }
 }
 
+/// The guest's namespaces for the paths in one kernel: ns1 and ns2 on a
+/// veth with addresses and bearers, with `bearer_path` also ns3 and ns4 on
+/// a veth with the crossover switched off; then the wait for their links.
+pub(super) fn setup(bearer_path: bool) -> Vec<Step> {
+    let mut steps = vec![
+        Step::NsAdd("ns1"),
+        Step::NsAdd("ns2"),
+        Step::Veth {
+            a: ("ns1", "veth1"),
+            b: ("ns2", "veth2"),
+        },
+        Step::IpAddr {
+            ns: "ns1",
+            addr: "10.77.0.1/24",
+            dev: "veth1",
+        },
+        Step::IpAddr {
+            ns: "ns2",
+            addr: "10.77.0.2/24",
+            dev: "veth2",
+        },
+    ];
+    if bearer_path {
+        steps.extend([
+            Step::NsAdd("ns3"),
+            Step::NsAdd("ns4"),
+            Step::Veth {
+                a: ("ns3", "veth3"),
+                b: ("ns4", "veth4"),
+            },
+            Step::CrossoverSysctl {
+                ns: "ns3",
+                on: false,
+            },
+            Step::CrossoverSysctl {
+                ns: "ns4",
+                on: false,
+            },
+            Step::Bearer {
+                ns: "ns3",
+                dev: "veth3",
+            },
+            Step::Bearer {
+                ns: "ns4",
+                dev: "veth4",
+            },
+        ]);
+    }
+    steps.extend([
+        Step::Bearer {
+            ns: "ns1",
+            dev: "veth1",
+        },
+        Step::Bearer {
+            ns: "ns2",
+            dev: "veth2",
+        },
+    ]);
+    let waited: &[&'static str] = if bearer_path {
+        &["ns1", "ns2", "ns3", "ns4"]
+    } else {
+        &["ns1", "ns2"]
+    };
+    for ns in waited {
+        steps.push(
+            Step::WaitLinks {
+                ns,
+                count: 1,
+                secs: 60,
+            }
+            .checked(),
+        );
+    }
+    steps
+}
+
 /// One measurement as the agent is asked to make it. The port number is
 /// also the TIPC service instance, so that no two measurements share a name.
-fn bench(path: Path, port: u32, size: usize, conns: u32, amount: BenchAmount) -> agent::Bench {
+pub(super) fn bench(
+    path: Path,
+    port: u32,
+    size: usize,
+    conns: u32,
+    amount: BenchAmount,
+) -> agent::Bench {
     let endpoint = match path {
         Path::Tcp => BenchEndpoint::Tcp(SocketAddr::from(([10, 77, 0, 2], port as u16))),
         // The namespaces share the guest's one mount namespace, so its /tmp.
@@ -352,7 +409,7 @@ fn sink_and_blast(bench: agent::Bench, label: &str) -> (agent::Command, agent::C
 /// The lines of one measurement from namespace `from` to `to` in one
 /// guest: the sink in the background, then the blaster once the sink
 /// listens (`bench_blast` in lib.sh); the result is `$RES/bench-LABEL.json`.
-fn measurement(from: &str, to: &str, bench: agent::Bench, label: &str) -> String {
+pub(super) fn measurement(from: &str, to: &str, bench: agent::Bench, label: &str) -> String {
     let (sink, blast) = sink_and_blast(bench, label);
     format!(
         "rm -f /tmp/sink.ready\n$IP netns exec {to} {} &\nbench_blast $! $IP netns exec {from} {} || rc=1\n",

@@ -86,6 +86,10 @@ pub struct Figures {
     /// Measurements that failed, with the agent's error.
     pub errors: Vec<String>,
     pub scale: Vec<ScalePoint>,
+    /// The discovery phase (`super::discovery`), when it ran.
+    pub discovery: Option<super::discovery::Figures>,
+    /// The sendpath phase (`super::sendpath`), when it ran.
+    pub sendpath: Option<super::sendpath::Figures>,
 }
 
 /// Reads `scale.txt` ("N SECONDS LINKS ASSIGNED" lines) of each kernel.

@@ -1,6 +1,8 @@
-//! An SVG plot of throughput against message size, one line per path and
-//! connection count, log-scaled on both axes.
+//! SVG plots, log-scaled on both axes: throughput against message size (a
+//! line per path and connection count) and the cost of a discovery message
+//! against TIPC namespaces (a line per kernel and kind).
 
+use super::discovery::{Figures as DiscoveryFigures, Kind};
 use super::results::Figures;
 use std::fmt::Write as _;
 
@@ -14,24 +16,70 @@ const COLOURS: [&str; 8] = [
     "#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf",
 ];
 
-/// Renders the figures; `note` (the accelerator) goes under the title.
+/// One line of a plot: its name, its points, dashed or not.
+struct Line {
+    name: String,
+    points: Vec<(f64, f64)>,
+    dashed: bool,
+}
+
+/// Renders the throughput figures; `note` (the accelerator) goes under the
+/// title.
 pub fn plot(f: &Figures, note: &str) -> String {
-    let mut lines: Vec<(String, Vec<(f64, f64)>)> = Vec::new();
+    let mut lines: Vec<Line> = Vec::new();
     for t in &f.throughput {
         let name = format!("{} {} x{}", t.kernel.name(), t.path.name(), t.conns);
         let point = (t.size as f64, t.mbit_per_s.median);
-        match lines.iter_mut().find(|(n, _)| *n == name) {
-            Some((_, pts)) => pts.push(point),
-            None => lines.push((name, vec![point])),
+        match lines.iter_mut().find(|l| l.name == name) {
+            Some(l) => l.points.push(point),
+            None => lines.push(Line {
+                name,
+                points: vec![point],
+                dashed: t.conns != 1,
+            }),
         }
     }
+    log_log(
+        "TIPC throughput against message size (median Mb/s)",
+        note,
+        ("message size", "B"),
+        &lines,
+    )
+}
+
+/// Renders the discovery phase: microseconds per discovery message against
+/// TIPC namespaces, a line per kernel and kind (periodic dashed).
+pub fn discovery_plot(f: &DiscoveryFigures, note: &str) -> String {
+    let mut lines: Vec<Line> = Vec::new();
+    for p in &f.points {
+        let name = format!("{} {}", p.kernel.name(), p.kind.name());
+        let point = (f64::from(p.namespaces), p.avg_us);
+        match lines.iter_mut().find(|l| l.name == name) {
+            Some(l) => l.points.push(point),
+            None => lines.push(Line {
+                name,
+                points: vec![point],
+                dashed: p.kind == Kind::Periodic,
+            }),
+        }
+    }
+    log_log(
+        "Cost of one discovery message against TIPC namespaces (us)",
+        note,
+        ("TIPC namespaces", ""),
+        &lines,
+    )
+}
+
+/// A plot with both axes log-scaled; `axis` is the x axis's label and unit.
+fn log_log(title: &str, note: &str, axis: (&str, &str), lines: &[Line]) -> String {
     let xs: Vec<f64> = lines
         .iter()
-        .flat_map(|(_, p)| p.iter().map(|q| q.0))
+        .flat_map(|l| l.points.iter().map(|q| q.0))
         .collect();
     let ys: Vec<f64> = lines
         .iter()
-        .flat_map(|(_, p)| p.iter().map(|q| q.1))
+        .flat_map(|l| l.points.iter().map(|q| q.1))
         .collect();
     let range = |v: &[f64]| {
         let lo = v
@@ -54,8 +102,9 @@ pub fn plot(f: &Figures, note: &str) -> String {
     let mut s = format!(
         "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{W}\" height=\"{H}\" font-family=\"sans-serif\" font-size=\"12\">\n\
          <rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n\
-         <text x=\"{LEFT}\" y=\"18\" font-size=\"14\">TIPC throughput against message size (median Mb/s)</text>\n\
+         <text x=\"{LEFT}\" y=\"18\" font-size=\"14\">{}</text>\n\
          <text x=\"{LEFT}\" y=\"33\" fill=\"#555\">{}</text>\n",
+        escape(title),
         escape(note)
     );
     for d in x0 as i32..=x1 as i32 {
@@ -65,7 +114,7 @@ pub fn plot(f: &Figures, note: &str) -> String {
             "<line x1=\"{x:.1}\" y1=\"{TOP}\" x2=\"{x:.1}\" y2=\"{:.1}\" stroke=\"#ddd\"/><text x=\"{x:.1}\" y=\"{:.1}\" text-anchor=\"middle\">{}</text>",
             H - BOTTOM,
             H - BOTTOM + 16.0,
-            human(10f64.powi(d), "B")
+            human(10f64.powi(d), axis.1)
         );
     }
     for d in y0 as i32..=y1 as i32 {
@@ -81,18 +130,20 @@ pub fn plot(f: &Figures, note: &str) -> String {
     }
     let _ = writeln!(
         s,
-        "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\">message size</text>",
+        "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\">{}</text>",
         (LEFT + W - RIGHT) / 2.0,
-        H - 12.0
+        H - 12.0,
+        escape(axis.0)
     );
-    for (i, (name, pts)) in lines.iter().enumerate() {
+    for (i, line) in lines.iter().enumerate() {
         let colour = COLOURS[i % COLOURS.len()];
-        let dash = if name.ends_with("x1") {
-            ""
-        } else {
+        let dash = if line.dashed {
             " stroke-dasharray=\"6 3\""
+        } else {
+            ""
         };
-        let points: Vec<String> = pts
+        let points: Vec<String> = line
+            .points
             .iter()
             .map(|(x, y)| format!("{:.1},{:.1}", sx(*x), sy(*y)))
             .collect();
@@ -109,7 +160,7 @@ pub fn plot(f: &Figures, note: &str) -> String {
             lx + 25.0,
             lx + 30.0,
             ly + 4.0,
-            escape(name)
+            escape(&line.name)
         );
     }
     s.push_str("</svg>\n");

@@ -744,25 +744,25 @@ pub fn discovery_scale() -> Scenario {
         crossovers: CrossoverExpectation::default(),
         after_links: vec![
             Step::DiscoveryProfile {
-                name: "n0",
+                name: "n0".into(),
                 count: 300,
                 first: 0,
             },
             Step::Bystanders { first: 1, last: 8 },
             Step::DiscoveryProfile {
-                name: "n8",
+                name: "n8".into(),
                 count: 300,
                 first: 300,
             },
             Step::Bystanders { first: 9, last: 32 },
             Step::DiscoveryProfile {
-                name: "n32",
+                name: "n32".into(),
                 count: 300,
                 first: 600,
             },
             Step::Bystanders { first: 33, last: 64 },
             Step::DiscoveryProfile {
-                name: "n64",
+                name: "n64".into(),
                 count: 300,
                 first: 900,
             },

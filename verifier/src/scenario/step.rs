@@ -112,6 +112,9 @@ pub enum Step {
     Sleep { ms: u32 },
     /// The function profiler on `function` (`profile_start`).
     ProfileStart(&'static str),
+    /// The function profiler on those of these functions the kernel has,
+    /// each timed without the listed functions it calls (`profile_self`).
+    ProfileSelf(Vec<&'static str>),
     /// The function profiler's figures into `out` (`profile_stop`).
     ProfileStop(String),
     /// The agent, in the root namespace.
@@ -119,7 +122,7 @@ pub enum Step {
     /// First-contact discovery timed into fresh probe namespaces
     /// (`discovery_profile NAME COUNT FIRST`).
     DiscoveryProfile {
-        name: &'static str,
+        name: String,
         count: u32,
         first: u32,
     },
@@ -132,6 +135,18 @@ pub enum Step {
     },
     /// TIPC namespaces `first..=last` on the bridge (`bystanders`).
     Bystanders { first: u32, last: u32 },
+    /// Bystanders until `namespaces - 1` named namespaces exist, the time
+    /// and memory it took appended to `out` (`grow_to`).
+    GrowTo { namespaces: u32, out: String },
+    /// A peer's discovery message, taken as it arrives on `sniff`, sent
+    /// `count` times again on `dev` under the function profiler
+    /// (`periodic_profile NAME COUNT SNIFF DEV`).
+    PeriodicProfile {
+        name: String,
+        count: u32,
+        sniff: &'static str,
+        dev: &'static str,
+    },
     /// `tipc.ko` removed and loaded again `n` times under traffic
     /// (`module_cycles`).
     ModuleCycles(u32),
@@ -238,6 +253,10 @@ impl Step {
                 (s, frac) => format!("sleep {s}.{}", format!("{frac:03}").trim_end_matches('0')),
             },
             Step::ProfileStart(function) => format!("profile_start {}", w(function)),
+            Step::ProfileSelf(functions) => {
+                let words: Vec<String> = functions.iter().map(|f| w(f)).collect();
+                format!("profile_self {}", words.join(" "))
+            }
             Step::ProfileStop(out) => format!("profile_stop {}", w(out)),
             Step::Agent(command) => command.shell(),
             Step::DiscoveryProfile { name, count, first } => {
@@ -247,6 +266,18 @@ impl Step {
                 format!("claimants {first} {last} {}", w(addr))
             }
             Step::Bystanders { first, last } => format!("bystanders {first} {last}"),
+            Step::GrowTo { namespaces, out } => format!("grow_to {namespaces} {}", w(out)),
+            Step::PeriodicProfile {
+                name,
+                count,
+                sniff,
+                dev,
+            } => format!(
+                "periodic_profile {} {count} {} {}",
+                w(name),
+                w(sniff),
+                w(dev)
+            ),
             Step::ModuleCycles(n) => format!("module_cycles {n}"),
             Step::Checked(step) => {
                 let inner = step.render();
