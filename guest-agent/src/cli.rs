@@ -421,8 +421,8 @@ pub struct InjectCli {
     #[arg(long, value_name = "DEV")]
     dev: String,
     /// Device to learn the victim's discovery message from (default: claim a
-    /// made-up node in cluster --cluster).
-    #[arg(long, value_name = "DEV")]
+    /// made-up node in cluster --cluster); --mode replay needs it.
+    #[arg(long, value_name = "DEV", required_if_eq("mode", "replay"))]
     sniff_dev: Option<String>,
     /// Cluster id of the made-up node (without --sniff-dev).
     #[arg(long, value_name = "ID", default_value_t = 4711)]

@@ -109,20 +109,38 @@ impl Claim {
     }
 }
 
-/// A raw packet socket bound to `dev` for TIPC frames.
+/// A raw packet socket bound to `dev` for TIPC frames, or for every frame.
 struct RawSocket {
     fd: libc::c_int,
 }
 
+/// Which frames a [`RawSocket`] receives.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Tap {
+    /// TIPC frames the device delivers to the stack: none that a bridge
+    /// it is a port of consumes.
+    Tipc,
+    /// Every frame, before a bridge takes it, outgoing ones included.
+    All,
+}
+
 impl RawSocket {
     fn open(dev: &str) -> Result<Self> {
+        Self::open_tap(dev, Tap::Tipc)
+    }
+
+    fn open_tap(dev: &str, tap: Tap) -> Result<Self> {
         let name = std::ffi::CString::new(dev).context("device name")?;
         // SAFETY: `name` is a valid NUL-terminated string.
         let ifindex = unsafe { libc::if_nametoindex(name.as_ptr()) };
         if ifindex == 0 {
             bail!("no network device {dev:?} in this namespace");
         }
-        let proto = ETH_P_TIPC.to_be();
+        let proto = match tap {
+            Tap::Tipc => ETH_P_TIPC,
+            Tap::All => libc::ETH_P_ALL as u16,
+        }
+        .to_be();
         // SAFETY: plain socket(2) call.
         let fd = unsafe { libc::socket(libc::AF_PACKET, libc::SOCK_RAW, libc::c_int::from(proto)) };
         if fd < 0 {
@@ -157,8 +175,9 @@ impl RawSocket {
         Ok(())
     }
 
-    /// Receives one frame, waiting at most `wait`.
-    fn recv(&self, buf: &mut [u8], wait: Duration) -> Result<Option<usize>> {
+    /// Receives one frame, waiting at most `wait`: its length and whether
+    /// the device sent it (`PACKET_OUTGOING`) rather than received it.
+    fn recv(&self, buf: &mut [u8], wait: Duration) -> Result<Option<(usize, bool)>> {
         let mut pfd = libc::pollfd {
             fd: self.fd,
             events: libc::POLLIN,
@@ -173,12 +192,26 @@ impl RawSocket {
         if rc == 0 {
             return Ok(None);
         }
-        // SAFETY: `buf` is valid for writes of its length.
-        let n = unsafe { libc::recv(self.fd, buf.as_mut_ptr().cast(), buf.len(), 0) };
+        // SAFETY: all-zero is a valid sockaddr_ll.
+        let mut from: libc::sockaddr_ll = unsafe { std::mem::zeroed() };
+        let mut len = std::mem::size_of::<libc::sockaddr_ll>() as libc::socklen_t;
+        // SAFETY: `buf` is valid for writes of its length, `from` for
+        // writes of `len` bytes.
+        let n = unsafe {
+            libc::recvfrom(
+                self.fd,
+                buf.as_mut_ptr().cast(),
+                buf.len(),
+                0,
+                (&mut from as *mut libc::sockaddr_ll).cast(),
+                &mut len,
+            )
+        };
         if n < 0 {
-            return Err(std::io::Error::last_os_error()).context("recv");
+            return Err(std::io::Error::last_os_error()).context("recvfrom");
         }
-        Ok(Some(n as usize))
+        let outgoing = from.sll_pkttype == libc::PACKET_OUTGOING;
+        Ok(Some((n as usize, outgoing)))
     }
 }
 
@@ -190,13 +223,16 @@ impl Drop for RawSocket {
 }
 
 /// Waits up to `wait` for a discovery message on `dev`: its fields and
-/// the frame as received.
-fn sniff(dev: &str, wait: Duration) -> Result<(Sniffed, Vec<u8>)> {
-    let sock = RawSocket::open(dev)?;
+/// the frame as received. On `Tap::All`, only a frame `dev` received.
+fn sniff(dev: &str, tap: Tap, wait: Duration) -> Result<(Sniffed, Vec<u8>)> {
+    let sock = RawSocket::open_tap(dev, tap)?;
     let end = Instant::now() + wait;
     let mut buf = vec![0u8; 65536];
     while let Some(left) = end.checked_duration_since(Instant::now()) {
-        if let Some(n) = sock.recv(&mut buf, left)? {
+        if let Some((n, outgoing)) = sock.recv(&mut buf, left)? {
+            if outgoing {
+                continue;
+            }
             if let Some(s) = parse_discovery(&buf[..n]) {
                 buf.truncate(n);
                 return Ok((s, buf));
@@ -234,7 +270,7 @@ pub fn run(a: &InjectArgs<'_>, report: &mut InjectReport) -> Result<()> {
     }
     let victim = match a.sniff_dev {
         Some(dev) => {
-            let (v, _) = sniff(dev, a.timeout)?;
+            let (v, _) = sniff(dev, Tap::Tipc, a.timeout)?;
             report.victim = Some(v.clone());
             v
         }
@@ -311,12 +347,15 @@ fn send_frames(
 }
 
 /// `--mode replay`: the first discovery frame received on `--sniff-dev`,
-/// sent `--count` times on `--dev` as it was received.
+/// sent `--count` times on `--dev` as it was received. The frame is taken
+/// on a tap of every frame, which sees it before a bridge that
+/// `--sniff-dev` is a port of consumes it; frames the device sends are
+/// skipped.
 fn replay(a: &InjectArgs<'_>, report: &mut InjectReport) -> Result<()> {
     let dev = a
         .sniff_dev
         .context("--mode replay needs --sniff-dev, where the frame is taken")?;
-    let (peer, frame) = sniff(dev, a.timeout)?;
+    let (peer, frame) = sniff(dev, Tap::All, a.timeout)?;
     report.claimed_node_id = Some(peer.node_id.clone());
     report.claimed_cluster_id = Some(peer.cluster_id);
     report.claimed_proof = Some(peer.proof);

@@ -162,6 +162,9 @@ fn every_bench_command_parses() {
     let (a, b) = plan.two_guest_scripts(1);
     scripts.push(a);
     scripts.push(b);
+    for kernel in [Flavour::Stock, Flavour::Patched] {
+        scripts.push(tipc_verifier::bench::sendpath::script(kernel, &plan.sizes));
+    }
     let mut seen = 0;
     for script in &scripts {
         for words in agent_commands(script) {

@@ -35,6 +35,10 @@ fn scripts() -> Vec<(String, String)> {
             format!("bench discovery {}", kernel.name()),
             discovery::script(kernel, &bench.discovery),
         ));
+        v.push((
+            format!("bench sendpath {}", kernel.name()),
+            tipc_verifier::bench::sendpath::script(kernel, &bench.sizes),
+        ));
     }
     let (a, b) = bench.two_guest_scripts(1);
     v.push(("bench two guests a".into(), a));

@@ -427,11 +427,10 @@ profile_start() {
 	echo 1 > $TRACING/function_profile_enabled
 }
 
-# profile_self FUNCTION...: the function profiler on those FUNCTIONs this
-# kernel has (the others are logged), each timed without the listed
-# functions it calls (graph_time off), so that the times add up.
-profile_self() {
-	echo 0 > $TRACING/options/graph_time
+# profile_some FUNCTION...: the function profiler on those FUNCTIONs this
+# kernel has (the others, inlined say, are logged). Each function's time
+# includes the functions it calls.
+profile_some() {
 	: > $TRACING/set_ftrace_filter
 	for f in "$@"; do
 		echo "$f" >> $TRACING/set_ftrace_filter 2> /dev/null || log "profile: no $f in this kernel"
@@ -440,12 +439,11 @@ profile_self() {
 }
 
 # profile_stop FILE: stop and keep the profile of every CPU (one table
-# each; the verifier merges them); graph_time back to its default.
+# each; the verifier merges them).
 profile_stop() {
 	echo 0 > $TRACING/function_profile_enabled
 	cat $TRACING/trace_stat/function[0-9]* > "$1"
 	echo > $TRACING/set_ftrace_filter
-	[ ! -e $TRACING/options/graph_time ] || echo 1 > $TRACING/options/graph_time
 }
 
 # scale_up N RES: N namespaces s1..sN on the bridge br0, bearers enabled

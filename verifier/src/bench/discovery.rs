@@ -18,15 +18,21 @@
 //! Before each level the guest adds TIPC namespaces (a configured address
 //! each, no bearer) until the level is reached, and records the guest time
 //! and `MemAvailable` before and after. The guests run under `-icount`:
-//! microseconds and seconds count guest instructions (a guest second is
-//! 10^9 instructions), not hardware time.
+//! microseconds count guest instructions (a microsecond is 10^3), not
+//! hardware time; the seconds the namespaces took also hold the time the
+//! guest was idle, which runs at host speed.
+//!
+//! Addresses: `dv` 1.1.1, `dr` 1.1.2, probes 1.1.60 on, bystanders 1.1.101
+//! on, the forged first contacts 1.1.2049 on (all in cluster 1.1, which a
+//! legacy-addressed receiver requires).
 
 use crate::kbuild::Flavour;
 use crate::scenario::discovery_cost::{self, FLAT_LIMIT};
 use crate::scenario::step::{render_all, Step};
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result};
 use serde::Serialize;
 use std::fmt::Write as _;
+use std::path::Path;
 
 const GUEST_LIB: &str = include_str!("../../../vm/guest/lib.sh");
 
@@ -62,13 +68,24 @@ impl Kind {
     }
 }
 
+/// The most levels: the forged first contacts of all of them must keep to
+/// the node numbers 2049..=4095.
+pub const MAX_LEVELS: usize = 6;
+/// The most namespaces: the bystanders' node numbers (101 on) stay below
+/// the forged ones.
+pub const MAX_LEVEL: u32 = 1900;
+
 /// Checks the levels: ascending, each at least 4 (the receiver, its peer,
-/// the probe and one more), at most 4000 (TIPC node numbers the bystanders
-/// take, 101 on).
+/// the probe and one more), at most [`MAX_LEVEL`], at most [`MAX_LEVELS`].
 pub fn check_levels(levels: &[u32]) -> Result<()> {
     let usage = |m: String| Err(crate::exit::UsageError(m).into());
-    if let Some(bad) = levels.iter().find(|n| **n < 4 || **n > 4000) {
-        return usage(format!("--discovery level {bad} is outside 4..=4000"));
+    if let Some(bad) = levels.iter().find(|n| **n < 4 || **n > MAX_LEVEL) {
+        return usage(format!(
+            "--discovery level {bad} is outside 4..={MAX_LEVEL}"
+        ));
+    }
+    if levels.len() > MAX_LEVELS {
+        return usage(format!("--discovery takes at most {MAX_LEVELS} levels"));
     }
     if levels.windows(2).any(|w| w[0] >= w[1]) {
         return usage("--discovery levels must ascend".into());
@@ -83,12 +100,12 @@ pub fn script(kernel: Flavour, levels: &[u32]) -> String {
         kernel.name()
     );
     s.push_str(GUEST_LIB);
-    s.push_str("\nrc=0\nlog \"discovery\"\n");
+    let _ = writeln!(s, "\nrc=0\nlog \"discovery\"\n: > \"$RES/{GROW_FILE}\"");
     // The receiver and its peer, linked over a bridge of their own.
     let mut steps = vec![Step::BridgeAdd("brd")];
     for (ns, dev, port, addr) in [
-        ("dv", "pv", "vport", "1.1.2001"),
-        ("dr", "pr", "rport", "1.1.2002"),
+        ("dv", "pv", "vport", "1.1.1"),
+        ("dr", "pr", "rport", "1.1.2"),
     ] {
         steps.extend([
             Step::NsAdd(ns),
@@ -119,11 +136,12 @@ pub fn script(kernel: Flavour, levels: &[u32]) -> String {
             Step::GrowTo {
                 namespaces: level,
                 out: format!("$RES/{GROW_FILE}"),
-            },
+            }
+            .checked(),
             Step::DiscoveryProfile {
                 name: Kind::FirstContact.label(level),
                 count: FRAMES,
-                first: 10_000 + FRAMES * i as u32,
+                first: FRAMES * i as u32,
             },
             Step::PeriodicProfile {
                 name: Kind::Periodic.label(level),
@@ -162,10 +180,11 @@ pub struct Trend {
     /// Whether `growth` is within [`FLAT_LIMIT`].
     pub flat: bool,
     /// Least-squares line through the points: nanoseconds (guest
-    /// instructions) per namespace, the cost with none, and R².
+    /// instructions) per namespace, the cost with none, and R² (`None`
+    /// when every point is the same).
     pub ns_per_namespace: f64,
     pub intercept_us: f64,
-    pub r2: f64,
+    pub r2: Option<f64>,
 }
 
 /// Namespaces brought up on the way to a level.
@@ -190,6 +209,8 @@ pub struct Figures {
     /// Per kernel: guest seconds to bring up every namespace of the last
     /// level, and `MemAvailable` per namespace over all levels (KiB).
     pub totals: Vec<Totals>,
+    /// Measurements missing or not what they claim, left out above.
+    pub errors: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -225,8 +246,9 @@ fn parse_growth(kernel: Flavour, text: &str) -> Result<Vec<Growth>> {
     Ok(out)
 }
 
-/// The least-squares line `y = a + b x` and its R².
-pub fn fit(points: &[(f64, f64)]) -> Option<(f64, f64, f64)> {
+/// The least-squares line `y = a + b x` and its R² (`None` when every `y`
+/// is the same: nothing to explain).
+pub fn fit(points: &[(f64, f64)]) -> Option<(f64, f64, Option<f64>)> {
     let n = points.len() as f64;
     if points.len() < 2 {
         return None;
@@ -240,75 +262,121 @@ pub fn fit(points: &[(f64, f64)]) -> Option<(f64, f64, f64)> {
         return None;
     }
     let b = sxy / sxx;
-    let r2 = if syy == 0.0 {
-        1.0
-    } else {
-        (sxy * sxy) / (sxx * syy)
-    };
+    let r2 = (syy > 0.0).then(|| (sxy * sxy) / (sxx * syy));
     Some((my - b * mx, b, r2))
 }
 
-/// Reads each kernel's profiles and growth lines.
-pub fn collect(dirs: &[(Flavour, std::path::PathBuf)], levels: &[u32]) -> Result<Figures> {
+/// The address `dr`, the peer whose discovery is replayed, has (1.1.2).
+const PEER_ADDR: u32 = (1 << 24) | (1 << 12) | 2;
+
+/// Whether a level's measurement of `kind` is what it claims: every frame
+/// sent (and, replayed, the peer's own), and at least that many messages
+/// timed. Returns what is wrong.
+fn check_point(dir: &Path, kind: Kind, level: u32, hits: u64) -> Option<String> {
+    let label = kind.label(level);
+    let file = match kind {
+        Kind::FirstContact => format!("inject-scale-{label}.json"),
+        Kind::Periodic => format!("inject-{label}.json"),
+    };
+    let path = dir.join(&file);
+    let inject: tipc_agent_protocol::results::Inject = match std::fs::read_to_string(&path)
+        .map_err(anyhow::Error::from)
+        .and_then(|t| serde_json::from_str(&t).map_err(anyhow::Error::from))
+    {
+        Ok(i) => i,
+        Err(e) => return Some(format!("{file}: {e}")),
+    };
+    if let Some(e) = inject.first_error {
+        return Some(format!("{label}: the agent failed: {e}"));
+    }
+    if inject.frames_sent != u64::from(FRAMES) {
+        return Some(format!(
+            "{label}: {} of {FRAMES} frames sent",
+            inject.frames_sent
+        ));
+    }
+    if kind == Kind::Periodic && inject.victim.as_ref().map(|v| v.addr) != Some(PEER_ADDR) {
+        return Some(format!("{label}: the replayed frame is not the peer's"));
+    }
+    (hits < u64::from(FRAMES)).then(|| format!("{label}: {hits} messages timed, {FRAMES} sent"))
+}
+
+/// Reads each kernel's profiles and growth lines. What is missing or
+/// wrong goes into `errors`; the rest is kept.
+pub fn collect(dirs: &[(Flavour, std::path::PathBuf)], levels: &[u32]) -> Figures {
     let mut f = Figures::default();
     for (kernel, dir) in dirs {
         let grow = dir.join(GROW_FILE);
-        let Ok(text) = std::fs::read_to_string(&grow) else {
-            bail!(
-                "{}: no discovery measurements came back ({} missing)",
-                kernel.name(),
-                grow.display()
-            );
-        };
-        let growth =
-            parse_growth(*kernel, &text).with_context(|| format!("reading {}", grow.display()))?;
-        let created: u32 = growth.iter().map(|g| g.created).sum();
-        let kib: Vec<f64> = growth
-            .iter()
-            .filter_map(|g| g.kib_per_namespace.map(|k| k * f64::from(g.created)))
-            .collect();
-        f.totals.push(Totals {
-            kernel: *kernel,
-            namespaces: growth.last().map_or(0, |g| g.level),
-            seconds: growth.iter().map(|g| g.seconds).sum(),
-            kib_per_namespace: (created > 0 && !kib.is_empty())
-                .then(|| kib.iter().sum::<f64>() / f64::from(created)),
-        });
-        f.growth.extend(growth);
+        match std::fs::read_to_string(&grow)
+            .map_err(anyhow::Error::from)
+            .and_then(|t| parse_growth(*kernel, &t))
+        {
+            Ok(growth) => {
+                let created: u32 = growth.iter().map(|g| g.created).sum();
+                let kib: f64 = growth
+                    .iter()
+                    .filter_map(|g| g.kib_per_namespace.map(|k| k * f64::from(g.created)))
+                    .sum();
+                f.totals.push(Totals {
+                    kernel: *kernel,
+                    namespaces: growth.last().map_or(0, |g| g.level),
+                    seconds: growth.iter().map(|g| g.seconds).sum(),
+                    kib_per_namespace: (created > 0).then(|| kib / f64::from(created)),
+                });
+                f.growth.extend(growth);
+            }
+            Err(e) => f
+                .errors
+                .push(format!("{} {}: {e:#}", kernel.name(), grow.display())),
+        }
         for kind in Kind::ALL {
-            let labels: Vec<String> = levels.iter().map(|l| kind.label(*l)).collect();
-            let refs: Vec<&str> = labels.iter().map(String::as_str).collect();
-            let points = discovery_cost::points(dir, &refs)
-                .with_context(|| format!("{} {}", kernel.name(), kind.name()))?;
-            let mine: Vec<Point> = points
-                .iter()
-                .map(|p| Point {
+            let mut mine = Vec::new();
+            for &level in levels {
+                let label = kind.label(level);
+                let point = match discovery_cost::points(dir, &[label.as_str()]) {
+                    Ok(mut p) if !p.is_empty() => p.remove(0),
+                    Ok(_) => continue,
+                    Err(e) => {
+                        f.errors.push(format!("{} {label}: {e:#}", kernel.name()));
+                        continue;
+                    }
+                };
+                if let Some(problem) = check_point(dir, kind, level, point.hits) {
+                    f.errors.push(format!("{} {problem}", kernel.name()));
+                    continue;
+                }
+                mine.push(Point {
                     kernel: *kernel,
                     kind,
-                    namespaces: p.namespaces.saturating_sub(1),
-                    hits: p.hits,
-                    avg_us: p.avg_us,
-                })
-                .collect();
+                    namespaces: point.namespaces.saturating_sub(1),
+                    hits: point.hits,
+                    avg_us: point.avg_us,
+                });
+            }
             let xy: Vec<(f64, f64)> = mine
                 .iter()
                 .map(|p| (f64::from(p.namespaces), p.avg_us))
                 .collect();
-            if let (Some(growth), Some((a, b, r2))) = (discovery_cost::growth(&points), fit(&xy)) {
-                f.trends.push(Trend {
-                    kernel: *kernel,
-                    kind,
-                    growth,
-                    flat: growth <= FLAT_LIMIT,
-                    ns_per_namespace: b * 1000.0,
-                    intercept_us: a,
-                    r2,
-                });
+            if let (Some(first), Some(last), Some((a, b, r2))) =
+                (mine.first(), mine.last(), fit(&xy))
+            {
+                if first.avg_us > 0.0 {
+                    let growth = last.avg_us / first.avg_us;
+                    f.trends.push(Trend {
+                        kernel: *kernel,
+                        kind,
+                        growth,
+                        flat: growth <= FLAT_LIMIT,
+                        ns_per_namespace: b * 1000.0,
+                        intercept_us: a,
+                        r2,
+                    });
+                }
             }
             f.points.extend(mine);
         }
     }
-    Ok(f)
+    f
 }
 
 /// The discovery lines of the table on stdout.
@@ -338,31 +406,34 @@ pub fn table(f: &Figures) -> String {
     for t in &f.trends {
         let _ = writeln!(
             s,
-            "{:<8} {:<14} {:>7.2}x {:>6} {:>14.2} {:>12.2} {:>6.3}",
+            "{:<8} {:<14} {:>7.2}x {:>6} {:>14.2} {:>12.2} {:>6}",
             t.kernel.name(),
             t.kind.name(),
             t.growth,
             if t.flat { "yes" } else { "no" },
             t.ns_per_namespace,
             t.intercept_us,
-            t.r2
+            t.r2.map_or("-".to_string(), |r| format!("{r:.3}"))
         );
     }
     let _ = writeln!(
         s,
-        "(flat: within x{FLAT_LIMIT} from the fewest namespaces to the most; ns/namespace: \
-         least-squares slope, guest instructions)"
+        "(flat: within x{FLAT_LIMIT} from the fewest namespaces to the most, judged on the two ends; \
+         ns/namespace: least-squares slope in guest instructions, the figure that tells the kernels apart)"
     );
     for t in &f.totals {
         let _ = writeln!(
             s,
-            "{}: {} namespaces up in {:.1} guest s; MemAvailable {} per namespace",
+            "{}: namespaces added up to {} in {:.1} guest s (idle time included); MemAvailable {} per namespace",
             t.kernel.name(),
             t.namespaces,
             t.seconds,
             t.kib_per_namespace
                 .map_or("-".to_string(), |k| format!("{k:.0} KiB"))
         );
+    }
+    for e in &f.errors {
+        let _ = writeln!(s, "error: discovery: {e}");
     }
     s
 }
@@ -375,7 +446,8 @@ mod tests {
     fn a_line_fits_exactly() {
         let (a, b, r2) = fit(&[(8.0, 5.0), (64.0, 33.0), (1000.0, 501.0)]).unwrap();
         assert!((a - 1.0).abs() < 1e-9 && (b - 0.5).abs() < 1e-9, "{a} {b}");
-        assert!((r2 - 1.0).abs() < 1e-9);
+        assert!((r2.unwrap() - 1.0).abs() < 1e-9);
+        assert_eq!(fit(&[(1.0, 2.0), (3.0, 2.0)]).unwrap().2, None);
         assert!(fit(&[(1.0, 1.0)]).is_none());
         assert!(fit(&[(2.0, 1.0), (2.0, 3.0)]).is_none());
     }
@@ -407,11 +479,11 @@ mod tests {
     fn the_script_reaches_every_level_with_both_kinds() {
         let s = script(Flavour::Patched, &[8, 64]);
         for l in [
-            "grow_to 8 \"$RES/discovery-grow.txt\"",
-            "discovery_profile first-8 300 10000",
+            "discovery_profile first-8 300 0",
             "periodic_profile periodic-8 300 rport vport",
-            "discovery_profile first-64 300 10300",
+            "discovery_profile first-64 300 300",
             "wait_links dv 1 120 || rc=1",
+            "grow_to 64 \"$RES/discovery-grow.txt\" || rc=1",
         ] {
             assert!(s.contains(l), "{l} missing");
         }

@@ -311,10 +311,13 @@ pub fn run(project: &Path, opts: &BenchOptions) -> Result<PathBuf> {
     let mut figures = results::collect(&dirs)?;
     figures.scale = results::collect_scale(&dirs)?;
     if opts.plan.runs(plan::Phase::Discovery) {
-        figures.discovery = Some(discovery::collect(&dirs[..2], &opts.plan.discovery)?);
+        figures.discovery = Some(discovery::collect(&dirs[..2], &opts.plan.discovery));
     }
     if opts.plan.runs(plan::Phase::Sendpath) {
-        figures.sendpath = Some(sendpath::collect(&dirs[..2], &opts.plan.sizes)?);
+        match sendpath::collect(&dirs[..2], &opts.plan.sizes) {
+            Ok(p) => figures.sendpath = Some(p),
+            Err(e) => figures.errors.push(format!("sendpath: {e:#}")),
+        }
     }
     if figures.throughput.is_empty()
         && figures.scale.is_empty()

@@ -143,7 +143,10 @@ impl Plan {
         if !Phase::ALL.iter().any(|p| self.runs(*p)) {
             return usage("no phase left to run: nothing to measure".into());
         }
-        super::discovery::check_levels(&self.discovery)
+        if self.runs(Phase::Discovery) {
+            super::discovery::check_levels(&self.discovery)?;
+        }
+        Ok(())
     }
 
     /// Whether `phase` runs: chosen, and for scale and discovery with at

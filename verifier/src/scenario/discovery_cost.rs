@@ -107,7 +107,8 @@ pub fn points(results: &Path, labels: &[&str]) -> Result<Vec<Point>> {
                 .with_context(|| format!("no {MEASURED} in {}", path.display()))?;
             Ok(Point {
                 label: label.to_string(),
-                namespaces: namespaces(&text).unwrap_or(0),
+                namespaces: namespaces(&text)
+                    .with_context(|| format!("no \"# namespaces:\" line in {}", path.display()))?,
                 hits: measured.hits,
                 avg_us: measured.avg_us,
             })

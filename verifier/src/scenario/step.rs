@@ -112,9 +112,9 @@ pub enum Step {
     Sleep { ms: u32 },
     /// The function profiler on `function` (`profile_start`).
     ProfileStart(&'static str),
-    /// The function profiler on those of these functions the kernel has,
-    /// each timed without the listed functions it calls (`profile_self`).
-    ProfileSelf(Vec<&'static str>),
+    /// The function profiler on those of these functions the kernel has
+    /// (`profile_some`).
+    ProfileSome(Vec<&'static str>),
     /// The function profiler's figures into `out` (`profile_stop`).
     ProfileStop(String),
     /// The agent, in the root namespace.
@@ -253,9 +253,9 @@ impl Step {
                 (s, frac) => format!("sleep {s}.{}", format!("{frac:03}").trim_end_matches('0')),
             },
             Step::ProfileStart(function) => format!("profile_start {}", w(function)),
-            Step::ProfileSelf(functions) => {
+            Step::ProfileSome(functions) => {
                 let words: Vec<String> = functions.iter().map(|f| w(f)).collect();
-                format!("profile_self {}", words.join(" "))
+                format!("profile_some {}", words.join(" "))
             }
             Step::ProfileStop(out) => format!("profile_stop {}", w(out)),
             Step::Agent(command) => command.shell(),
