@@ -106,7 +106,7 @@ fn extra_kernel_arguments_are_appended() {
     s.extra_append = "kasan.fault=panic".into();
     assert_eq!(
         append_line(&s),
-        "console=ttyS0 panic=-1 rdinit=/init kasan.fault=panic"
+        "console=ttyS0 panic=-1 rdinit=/init acpi=noirq kasan.fault=panic"
     );
 }
 
