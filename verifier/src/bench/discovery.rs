@@ -11,7 +11,7 @@
 //!   creates a node and looks for a namespace of this kernel with its id:
 //!   the stock kernel walks every namespace, the series looks the id up);
 //! - **periodic**: the real discovery message of a peer whose link stands
-//!   (namespaces `dv` and `dr` on the bridge `brd`), taken as it arrives on
+//!   (namespaces `dv` and `dr` on the bridge `brdisc`), taken as it arrives on
 //!   the peer's bridge port and sent again unchanged into the receiver's
 //!   (`tipc-agent inject --mode replay`).
 //!
@@ -102,7 +102,7 @@ pub fn script(kernel: Flavour, levels: &[u32]) -> String {
     s.push_str(GUEST_LIB);
     let _ = writeln!(s, "\nrc=0\nlog \"discovery\"\n: > \"$RES/{GROW_FILE}\"");
     // The receiver and its peer, linked over a bridge of their own.
-    let mut steps = vec![Step::BridgeAdd("brd")];
+    let mut steps = vec![Step::BridgeAdd("brdisc")];
     for (ns, dev, port, addr) in [
         ("dv", "pv", "vport", "1.1.1"),
         ("dr", "pr", "rport", "1.1.2"),
@@ -112,7 +112,7 @@ pub fn script(kernel: Flavour, levels: &[u32]) -> String {
             Step::BridgePort {
                 ns,
                 dev,
-                bridge: "brd",
+                bridge: "brdisc",
                 port,
             },
             Step::NodeAddress {
