@@ -79,6 +79,48 @@ fn timed_guest(
     Ok(spec)
 }
 
+/// What a phase after the repetitions needs to boot one guest per kernel.
+struct PhaseGuests<'a> {
+    initrd: &'a Path,
+    timeout: Duration,
+    kernels: &'a [kbuild::BuiltKernel],
+    shares: &'a [PathBuf],
+    run: RunOptions,
+}
+
+impl PhaseGuests<'_> {
+    /// Runs phase `name` (`run-NAME.sh`, the script of each kernel's
+    /// flavour) on every kernel side by side, with `memory_mb` if given.
+    fn run(
+        &self,
+        name: &str,
+        memory_mb: Option<u32>,
+        script: impl Fn(Flavour) -> String,
+        what: String,
+    ) -> Result<()> {
+        let mut specs = Vec::new();
+        for (k, share) in self.kernels.iter().zip(self.shares) {
+            let mut spec = timed_guest(
+                (self.initrd, self.timeout),
+                share,
+                &format!("run-{name}.sh"),
+                script(k.flavour),
+                None,
+                &format!("bench-{name}-{}", k.flavour.name()),
+                &k.bzimage,
+            )?;
+            if let Some(mb) = memory_mb {
+                spec.memory_mb = mb;
+            }
+            specs.push(spec);
+        }
+        let phase = Phase::start(&what);
+        warn_unclean(&qemu::run_all(&specs, self.run)?);
+        phase.done("done");
+        Ok(())
+    }
+}
+
 /// Says which guests did not finish cleanly: their measurements are missing
 /// from the figures, which name the failed ones.
 fn warn_unclean(outcomes: &[qemu::VmOutcome]) {
@@ -239,69 +281,47 @@ pub fn run(project: &Path, opts: &BenchOptions) -> Result<PathBuf> {
         warn_unclean(&qemu::run_all(&[a, b], opts.run)?);
         phase.done("done");
     }
+    let guests = PhaseGuests {
+        initrd: &initrd,
+        timeout: opts.vm_timeout,
+        kernels: &kernels,
+        shares: &shares,
+        run: opts.run,
+    };
     if opts.plan.runs(plan::Phase::Scale) {
-        let mut specs = Vec::new();
-        for (k, share) in kernels.iter().zip(&shares) {
-            specs.push(timed_guest(
-                (&initrd, opts.vm_timeout),
-                share,
-                "run-scale.sh",
-                opts.plan.scale_script(k.flavour),
-                None,
-                &format!("bench-scale-{}", k.flavour.name()),
-                &k.bzimage,
-            )?);
-        }
-        let phase = Phase::start(&format!(
-            "bench: scale, {:?} namespaces on one bridge, stock and patched guests",
-            opts.plan.scale
-        ));
-        warn_unclean(&qemu::run_all(&specs, opts.run)?);
-        phase.done("done");
+        guests.run(
+            "scale",
+            None,
+            |k| opts.plan.scale_script(k),
+            format!(
+                "bench: scale, {:?} namespaces on one bridge, stock and patched guests",
+                opts.plan.scale
+            ),
+        )?;
     }
     if opts.plan.runs(plan::Phase::Discovery) {
-        let mut specs = Vec::new();
-        for (k, share) in kernels.iter().zip(&shares) {
-            let mut spec = timed_guest(
-                (&initrd, opts.vm_timeout),
-                share,
-                "run-discovery.sh",
-                discovery::script(k.flavour, &opts.plan.discovery),
-                None,
-                &format!("bench-discovery-{}", k.flavour.name()),
-                &k.bzimage,
-            )?;
-            // A thousand namespaces, each with its loopback, sysctl tables
-            // and TIPC state, and the probes' forged nodes.
-            spec.memory_mb = 3072;
-            specs.push(spec);
-        }
-        let phase = Phase::start(&format!(
-            "bench: discovery at {:?} TIPC namespaces, first contact and periodic, stock and patched guests",
-            opts.plan.discovery
-        ));
-        warn_unclean(&qemu::run_all(&specs, opts.run)?);
-        phase.done("done");
+        // A thousand namespaces, each with its loopback, sysctl tables and
+        // TIPC state, and the probes' forged nodes.
+        guests.run(
+            "discovery",
+            Some(3072),
+            |k| discovery::script(k, &opts.plan.discovery),
+            format!(
+                "bench: discovery at {:?} TIPC namespaces, first contact and periodic, stock and patched guests",
+                opts.plan.discovery
+            ),
+        )?;
     }
     if opts.plan.runs(plan::Phase::Sendpath) {
-        let mut specs = Vec::new();
-        for (k, share) in kernels.iter().zip(&shares) {
-            specs.push(timed_guest(
-                (&initrd, opts.vm_timeout),
-                share,
-                "run-sendpath.sh",
-                sendpath::script(k.flavour, &opts.plan.sizes),
-                None,
-                &format!("bench-sendpath-{}", k.flavour.name()),
-                &k.bzimage,
-            )?);
-        }
-        let phase = Phase::start(&format!(
-            "bench: sendpath, per-function instructions of a stream at {:?} bytes, stock and patched guests",
-            opts.plan.sizes
-        ));
-        warn_unclean(&qemu::run_all(&specs, opts.run)?);
-        phase.done("done");
+        guests.run(
+            "sendpath",
+            None,
+            |k| sendpath::script(k, &opts.plan.sizes),
+            format!(
+                "bench: sendpath, per-function instructions of a stream at {:?} bytes, stock and patched guests",
+                opts.plan.sizes
+            ),
+        )?;
     }
     let mut dirs: Vec<(Flavour, PathBuf)> = [Flavour::Stock, Flavour::Patched]
         .into_iter()
