@@ -125,6 +125,25 @@ fn a_bad_measurement_grid_is_a_usage_error() {
         .code(2)
         .stderr(predicate::str::contains("outside 1..=66000"));
     verifier()
+        .args(["bench", "--discovery", "8,5000"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("outside 4..=1900"));
+    verifier()
+        .args(["bench", "--discovery", "64,8"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("must ascend"));
+    verifier()
+        .args(["bench", "--phases", "scale", "--scale", "0"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("no phase left to run"));
+    verifier()
+        .args(["bench", "--phases", "warp"])
+        .assert()
+        .code(2);
+    verifier()
         .args(["trace", "bench", "--frames", "0"])
         .assert()
         .code(2)

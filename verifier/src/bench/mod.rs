@@ -229,9 +229,9 @@ pub fn run(project: &Path, opts: &BenchOptions) -> Result<PathBuf> {
         shares.push(share);
     }
     let pair_share = out.join("two_guests");
-    std::fs::create_dir_all(pair_share.join("results"))
-        .with_context(|| format!("creating {}", pair_share.display()))?;
     let reps = if opts.plan.runs(plan::Phase::Throughput) {
+        std::fs::create_dir_all(pair_share.join("results"))
+            .with_context(|| format!("creating {}", pair_share.display()))?;
         opts.plan.reps
     } else {
         0
@@ -327,7 +327,9 @@ pub fn run(project: &Path, opts: &BenchOptions) -> Result<PathBuf> {
         .into_iter()
         .zip(shares.iter().map(|s| s.join("results")))
         .collect();
-    dirs.push((Flavour::Patched, pair_share.join("results")));
+    if reps > 0 {
+        dirs.push((Flavour::Patched, pair_share.join("results")));
+    }
     let mut figures = results::collect(&dirs)?;
     figures.scale = results::collect_scale(&dirs)?;
     if opts.plan.runs(plan::Phase::Discovery) {
