@@ -199,3 +199,19 @@ fn the_scale_phase_brings_up_each_count_and_reads_back() {
     fs::write(dir.path().join("scale.txt"), "8 x\n").unwrap();
     assert!(results::collect_scale(&[(Flavour::Patched, dir.path().into())]).is_err());
 }
+
+#[test]
+fn discovery_levels_are_checked_only_where_the_phase_runs() {
+    use tipc_verifier::bench::plan::Phase;
+    let bad_levels = Plan {
+        discovery: vec![5000],
+        ..Plan::default()
+    };
+    assert!(bad_levels.check().is_err());
+    let elsewhere = Plan {
+        phases: vec![Phase::Sendpath],
+        ..bad_levels
+    };
+    assert!(elsewhere.check().is_ok());
+    assert!(!elsewhere.runs(Phase::Discovery) && elsewhere.runs(Phase::Sendpath));
+}
