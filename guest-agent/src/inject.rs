@@ -112,6 +112,7 @@ impl Claim {
 /// A raw packet socket bound to `dev` for TIPC frames, or for every frame.
 struct RawSocket {
     fd: libc::c_int,
+    ifindex: libc::c_int,
 }
 
 /// Which frames a [`RawSocket`] receives.
@@ -146,7 +147,10 @@ impl RawSocket {
         if fd < 0 {
             return Err(std::io::Error::last_os_error()).context("socket(AF_PACKET, SOCK_RAW)");
         }
-        let sock = RawSocket { fd };
+        let sock = RawSocket {
+            fd,
+            ifindex: ifindex as libc::c_int,
+        };
         // SAFETY: all-zero is a valid sockaddr_ll.
         let mut sll: libc::sockaddr_ll = unsafe { std::mem::zeroed() };
         sll.sll_family = libc::AF_PACKET as u16;
@@ -176,7 +180,8 @@ impl RawSocket {
     }
 
     /// Receives one frame, waiting at most `wait`: its length and whether
-    /// the device sent it (`PACKET_OUTGOING`) rather than received it.
+    /// to skip it: the device sent it (`PACKET_OUTGOING`) rather than
+    /// received it, or another device did (queued before `bind`).
     fn recv(&self, buf: &mut [u8], wait: Duration) -> Result<Option<(usize, bool)>> {
         let mut pfd = libc::pollfd {
             fd: self.fd,
@@ -210,8 +215,8 @@ impl RawSocket {
         if n < 0 {
             return Err(std::io::Error::last_os_error()).context("recvfrom");
         }
-        let outgoing = from.sll_pkttype == libc::PACKET_OUTGOING;
-        Ok(Some((n as usize, outgoing)))
+        let skip = from.sll_pkttype == libc::PACKET_OUTGOING || from.sll_ifindex != self.ifindex;
+        Ok(Some((n as usize, skip)))
     }
 }
 
@@ -229,8 +234,8 @@ fn sniff(dev: &str, tap: Tap, wait: Duration) -> Result<(Sniffed, Vec<u8>)> {
     let end = Instant::now() + wait;
     let mut buf = vec![0u8; 65536];
     while let Some(left) = end.checked_duration_since(Instant::now()) {
-        if let Some((n, outgoing)) = sock.recv(&mut buf, left)? {
-            if outgoing {
+        if let Some((n, skip)) = sock.recv(&mut buf, left)? {
+            if skip && tap == Tap::All {
                 continue;
             }
             if let Some(s) = parse_discovery(&buf[..n]) {

@@ -429,8 +429,10 @@ profile_start() {
 
 # profile_some FUNCTION...: the function profiler on those FUNCTIONs this
 # kernel has (the others, inlined say, are logged). Each function's time
-# includes the functions it calls.
+# includes the functions it calls, not the time its task slept
+# (sleep-time off: a receive that waits for data is not charged for it).
 profile_some() {
+	echo 0 > $TRACING/options/sleep-time
 	: > $TRACING/set_ftrace_filter
 	for f in "$@"; do
 		echo "$f" >> $TRACING/set_ftrace_filter 2> /dev/null || log "profile: no $f in this kernel"
@@ -444,6 +446,7 @@ profile_stop() {
 	echo 0 > $TRACING/function_profile_enabled
 	cat $TRACING/trace_stat/function[0-9]* > "$1"
 	echo > $TRACING/set_ftrace_filter
+	echo 1 > $TRACING/options/sleep-time
 }
 
 # scale_up N RES: N namespaces s1..sN on the bridge br0, bearers enabled

@@ -6,7 +6,8 @@
 //! profiler times the functions of [`FUNCTIONS`] the kernel has (a static
 //! function the compiler inlined is not there; the guest logs which). Each
 //! time includes the functions called, traced or not (the profiler's graph
-//! time; the kernel cannot give self times here), so the functions nest:
+//! time), and not the time the task slept (`sleep-time` off: a receive
+//! waiting for data, a send waiting out congestion), so the functions nest:
 //! the difference of a function and the traced ones it calls is the cost
 //! of its own code. The per-message total is that of the two roots, which
 //! do not nest: `tipc_sendstream` (the send system call, delivery into the
@@ -95,7 +96,8 @@ pub fn script(kernel: Flavour, sizes: &[usize]) -> String {
     s
 }
 
-/// One function's self time per message on one kernel at one size.
+/// One function's time per message, its callees included, on one kernel at
+/// one size.
 #[derive(Debug, Clone, Serialize)]
 pub struct Cost {
     pub kernel: Flavour,
@@ -177,8 +179,8 @@ pub fn table(f: &Figures, sizes: &[usize]) -> String {
     );
     let _ = writeln!(
         s,
-        "{:>6} {:<22} {:>10} {:>10} {:>10} {:>8}",
-        "size", "function", "stock", "patched", "diff", "calls"
+        "{:>6} {:<22} {:>10} {:>10} {:>10} {:>13}",
+        "size", "function", "stock", "patched", "diff", "calls s/p"
     );
     let cost = |k: Flavour, size: usize, func: &str| {
         f.costs
@@ -203,18 +205,21 @@ pub fn table(f: &Figures, sizes: &[usize]) -> String {
                 (Some(x), Some(y)) => format!("{:+.3}", y.us_per_message - x.us_per_message),
                 _ => "-".to_string(),
             };
-            let calls = y.or(x).map_or(0.0, |c| c.calls_per_message);
+            let calls = |c: Option<&Cost>| {
+                c.map_or("-".to_string(), |c| format!("{:.2}", c.calls_per_message))
+            };
             let _ = writeln!(
                 s,
-                "{size:>6} {func:<22} {:>10} {:>10} {diff:>10} {calls:>8.2}",
+                "{size:>6} {func:<22} {:>10} {:>10} {diff:>10} {:>13}",
                 show(x),
-                show(y)
+                show(y),
+                format!("{}/{}", calls(x), calls(y))
             );
         }
         if let (Some(ta), Some(tb)) = (f.total(a, size), f.total(b, size)) {
             let _ = writeln!(
                 s,
-                "{size:>6} {:<22} {ta:>10.3} {tb:>10.3} {:>+10.3} {:>8}",
+                "{size:>6} {:<22} {ta:>10.3} {tb:>10.3} {:>+10.3} {:>13}",
                 "send + receive",
                 tb - ta,
                 if ta > 0.0 {
