@@ -293,6 +293,13 @@ impl Scenario {
                 "$IP netns exec {ns} $TIPC link stat show > $RES/link-stat-{ns}.txt 2>&1 || true"
             );
         }
+        // Guest b keeps its namespaces until guest a has begun its own
+        // teardown: once guest b's node is gone, a namespace of guest a
+        // holding its identity may rightly become the peer (impersonation),
+        // and only what opens before guest a's teardown is judged so.
+        if role == Some("b") {
+            s.push_str("sleep 3\n");
+        }
         // Last: the namespaces go, so that every crossover that opened
         // must close in the records.
         let _ = writeln!(
