@@ -50,8 +50,6 @@ pub enum Kind {
 }
 
 impl Kind {
-    pub const ALL: [Kind; 2] = [Kind::FirstContact, Kind::Periodic];
-
     pub fn name(self) -> &'static str {
         match self {
             Kind::FirstContact => "first_contact",
