@@ -33,9 +33,10 @@ const GUEST_LIB: &str = include_str!("../../../vm/guest/lib.sh");
 /// `send()` in one namespace to `recv()` in the other, the connection's
 /// acknowledgements back included. A name a kernel lacks (inlined, say) is
 /// left out there and logged.
-pub const FUNCTIONS: [&str; 12] = [
+pub const FUNCTIONS: [&str; 17] = [
     "tipc_sendstream",
     "__tipc_sendstream",
+    "tipc_node_get_mtu",
     "tipc_msg_build",
     "tipc_msg_append",
     "tipc_node_xmit",
@@ -43,7 +44,11 @@ pub const FUNCTIONS: [&str; 12] = [
     "tipc_sk_rcv",
     "tipc_sk_enqueue",
     "tipc_sk_filter_rcv",
+    "tipc_data_ready",
+    "try_to_wake_up",
     "tipc_recvstream",
+    "tipc_wait_for_rcvmsg",
+    "__skb_datagram_iter",
     "tipc_sk_send_ack",
     "tipc_sk_proto_rcv",
 ];
