@@ -11,6 +11,7 @@ use tipc_agent_protocol::{
 use tipc_verifier::bench::plan::Plan;
 use tipc_verifier::kbuild::Flavour;
 use tipc_verifier::scenario::{self, Scenario};
+use tipc_verifier::stress::plan::Plan as StressPlan;
 
 /// Splits one shell command into words the way the guest shell would,
 /// for the quoting our renderer writes: bare words, double quotes with
@@ -174,6 +175,41 @@ fn every_bench_command_parses() {
     }
     eprintln!("{seen} agent commands of the bench scripts parsed");
     assert!(seen > 20, "only {seen} agent commands in the bench scripts");
+}
+
+#[test]
+fn every_stress_command_parses() {
+    for plan in [StressPlan::short(), StressPlan::long(500)] {
+        let script = plan.script();
+        // The generated part: the phases' steps and the driver (the
+        // helpers before it are the static programs' test's).
+        let generated = script
+            .split("---- the phases of this run")
+            .nth(1)
+            .expect("the stress script has its phases");
+        let mut seen = 0;
+        for line in generated.lines().map(str::trim_start) {
+            let words = if let Some(at) = line.find("tipc-agent ") {
+                shell_words(&line[at..])
+            } else if line.starts_with("spawn ") {
+                // spawn NS ARGS...: the agent's arguments after the namespace.
+                let mut words = shell_words(line);
+                words.drain(..2);
+                words.insert(0, "tipc-agent".into());
+                words
+            } else {
+                continue;
+            };
+            check(&words).unwrap_or_else(|e| panic!("stress: {line}\n{e}"));
+            seen += 1;
+        }
+        // Two sweeps' worth of netns-faults, five injections, four storm ends.
+        let least = 2 * plan.fault_rounds + 5 + 4;
+        assert!(
+            seen >= least as usize,
+            "only {seen} agent commands in the stress script, {least} expected"
+        );
+    }
 }
 
 #[test]
@@ -354,10 +390,12 @@ fn the_shell_gets_exactly_the_rendered_arguments() {
     }
 }
 
-/// The static guest programs (`stress.sh`, and `lib.sh`'s helpers) call
+/// The static guest programs (`stress.sh`'s and `lib.sh`'s helpers) call
 /// the agent with shell parameters. Each call, continuation lines joined,
 /// with every parameterised value replaced by a sample of what the
-/// program passes there, must parse too.
+/// program passes there, must parse too. A helper that passes its own
+/// arguments on (`tipc-agent "$@"`) runs what the verifier rendered, which
+/// the tests of the generated scripts parse.
 #[test]
 fn every_agent_call_of_the_static_guest_programs_parses() {
     const STRESS: &str = include_str!("../../vm/guest/stress.sh");
@@ -385,6 +423,9 @@ fn every_agent_call_of_the_static_guest_programs_parses() {
                 continue;
             }
             let mut words = shell_words(&line[at..]);
+            if words.get(1).is_some_and(|w| w == "$@") {
+                continue;
+            }
             // Redirections end the command's arguments.
             if let Some(end) = words
                 .iter()
@@ -413,5 +454,7 @@ fn every_agent_call_of_the_static_guest_programs_parses() {
             calls += 1;
         }
     }
-    assert!(calls >= 12, "only {calls} agent calls found");
+    // stress.sh: an exchange's two ends, a flood's two, netns-cookie;
+    // lib.sh: the rest (bench, discovery, module cycles).
+    assert!(calls >= 10, "only {calls} agent calls found");
 }

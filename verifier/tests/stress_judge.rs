@@ -386,11 +386,12 @@ fn the_plans_fit_their_budgets() {
     let long = Plan::long(500);
     let long_script = long.script();
     assert!(
-        long_script.contains("CYCLES=500\n"),
+        long_script.contains("\tfact count netns_cycle cycles 500\n")
+            && !long_script.contains("cycles 501\n"),
         "--cycles reaches the guest"
     );
     assert!(
-        long_script.contains(&format!("\tnetns_cycle) echo {} ;;\n", 60 + 15 * 500)),
+        long_script.contains(&format!("\nrun_phase netns_cycle {}\n", 60 + 15 * 500)),
         "the cycle phase's watchdog grows with the cycles"
     );
     let watchdogs: u64 = PHASES.iter().map(|p| long.watchdog(p).as_secs()).sum();
@@ -400,15 +401,18 @@ fn the_plans_fit_their_budgets() {
     );
     assert!(long.forge_frames * 4 >= 1000, "thousands of forged frames");
     let script = short.script();
-    assert!(script.contains("CYCLES=6\n"));
-    assert!(script.contains("\tnetns_cycle) echo "));
-    assert!(script.contains("stress_main"));
+    assert!(script.contains("\tfact count netns_cycle cycles 6\n"));
+    assert!(script.contains("\nrun_phase netns_cycle "));
+    assert!(script.contains("\nstress_begin\n") && script.ends_with("\nstress_end\n"));
     assert!(
         script.starts_with("# shellcheck disable=SC2034\n# Shell helpers"),
         "lib.sh comes first"
     );
     assert_eq!(Plan::expected_exchanges(500, 20, 7, 3), 1000 + 80 + 14 + 6);
-    assert!(script.contains("FAULT_ROUNDS=1\n"));
+    assert!(
+        script.contains("progress \"faults_busy sweep 1/1\"") && !script.contains("sweep 2/"),
+        "one sweep per fault phase in the short form"
+    );
     assert_eq!(
         PHASES.first(),
         Some(&"faults_idle"),
@@ -472,7 +476,8 @@ fn a_failed_set_up_the_kernel_killed_or_a_sweep_cut_short_fails_the_run() {
     let f = facts::parse(&facts_text(0)).unwrap();
     let (checks, _) = judge::judge(&none, &clean_guest(), &f, &Default::default(), &[]);
     assert!(!checks.iter().any(|c| c.name == "failed_setups"));
-    assert!(none.script().contains("FAULT_ROUNDS=0\n"));
+    let script = none.script();
+    assert!(script.contains("\tfault_setup ||") && !script.contains("\ttipc-agent netns-faults"));
 }
 
 #[test]

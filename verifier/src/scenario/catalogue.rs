@@ -663,7 +663,7 @@ pub fn netns_recreate() -> Scenario {
                     Step::KillProcesses { ns: "ns2" },
                     Step::Sleep { ms: 500 },
                     Step::NsDel("ns2"),
-                    Step::Log("ns2 deleted"),
+                    Step::Log("ns2 deleted".into()),
                     Step::WaitLinkGone {
                         ns: "ns1",
                         dev: "veth1",

@@ -107,7 +107,7 @@ pub enum Step {
     /// `ns` deleted.
     NsDel(&'static str),
     /// A line in the guest's log.
-    Log(&'static str),
+    Log(String),
     /// A pause, in milliseconds.
     Sleep { ms: u32 },
     /// The function profiler on `function` (`profile_start`).
@@ -152,6 +152,115 @@ pub enum Step {
     ModuleCycles(u32),
     /// A step whose failure fails the run (`|| rc=1`) without stopping it.
     Checked(Box<Step>),
+    /// Until `path` exists, at most `secs`.
+    WaitFile { path: String, secs: u32 },
+    /// A directory, with its parents (`mkdir -p`).
+    MkDir(String),
+    /// `dev` of `ns` set up or down (a carrier change).
+    LinkSet {
+        ns: &'static str,
+        dev: &'static str,
+        up: bool,
+    },
+    /// Every process of `ns` killed with SIGKILL (`kill_ns`).
+    KillNs(&'static str),
+    /// The agent in `ns`, in the background (`spawn`); [`Step::SpawnedWait`]
+    /// waits for it.
+    Spawn {
+        ns: &'static str,
+        #[serde(serialize_with = "command_line")]
+        command: agent::Command,
+    },
+    // The steps below call the helpers of `vm/guest/stress.sh`.
+    /// Every agent [`Step::Spawn`] started has ended; each that failed is a
+    /// failed check of `phase` (`spawned_wait`).
+    SpawnedWait { phase: &'static str, why: String },
+    /// A step whose failure is a failed check of `phase`, the phase going
+    /// on (`|| fail PHASE WHY`).
+    OrFail {
+        step: Box<Step>,
+        phase: &'static str,
+        why: String,
+    },
+    /// A step `phase` cannot go on without: its failure is a failed check
+    /// and ends the phase.
+    Require {
+        step: Box<Step>,
+        phase: &'static str,
+        why: String,
+    },
+    /// A count the host adds up (`fact count PHASE KEY VALUE`).
+    Count {
+        phase: &'static str,
+        key: &'static str,
+        value: u64,
+    },
+    /// A line on the console, which the host shows while it waits
+    /// (`progress`).
+    Progress(String),
+    /// Namespace `ns` with a veth `tv` that is port `port` of `bridge`, the
+    /// TIPC address 1.1.`node` (`None`: TIPC picks one), recorded among the
+    /// run's namespaces, a bearer on `tv` (`tipc_ns`).
+    TipcNs {
+        ns: &'static str,
+        node: Option<u32>,
+        bridge: &'static str,
+        port: String,
+    },
+    /// `ns` recorded among the run's namespaces (`record_ns`).
+    RecordNs { ns: &'static str, node: Option<u32> },
+    /// `msgs` messages of each class from `a` to `b` and from `b` to `a`, all
+    /// at once, on services of instance `instance` (`xchg`).
+    Exchange {
+        phase: &'static str,
+        tag: String,
+        a: &'static str,
+        b: &'static str,
+        instance: u32,
+        classes: Vec<agent::SockMode>,
+    },
+    /// RDM exchanges between `a` and `b`, one after the other in the
+    /// background from instance `base + 1` on, until [`Step::ExchangesStop`]
+    /// (`exchanges_start`).
+    ExchangesStart {
+        phase: &'static str,
+        tag: &'static str,
+        a: &'static str,
+        b: &'static str,
+        base: u32,
+    },
+    /// The background exchanges of `phase` end after the one under way.
+    ExchangesStop { phase: &'static str },
+    /// The receiver of a flood into `ns` (`flood_recv`).
+    FloodRecv {
+        phase: &'static str,
+        tag: String,
+        ns: &'static str,
+        instance: u32,
+    },
+    /// RDM from `ns` to the flood's receiver as fast as it goes, in the
+    /// background, until the receiver's namespace goes (`flood_send`).
+    FloodSend {
+        phase: &'static str,
+        tag: String,
+        ns: &'static str,
+        instance: u32,
+    },
+    /// The flood's sender has ended by itself, at most 40 s on
+    /// (`flood_end`).
+    FloodEnd { phase: &'static str, tag: String },
+    /// The flood's receiver ended (`flood_recv_stop`).
+    FloodRecvStop { tag: String },
+    /// Fault injection set for `fail-nth` alone (`fault_setup`).
+    FaultSetup,
+    /// Before the first phase: the facts file emptied, the crossover
+    /// tracepoint recorded, captures and tracing stopped on every exit
+    /// (`stress_begin`).
+    StressBegin,
+    /// A phase run in a process of its own under a watchdog (`run_phase`).
+    RunPhase { phase: &'static str, secs: u64 },
+    /// After the last phase: the crossover records kept (`stress_end`).
+    StressEnd,
 }
 
 impl Step {
@@ -294,8 +403,111 @@ impl Step {
                     format!("{inner} || rc=1")
                 }
             }
+            Step::WaitFile { path, secs } => format!("wait_file {} {secs}", w(path)),
+            Step::MkDir(path) => format!("mkdir -p {}", w(path)),
+            Step::LinkSet { ns, dev, up } => format!(
+                "$IP -n {} link set {} {}",
+                w(ns),
+                w(dev),
+                if *up { "up" } else { "down" }
+            ),
+            Step::KillNs(ns) => format!("kill_ns {}", w(ns)),
+            Step::Spawn { ns, command } => {
+                let words: Vec<String> = command.args().iter().map(|a| w(a)).collect();
+                format!("spawn {} {}", w(ns), words.join(" "))
+            }
+            Step::SpawnedWait { phase, why } => format!("spawned_wait {} {}", w(phase), w(why)),
+            Step::OrFail { step, phase, why } => {
+                or_else(&step.render(), &format!("fail {} {}", w(phase), w(why)))
+            }
+            Step::Require { step, phase, why } => or_else(
+                &step.render(),
+                &format!("{{ fail {} {}; return 1; }}", w(phase), w(why)),
+            ),
+            Step::Count { phase, key, value } => {
+                format!("fact count {} {} {value}", w(phase), w(key))
+            }
+            Step::Progress(text) => format!("progress {}", w(text)),
+            Step::TipcNs {
+                ns,
+                node,
+                bridge,
+                port,
+            } => format!(
+                "tipc_ns {} {} {} {}",
+                w(ns),
+                node_word(*node),
+                w(bridge),
+                w(port)
+            ),
+            Step::RecordNs { ns, node } => format!("record_ns {} {}", w(ns), node_word(*node)),
+            Step::Exchange {
+                phase,
+                tag,
+                a,
+                b,
+                instance,
+                classes,
+            } => {
+                let classes: Vec<String> = classes.iter().map(|c| c.to_string()).collect();
+                format!(
+                    "xchg {} {} {} {} {instance} {}",
+                    w(phase),
+                    w(tag),
+                    w(a),
+                    w(b),
+                    classes.join(" ")
+                )
+            }
+            Step::ExchangesStart {
+                phase,
+                tag,
+                a,
+                b,
+                base,
+            } => format!(
+                "exchanges_start {} {} {} {} {base}",
+                w(phase),
+                w(tag),
+                w(a),
+                w(b)
+            ),
+            Step::ExchangesStop { phase } => format!("exchanges_stop {}", w(phase)),
+            Step::FloodRecv {
+                phase,
+                tag,
+                ns,
+                instance,
+            } => format!("flood_recv {} {} {} {instance}", w(phase), w(tag), w(ns)),
+            Step::FloodSend {
+                phase,
+                tag,
+                ns,
+                instance,
+            } => format!("flood_send {} {} {} {instance}", w(phase), w(tag), w(ns)),
+            Step::FloodEnd { phase, tag } => format!("flood_end {} {}", w(phase), w(tag)),
+            Step::FloodRecvStop { tag } => format!("flood_recv_stop {}", w(tag)),
+            Step::FaultSetup => "fault_setup".to_string(),
+            Step::StressBegin => "stress_begin".to_string(),
+            Step::RunPhase { phase, secs } => format!("run_phase {} {secs}", w(phase)),
+            Step::StressEnd => "stress_end".to_string(),
         }
     }
+}
+
+/// `line || alternative`, for every line of a step of several lines (each
+/// may fail on its own).
+fn or_else(lines: &str, alternative: &str) -> String {
+    lines
+        .lines()
+        .map(|l| format!("{l} || {alternative}"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// A node number of 1.1.N, or `""` when TIPC picks the address.
+fn node_word(node: Option<u32>) -> String {
+    node.map_or_else(|| "\"\"".to_string(), |n| n.to_string())
 }
 
 /// An agent command in a report: its shell line.
@@ -344,7 +556,10 @@ mod tests {
         assert_eq!(Step::Sleep { ms: 500 }.render(), "sleep 0.5");
         assert_eq!(Step::Sleep { ms: 6000 }.render(), "sleep 6");
         assert_eq!(Step::Sleep { ms: 1250 }.render(), "sleep 1.25");
-        assert_eq!(Step::Log("ns2 deleted").render(), "log \"ns2 deleted\"");
+        assert_eq!(
+            Step::Log("ns2 deleted".into()).render(),
+            "log \"ns2 deleted\""
+        );
         assert_eq!(
             Step::NodeAddress {
                 ns: "ns3",

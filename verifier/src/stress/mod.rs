@@ -14,6 +14,7 @@
 
 pub mod facts;
 pub mod judge;
+pub mod phases;
 pub mod plan;
 pub mod tally;
 

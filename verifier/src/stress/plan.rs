@@ -1,6 +1,9 @@
 //! How much a stress run does, the watchdogs that bound each phase, and
-//! the guest script: `vm/guest/lib.sh` + the parameters + `vm/guest/stress.sh`.
+//! the guest script: `vm/guest/lib.sh` + `vm/guest/stress.sh`'s helpers +
+//! the phases' typed steps (`phases.rs`).
 
+use super::phases;
+use crate::scenario::step::render_all;
 use serde::Serialize;
 use std::fmt::Write as _;
 use std::time::Duration;
@@ -91,29 +94,33 @@ impl Plan {
         PHASES.iter().map(|p| self.watchdog(p)).sum::<Duration>() + Duration::from_secs(180)
     }
 
-    /// The guest script (`run.sh` on the share).
+    /// The guest script (`run.sh` on the share): the helpers, then each
+    /// phase as a function of its typed steps, then the driver.
     pub fn script(&self) -> String {
         // lib.sh's failure flag `rc` is set by its helpers but not read
         // here: phases report through their facts and exit statuses.
         let mut s = String::from("# shellcheck disable=SC2034\n");
         s.push_str(GUEST_LIB);
-        s.push_str("\n# ---- parameters of this run (tipc-verifier stress) ----\n");
-        let _ = writeln!(s, "CYCLES={}", self.cycles);
-        let _ = writeln!(s, "CHURN={}", self.churn);
-        let _ = writeln!(s, "STORM_CONNS={}", self.storm_conns);
-        let _ = writeln!(s, "EMPTY_ROUNDS={}", self.empty_rounds);
-        let _ = writeln!(s, "FORGE_FRAMES={}", self.forge_frames);
-        let _ = writeln!(s, "FORGE_DISTINCT={}", self.forge_distinct);
-        let _ = writeln!(s, "MSGS={}", self.msgs);
-        let _ = writeln!(s, "FAULT_ROUNDS={}", self.fault_rounds);
-        let _ = writeln!(s, "PHASES=\"{}\"", PHASES.join(" "));
-        s.push_str("# watchdog_of PHASE: the phase's time limit in seconds.\nwatchdog_of() {\n\tcase \"$1\" in\n");
-        for p in PHASES {
-            let _ = writeln!(s, "\t{p}) echo {} ;;", self.watchdog(p).as_secs());
-        }
-        s.push_str("\t*) echo 60 ;;\n\tesac\n}\n");
         s.push('\n');
         s.push_str(GUEST_STRESS);
+        s.push_str("\n# ---- the phases of this run (tipc-verifier stress) ----\n");
+        let _ = writeln!(
+            s,
+            "# Messages per class and direction of each exchange (xchg).\nMSGS={}\n",
+            self.msgs
+        );
+        for phase in PHASES {
+            let _ = writeln!(
+                s,
+                "phase_{phase}() {{\n{}\n\treturn 0\n}}\n",
+                indent(&render_all(&phases::steps(self, phase)))
+            );
+        }
+        let _ = writeln!(
+            s,
+            "if [ -n \"${{STRESS_PHASE:-}}\" ]; then\n\t\"phase_$STRESS_PHASE\"\n\texit $?\nfi\n{}",
+            render_all(&phases::main(self))
+        );
         s
     }
 
@@ -129,4 +136,13 @@ impl Plan {
     ) -> u64 {
         2 * cycles + 4 * churn + 2 * forged_rounds + 2 * busy_rounds
     }
+}
+
+/// Every line one tab in, inside a shell function.
+fn indent(lines: &str) -> String {
+    lines
+        .lines()
+        .map(|l| format!("\t{l}"))
+        .collect::<Vec<_>>()
+        .join("\n")
 }
