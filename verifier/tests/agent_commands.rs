@@ -404,9 +404,7 @@ fn every_agent_call_of_the_static_guest_programs_parses() {
         Some(match option {
             "--sock" => "rdm",
             "--service" => "21020:1",
-            "--count" | "--size" | "--conns" | "--first" | "--interval-us" => "10",
-            "--mode" => "forged-proof",
-            "--dev" | "--sniff-dev" => "br0",
+            "--count" | "--size" | "--first" => "10",
             "--out" | "--ready-file" => "/share/results/x.json",
             "--seconds" | "--timeout" => "5",
             _ => return None,
@@ -433,17 +431,10 @@ fn every_agent_call_of_the_static_guest_programs_parses() {
             {
                 words.truncate(end);
             }
-            let storm = words.get(1).is_some_and(|w| w == "storm");
             for i in 1..words.len() {
                 if words[i].contains('$') {
                     let option = words[i - 1].as_str();
-                    let value = if storm && option == "--sock" {
-                        // A connection: seqpacket or stream.
-                        Some("seqpacket")
-                    } else {
-                        sample(option)
-                    };
-                    let value = value.map(str::to_string).unwrap_or_else(|| {
+                    let value = sample(option).map(str::to_string).unwrap_or_else(|| {
                         // A positional operand (a namespace name).
                         "ns1".to_string()
                     });

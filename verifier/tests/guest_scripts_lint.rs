@@ -116,6 +116,33 @@ fn every_generated_script_parses_as_posix_shell() {
     }
 }
 
+/// The helpers only `stress.sh` defines are called from the stress scripts
+/// alone: any other script lacks them, and would stop at the call (exit
+/// 127 under `set -e`).
+#[test]
+fn only_the_stress_scripts_call_the_stress_helpers() {
+    const STRESS: &str = include_str!("../../vm/guest/stress.sh");
+    let helpers: Vec<&str> = STRESS
+        .lines()
+        .filter_map(|l| l.split_once("() {").map(|(name, _)| name))
+        .filter(|name| !name.is_empty() && !name.contains([' ', '\t', '#']))
+        .collect();
+    assert!(helpers.len() >= 10, "stress.sh helpers: {helpers:?}");
+    for (name, text) in scripts() {
+        if name.starts_with("stress") {
+            assert!(text.contains(STRESS), "{name} has the stress helpers");
+            continue;
+        }
+        for line in text.lines().map(str::trim_start) {
+            let first = line.split([' ', ';', '|', '&']).next().unwrap_or("");
+            assert!(
+                !helpers.contains(&first),
+                "{name} calls the stress helper {first}: {line}"
+            );
+        }
+    }
+}
+
 #[test]
 fn every_generated_script_is_clean_under_shellcheck() {
     assert!(

@@ -593,3 +593,29 @@ user_command() {
 	log "command $k ended: $rc_k"
 	return "$rc_k"
 }
+
+# kill_ns NS: end every process in NS at once (SIGKILL).
+kill_ns() {
+	$IP netns pids "$1" 2> /dev/null | xargs -r kill -9 2> /dev/null
+	return 0
+}
+
+# spawn NS ARGS...: tipc-agent ARGS in NS, in the background; spawned_wait
+# waits for all of them.
+SPAWNED=""
+spawn() {
+	sp_ns=$1
+	shift
+	$IP netns exec "$sp_ns" tipc-agent "$@" 2>> /tmp/agent.err &
+	SPAWNED="$SPAWNED $!"
+}
+
+# spawned_wait: every agent spawn started has ended; fails if one did.
+spawned_wait() {
+	sw_rc=0
+	for sw in $SPAWNED; do
+		wait "$sw" || sw_rc=1
+	done
+	SPAWNED=""
+	return $sw_rc
+}

@@ -159,12 +159,12 @@ flood_recv() {
 	rm -f "/tmp/$2.fready"
 	$IP netns exec "$3" tipc-agent recv --sock rdm --service "21020:$4" --count 1000000000 --no-ack \
 		--timeout 60 --out "$RES/$1/$2.flood.recv.json" --ready-file "/tmp/$2.fready" 2>> /tmp/agent.err &
-	echo $! > "/tmp/$2.frecv.pid"
+	echo $! > "/tmp/$1-$2.frecv.pid"
 }
 
-# flood_recv_stop TAG: the flood's receiver ended (its sender has).
+# flood_recv_stop PHASE TAG: the flood's receiver ended (its sender has).
 flood_recv_stop() {
-	frs=$(cat "/tmp/$1.frecv.pid")
+	frs=$(cat "/tmp/$1-$2.frecv.pid")
 	kill "$frs" 2> /dev/null
 	wait "$frs" 2> /dev/null
 	return 0
@@ -179,14 +179,14 @@ flood_send() {
 	$IP netns exec "$3" tipc-agent send --sock rdm --service "21020:$4" --count 1000000000 --size 1024 \
 		--acks 0 --timeout 30 --out "$RES/$1/$2.flood.send.json" --started-file "/tmp/$2.started" \
 		2>> /tmp/agent.err &
-	echo $! > "/tmp/$2.fsend.pid"
+	echo $! > "/tmp/$1-$2.fsend.pid"
 	# The destination must only go away once the flood is under way.
 	wait_file "/tmp/$2.started" 30 > /dev/null || fail "$1" "$2: the flood did not start"
 }
 
 # flood_end PHASE TAG: the flood's sender must have ended by itself.
 flood_end() {
-	fe_pid=$(cat "/tmp/$2.fsend.pid")
+	fe_pid=$(cat "/tmp/$1-$2.fsend.pid")
 	fe_end=$(deadline 40)
 	while kill -0 "$fe_pid" 2> /dev/null; do
 		if ! before "$fe_end"; then
@@ -197,32 +197,6 @@ flood_end() {
 		sleep 0.1
 	done
 	wait "$fe_pid" 2> /dev/null
-	return 0
-}
-
-# kill_ns NS: end every process in NS.
-kill_ns() {
-	$IP netns pids "$1" 2> /dev/null | xargs -r kill -9 2> /dev/null
-	return 0
-}
-
-# spawn NS ARGS...: tipc-agent ARGS in NS, in the background; spawned_wait
-# waits for all of them.
-SPAWNED=""
-spawn() {
-	sp_ns=$1
-	shift
-	$IP netns exec "$sp_ns" tipc-agent "$@" 2>> /tmp/agent.err &
-	SPAWNED="$SPAWNED $!"
-}
-
-# spawned_wait PHASE TEXT: every agent spawn started has ended; a failed
-# one is a failed check of PHASE.
-spawned_wait() {
-	for sw in $SPAWNED; do
-		wait "$sw" || fail "$1" "$2"
-	done
-	SPAWNED=""
 	return 0
 }
 
@@ -239,7 +213,6 @@ fault_setup() {
 	done
 	echo 0 > $d/fail_page_alloc/min-order
 }
-
 
 # run_phase NAME SECONDS: the phase in a process of its own under a watchdog.
 run_phase() {

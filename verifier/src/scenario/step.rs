@@ -1,7 +1,8 @@
-//! The steps a scenario adds to its guest script, as typed data rendered to
-//! shell in one place: scenario data holds no shell text. Each step calls a
-//! helper of `vm/guest/lib.sh` (or a tool the guest image has), on one line
-//! or a few, with every value quoted by [`agent::shell_word`].
+//! The steps of a guest script, as typed data rendered to shell in one
+//! place: scenario data, bench and stress plans hold no shell text. Each
+//! step calls a helper of `vm/guest/lib.sh` (the stress steps, at the end
+//! of [`Step`], one of `vm/guest/stress.sh`) or a tool the guest image has,
+//! on one line or a few, with every value quoted by [`agent::shell_word`].
 
 use serde::Serialize;
 use tipc_agent_protocol::{self as agent, shell_word};
@@ -162,7 +163,8 @@ pub enum Step {
         dev: &'static str,
         up: bool,
     },
-    /// Every process of `ns` killed with SIGKILL (`kill_ns`).
+    /// Every process of `ns` killed with SIGKILL (`kill_ns`), where
+    /// [`Step::KillProcesses`] asks them to end (SIGTERM).
     KillNs(&'static str),
     /// The agent in `ns`, in the background (`spawn`); [`Step::SpawnedWait`]
     /// waits for it.
@@ -171,10 +173,13 @@ pub enum Step {
         #[serde(serialize_with = "command_line")]
         command: agent::Command,
     },
-    // The steps below call the helpers of `vm/guest/stress.sh`.
-    /// Every agent [`Step::Spawn`] started has ended; each that failed is a
-    /// failed check of `phase` (`spawned_wait`).
-    SpawnedWait { phase: &'static str, why: String },
+    /// Every agent [`Step::Spawn`] started has ended; fails if one failed
+    /// (`spawned_wait`).
+    SpawnedWait,
+    /// A file removed, if it is there (`rm -f`).
+    Remove(String),
+    // The steps below call the helpers of `vm/guest/stress.sh`: only the
+    // stress script has them (a test keeps them out of the others).
     /// A step whose failure is a failed check of `phase`, the phase going
     /// on (`|| fail PHASE WHY`).
     OrFail {
@@ -183,7 +188,7 @@ pub enum Step {
         why: String,
     },
     /// A step `phase` cannot go on without: its failure is a failed check
-    /// and ends the phase.
+    /// and ends the phase (`return 1`: a step of a phase's function only).
     Require {
         step: Box<Step>,
         phase: &'static str,
@@ -250,7 +255,7 @@ pub enum Step {
     /// (`flood_end`).
     FloodEnd { phase: &'static str, tag: String },
     /// The flood's receiver ended (`flood_recv_stop`).
-    FloodRecvStop { tag: String },
+    FloodRecvStop { phase: &'static str, tag: String },
     /// Fault injection set for `fail-nth` alone (`fault_setup`).
     FaultSetup,
     /// Before the first phase: the facts file emptied, the crossover
@@ -416,7 +421,8 @@ impl Step {
                 let words: Vec<String> = command.args().iter().map(|a| w(a)).collect();
                 format!("spawn {} {}", w(ns), words.join(" "))
             }
-            Step::SpawnedWait { phase, why } => format!("spawned_wait {} {}", w(phase), w(why)),
+            Step::SpawnedWait => "spawned_wait".to_string(),
+            Step::Remove(path) => format!("rm -f {}", w(path)),
             Step::OrFail { step, phase, why } => {
                 or_else(&step.render(), &format!("fail {} {}", w(phase), w(why)))
             }
@@ -449,7 +455,7 @@ impl Step {
                 instance,
                 classes,
             } => {
-                let classes: Vec<String> = classes.iter().map(|c| c.to_string()).collect();
+                let classes: Vec<String> = classes.iter().map(|c| w(&c.to_string())).collect();
                 format!(
                     "xchg {} {} {} {} {instance} {}",
                     w(phase),
@@ -486,7 +492,9 @@ impl Step {
                 instance,
             } => format!("flood_send {} {} {} {instance}", w(phase), w(tag), w(ns)),
             Step::FloodEnd { phase, tag } => format!("flood_end {} {}", w(phase), w(tag)),
-            Step::FloodRecvStop { tag } => format!("flood_recv_stop {}", w(tag)),
+            Step::FloodRecvStop { phase, tag } => {
+                format!("flood_recv_stop {} {}", w(phase), w(tag))
+            }
             Step::FaultSetup => "fault_setup".to_string(),
             Step::StressBegin => "stress_begin".to_string(),
             Step::RunPhase { phase, secs } => format!("run_phase {} {secs}", w(phase)),
@@ -505,9 +513,9 @@ fn or_else(lines: &str, alternative: &str) -> String {
         .join("\n")
 }
 
-/// A node number of 1.1.N, or `""` when TIPC picks the address.
+/// A node number of 1.1.N, or an empty word when TIPC picks the address.
 fn node_word(node: Option<u32>) -> String {
-    node.map_or_else(|| "\"\"".to_string(), |n| n.to_string())
+    node.map_or_else(|| shell_word(""), |n| n.to_string())
 }
 
 /// An agent command in a report: its shell line.

@@ -194,7 +194,10 @@ fn bearer_churn(plan: &Plan) -> Vec<Step> {
             phase: P,
             tag: tag.clone(),
         });
-        v.push(Step::FloodRecvStop { tag: tag.clone() });
+        v.push(Step::FloodRecvStop {
+            phase: P,
+            tag: tag.clone(),
+        });
         v.push(or_fail(
             Step::WaitLinks {
                 ns: "sc",
@@ -232,6 +235,7 @@ fn conn_storm(plan: &Plan) -> Vec<Step> {
         (ConnSock::Stream, "sc", "sa", 21_031, 4096),
     ] {
         let ready = format!("/tmp/storm-{sock}.ready");
+        v.push(Step::Remove(ready.clone()));
         let storm = |role: StormRole| agent::Storm {
             role,
             sock,
@@ -260,10 +264,11 @@ fn conn_storm(plan: &Plan) -> Vec<Step> {
             command: agent::Command::Storm(storm(StormRole::Connect)),
         });
     }
-    v.push(Step::SpawnedWait {
-        phase: P,
-        why: "a storm agent failed (see its JSON)".into(),
-    });
+    v.push(or_fail(
+        Step::SpawnedWait,
+        P,
+        "a storm agent failed (see its JSON)",
+    ));
     v.push(Step::Count {
         phase: P,
         key: "connections",
@@ -479,13 +484,16 @@ pub fn namespaces() -> Vec<Step> {
     ]
 }
 
-/// The driver: each phase under its watchdog, the first with no TIPC
-/// namespace at all, then the crossover records kept.
-pub fn main(plan: &Plan) -> Vec<Step> {
+/// The driver: each phase under its watchdog, `faults_idle` with no TIPC
+/// namespace at all, every later one with [`namespaces`], then the
+/// crossover records kept.
+pub fn driver(plan: &Plan) -> Vec<Step> {
     let mut v = vec![Step::StressBegin];
-    for (i, phase) in PHASES.iter().enumerate() {
-        if i == 1 {
+    let mut made = false;
+    for phase in PHASES {
+        if phase != "faults_idle" && !made {
             v.extend(namespaces());
+            made = true;
         }
         v.push(Step::RunPhase {
             phase,
@@ -499,6 +507,7 @@ pub fn main(plan: &Plan) -> Vec<Step> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::scenario::step::render_all;
 
     #[test]
     fn every_phase_has_steps_and_the_driver_runs_each_once() {
@@ -506,7 +515,7 @@ mod tests {
         for phase in PHASES {
             assert!(!steps(&plan, phase).is_empty(), "{phase}");
         }
-        let main = main(&plan);
+        let main = driver(&plan);
         let run: Vec<&str> = main
             .iter()
             .filter_map(|s| match s {
@@ -570,10 +579,12 @@ mod tests {
     #[test]
     fn a_fault_phase_without_fault_injection_ends_before_its_traffic() {
         let busy = faults_busy(&Plan::short());
-        let setup = busy.iter().position(|s| matches!(s, Step::Require { .. }));
-        let traffic = busy
-            .iter()
-            .position(|s| matches!(s, Step::ExchangesStart { .. }));
+        let at = |what: fn(&Step) -> bool| busy.iter().position(what).expect("in the phase");
+        let setup = at(|s| matches!(s, Step::Require { .. }));
+        let traffic = at(|s| matches!(s, Step::ExchangesStart { .. }));
         assert!(setup < traffic, "{busy:?}");
+        let rendered = render_all(&busy);
+        assert!(rendered.contains("fault_setup || { fail faults_busy "));
+        assert!(rendered.contains("; return 1; }"));
     }
 }

@@ -119,7 +119,7 @@ impl Plan {
         let _ = writeln!(
             s,
             "if [ -n \"${{STRESS_PHASE:-}}\" ]; then\n\t\"phase_$STRESS_PHASE\"\n\texit $?\nfi\n{}",
-            render_all(&phases::main(self))
+            render_all(&phases::driver(self))
         );
         s
     }
