@@ -2,7 +2,7 @@
 #   make check   the main job: kernels, QEMU guests, path proofs, KTAP + JSON
 #   make test    the test suite: host tests, the QEMU suite, the review, the short stress run
 #   make review  netdev's checks on every patch of the series
-#   make stress  the long stress run on the debug kernel (about an hour)
+#   make stress  the long stress run on the debug kernel (one to one and a half hours)
 # Both install what is missing first (tipc-verifier setup, as root); the
 # kernel sources are fetched into the cache, never installed. `make check`
 # runs both kernel bases (7.3 and 6.12); ARGS="--base 7.3" for one.

@@ -111,7 +111,7 @@ enum Cmd {
     /// crossover the tipc_crossover_peer tracepoint reports is between two
     /// stress namespaces. Prints the counts, KTAP on stdout, and writes
     /// out/stress-<UTC time>/stress.json. The long form (default, `make
-    /// stress`) takes about an hour under TCG on 2 cores; --short is the form
+    /// stress`) takes one to one and a half hours under TCG on 2 cores; --short is the form
     /// `make test` runs (a few minutes). The kcsan kernel is built on base
     /// 7.3 only; the debug kernel on both (--base 6.12 for the backport).
     /// --series DIR stresses another version of the series (v1, say) on the
